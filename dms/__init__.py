@@ -1,0 +1,1 @@
+"""The DMS engine: sources, perception, telemetry, fusion, events, store, reports. No Qt here."""

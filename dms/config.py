@@ -1,0 +1,122 @@
+"""Thresholds and timings, with Euro NCAP driver-monitoring defaults; all user-editable.
+
+Euro NCAP (2023+ DSM protocol): a long distraction is eyes off road for >= 3 s; visual
+time-sharing is >= 10 s of eyes off road accumulated within 30 s, reset by >= 2 s on the road;
+eye closures >= 0.5 s are microsleeps, >= 3 s sleep. Fleet products gate alerts by speed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from dms.errors import InputError
+
+
+@dataclass(frozen=True)
+class BehaviourRule:
+    """How one behaviour's score becomes an event.
+
+    on/off: hysteresis thresholds on the smoothed score. min_s: shortest event kept.
+    gap_s: a drop below `off` shorter than this does not end the event.
+    cooldown_s: after an event ends, a new one of the same behaviour waits this long.
+    warning_s / critical_s: durations at which severity escalates (None = never).
+    """
+
+    on: float = 0.6
+    off: float = 0.4
+    min_s: float = 1.0
+    gap_s: float = 0.5
+    cooldown_s: float = 2.0
+    warning_s: float | None = 2.0
+    critical_s: float | None = 5.0
+
+
+def _default_rules() -> dict[str, BehaviourRule]:
+    return {
+        "phone": BehaviourRule(min_s=1.0, warning_s=2.0, critical_s=5.0),
+        "smoking": BehaviourRule(min_s=1.0, warning_s=3.0, critical_s=None),
+        "drinking": BehaviourRule(min_s=1.0, warning_s=3.0, critical_s=None),
+        "looking_back": BehaviourRule(min_s=0.5, warning_s=1.5, critical_s=3.0),
+        "console": BehaviourRule(min_s=0.5, warning_s=2.0, critical_s=4.0),
+        "hands_off_wheel": BehaviourRule(min_s=5.0, warning_s=5.0, critical_s=10.0),
+        # Long distraction: eyes off road >= 3 s is a warning (Euro NCAP), logged from 1 s.
+        "eyes_off_road": BehaviourRule(min_s=1.0, gap_s=0.3, warning_s=3.0, critical_s=6.0),
+        # Microsleep >= 0.5 s logged (info), >= 1.5 s warning, >= 3 s sleep (critical).
+        "eyes_closed": BehaviourRule(
+            on=0.5, off=0.5, min_s=0.5, gap_s=0.15, cooldown_s=0.0, warning_s=1.5, critical_s=3.0
+        ),
+        "yawning": BehaviourRule(min_s=0.8, gap_s=0.4, cooldown_s=1.0, warning_s=None, critical_s=None),
+        "hand_at_mouth": BehaviourRule(min_s=1.0, warning_s=None, critical_s=None),
+    }
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user may tune. Saved and loaded as JSON (GUI settings, `--settings`)."""
+
+    analysis_fps: float = 10.0  # frames analysed per second of media; 0 = every frame
+    smoothing_s: float = 0.4  # exponential smoothing time constant of behaviour scores
+    rules: dict[str, BehaviourRule] = field(default_factory=_default_rules)
+    # Visual time-sharing (Euro NCAP): >= vats_total_s eyes off road within vats_window_s.
+    vats_total_s: float = 10.0
+    vats_window_s: float = 30.0
+    vats_reset_s: float = 2.0
+    perclos_window_s: float = 60.0
+    perclos_warning: float = 0.15  # share of time with eyes closed that raises a drowsiness warning
+    # Cue thresholds (angles in degrees; ratios are landmark geometry, camera independent).
+    yaw_off_road_deg: float = 30.0
+    pitch_down_off_road_deg: float = 20.0
+    yaw_looking_back_deg: float = 60.0
+    eye_closed_ratio: float = 0.6  # eye openness below this share of the driver's own baseline
+    yawn_mouth_ratio: float = 0.5  # inner-lip height / mouth width
+    # Speed gating (fleet practice): below this, events are logged as stationary, severity info.
+    speed_gate_kmh: float = 10.0
+    critical_speed_kmh: float = 50.0  # phone use (and similar) above this escalates to critical
+    harsh_brake_ms2: float = 3.5
+    harsh_accel_ms2: float = 3.0
+    # Evidence and export.
+    pre_roll_s: float = 3.0
+    post_roll_s: float = 2.0
+    blur_faces: bool = False
+    sound: bool = True
+
+    def rule(self, behaviour: str) -> BehaviourRule:
+        return self.rules.get(behaviour, BehaviourRule())
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @staticmethod
+    def from_dict(data: dict) -> Settings:
+        """Build settings from a (possibly partial) dict; unknown keys are an error."""
+        base = Settings()
+        known = {f.name for f in fields(Settings)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        values = dict(data)
+        if "rules" in values:
+            rules = dict(base.rules)
+            rule_fields = {f.name for f in fields(BehaviourRule)}
+            for name, rule in values["rules"].items():
+                bad = set(rule) - rule_fields
+                if bad:
+                    raise ValueError(f"rule {name}: unknown field(s) {', '.join(sorted(bad))}")
+                rules[name] = replace(rules.get(name, BehaviourRule()), **rule)
+            values["rules"] = rules
+        return replace(base, **values)
+
+    @staticmethod
+    def load(path: str | Path) -> Settings:
+        try:
+            return Settings.from_dict(json.loads(Path(path).read_text()))
+        except FileNotFoundError:
+            raise InputError(path, "settings file not found") from None
+        except (json.JSONDecodeError, ValueError, TypeError) as exc:
+            raise InputError(path, f"not a valid settings file ({exc})") from None
+
+    def save(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(self.to_json())

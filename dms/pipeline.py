@@ -1,0 +1,132 @@
+"""The one analysis loop shared by the GUI, headless replay, batch and benchmarks.
+
+Frames flow one way: source -> landmarks (+ classifier) -> fusion (+ telemetry) -> event tracker
+-> observers. Observers (store, clip recorder, GUI bridge) only read what the pipeline produced.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from dms.types import ClassProbs, Cues, EventUpdate, Frame, FrameResult, Scores, VehicleState
+
+
+class LandmarkStage(Protocol):
+    def __call__(self, frame: Frame) -> Cues: ...
+
+
+class ClassifierStage(Protocol):
+    classes: tuple[str, ...]
+
+    def __call__(self, frame: Frame) -> ClassProbs: ...
+
+    def describe(self) -> dict: ...
+
+
+class TelemetryStage(Protocol):
+    def at(self, t: float) -> VehicleState: ...
+
+    def markers_between(self, t0: float, t1: float) -> list[str]: ...
+
+    def describe(self) -> dict: ...
+
+
+class FusionStage(Protocol):
+    def step(
+        self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None
+    ) -> Scores: ...
+
+
+class TrackerStage(Protocol):
+    def step(self, scores: Scores) -> list[EventUpdate]: ...
+
+    def finish(self, t: float) -> list[EventUpdate]: ...
+
+
+class Observer(Protocol):
+    def on_frame(self, result: FrameResult) -> None: ...
+
+    def on_finish(self, summary: RunSummary) -> None: ...
+
+
+@dataclass
+class RunSummary:
+    """How a run went: what was analysed, how fast, and whether it stopped early (and why)."""
+
+    frames: int = 0
+    last_t: float = 0.0
+    wall_s: float = 0.0
+    stopped_early: str | None = None
+    cancelled: bool = False
+    events: list = field(default_factory=list)  # closed Event objects, in order
+    final_updates: tuple[EventUpdate, ...] = ()  # events closed by the end of the run itself
+
+    @property
+    def analysed_fps(self) -> float:
+        return self.frames / self.last_t if self.last_t > 0 else 0.0
+
+
+@dataclass
+class Pipeline:
+    landmarks: LandmarkStage
+    fusion: FusionStage
+    tracker: TrackerStage
+    classifier: ClassifierStage | None = None
+    telemetry: TelemetryStage | None = None
+    observers: list[Observer] = field(default_factory=list)
+    _last_t: float | None = field(default=None, init=False, repr=False)
+
+    def step(self, frame: Frame) -> FrameResult:
+        """Analyse one frame and notify the observers."""
+        cues = self.landmarks(frame)
+        probs = self.classifier(frame) if self.classifier is not None else None
+        vehicle = self.telemetry.at(frame.t) if self.telemetry is not None else None
+        markers: tuple[str, ...] = ()
+        if self.telemetry is not None:
+            t0 = self._last_t if self._last_t is not None else frame.t
+            markers = tuple(self.telemetry.markers_between(t0, frame.t))
+        self._last_t = frame.t
+        scores = self.fusion.step(frame, cues, probs, vehicle)
+        updates = tuple(self.tracker.step(scores))
+        result = FrameResult(frame, cues, probs, scores, updates, markers)
+        for observer in self.observers:
+            observer.on_frame(result)
+        return result
+
+    def run(
+        self,
+        frames: Iterable[Frame],
+        progress: Callable[[FrameResult], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> RunSummary:
+        """Analyse every frame of `frames`, then close open events and tell the observers."""
+        summary = RunSummary()
+        started = time.perf_counter()
+        last: FrameResult | None = None
+        for frame in _until(frames, stop):
+            last = self.step(frame)
+            summary.frames += 1
+            summary.last_t = frame.t
+            summary.events.extend(u.event for u in last.updates if u.kind == "close")
+            if progress is not None:
+                progress(last)
+        summary.cancelled = stop is not None and stop.is_set()
+        summary.stopped_early = getattr(frames, "stopped_early", None)
+        if last is not None:
+            summary.final_updates = tuple(self.tracker.finish(last.frame.t))
+            summary.events.extend(u.event for u in summary.final_updates)
+        summary.wall_s = time.perf_counter() - started
+        for observer in self.observers:
+            observer.on_finish(summary)
+        return summary
+
+
+def _until(frames: Iterable[Frame], stop: threading.Event | None) -> Iterator[Frame]:
+    for frame in frames:
+        if stop is not None and stop.is_set():
+            return
+        yield frame

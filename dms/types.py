@@ -1,0 +1,184 @@
+"""The records that flow between pipeline stages (see DESIGN.md, "Data flow").
+
+Every stage takes the previous stage's record and returns its own; nothing flows backwards.
+A cue that was not observed is `Cue.unknown()`, never a false value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+BEHAVIOURS: tuple[str, ...] = (
+    "phone",
+    "smoking",
+    "drinking",
+    "looking_back",
+    "console",
+    "hands_off_wheel",
+    "eyes_off_road",
+    "eyes_closed",
+    "yawning",
+    "hand_at_mouth",
+)
+SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded picture. `t` is media time in seconds, never wall time during replay."""
+
+    index: int
+    t: float
+    image: np.ndarray  # BGR uint8, H x W x 3
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A landmark-derived measurement with its own confidence; `value is None` means unknown."""
+
+    value: float | None
+    confidence: float = 0.0
+
+    @staticmethod
+    def unknown() -> Cue:
+        return Cue(None, 0.0)
+
+    @property
+    def known(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """Normalised (x, y, visibility-or-z) landmark arrays kept for overlays; None when not found."""
+
+    pose: np.ndarray | None = None  # (33, 4): x, y, z, visibility
+    face: np.ndarray | None = None  # (468 or 478, 3)
+    left_hand: np.ndarray | None = None  # (21, 3), the driver's left hand
+    right_hand: np.ndarray | None = None  # (21, 3), the driver's right hand
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What the landmark stage saw on one frame (DESIGN.md, `Cues`)."""
+
+    hands_on_wheel: Cue = field(default_factory=Cue.unknown)  # 0, 1 or 2
+    hand_at_ear: Cue = field(default_factory=Cue.unknown)  # 0/1
+    hand_at_mouth: Cue = field(default_factory=Cue.unknown)  # 0/1
+    hand_in_console: Cue = field(default_factory=Cue.unknown)  # 0/1
+    head_yaw: Cue = field(default_factory=Cue.unknown)  # degrees, + = driver turns to the camera's left
+    head_pitch: Cue = field(default_factory=Cue.unknown)  # degrees, + = head up
+    eyes_closed: Cue = field(default_factory=Cue.unknown)  # 0/1
+    eye_openness: Cue = field(default_factory=Cue.unknown)  # eye aspect ratio, both eyes averaged
+    mouth_open: Cue = field(default_factory=Cue.unknown)  # mouth aspect ratio (inner lips)
+    face_visible: Cue = field(default_factory=Cue.unknown)  # 0/1
+    body_visible: Cue = field(default_factory=Cue.unknown)  # 0/1: pose (shoulders) found
+    landmarks: Landmarks = field(default_factory=Landmarks)
+
+    def as_dict(self) -> dict[str, float | None]:
+        """Cue values by name (for the timeline), unknown as None."""
+        return {
+            name: getattr(self, name).value
+            for name in CUE_NAMES
+        }
+
+
+CUE_NAMES: tuple[str, ...] = (
+    "hands_on_wheel",
+    "hand_at_ear",
+    "hand_at_mouth",
+    "hand_in_console",
+    "head_yaw",
+    "head_pitch",
+    "eyes_closed",
+    "eye_openness",
+    "mouth_open",
+    "face_visible",
+    "body_visible",
+)
+
+
+@dataclass(frozen=True)
+class ClassProbs:
+    """The online classifier's output for one frame: per-class and per-behaviour probabilities."""
+
+    classes: tuple[str, ...]
+    probs: np.ndarray  # (len(classes),), sums to 1
+    behaviours: dict[str, float]  # behaviour id -> probability mass of the classes mapped to it
+
+    def top(self) -> tuple[str, float]:
+        i = int(np.argmax(self.probs))
+        return self.classes[i], float(self.probs[i])
+
+
+@dataclass(frozen=True)
+class VehicleState:
+    """Telemetry interpolated to one frame's media time; None where the log has no coverage."""
+
+    speed_kmh: float | None = None
+    accel_long_ms2: float | None = None
+    accel_lat_ms2: float | None = None
+    steering_deg: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    heading_deg: float | None = None
+    odometer_m: float | None = None  # distance travelled since the log's start, integrated from speed
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Fusion's output: one smoothed score in [0, 1] per behaviour, and what supported each."""
+
+    index: int
+    t: float
+    values: dict[str, float]
+    sources: dict[str, tuple[str, ...]]
+    perclos: float | None = None  # share of the last minute with eyes closed
+    vehicle: VehicleState | None = None
+
+
+@dataclass
+class Event:
+    """A sustained behaviour, as logged and reported (DESIGN.md, `events.json`)."""
+
+    id: str
+    behavior: str
+    start_s: float
+    end_s: float
+    severity: str
+    peak_score: float
+    mean_score: float
+    evidence: dict = field(default_factory=dict)
+    speed_kmh: dict | None = None  # {"start", "mean", "max"}
+    distance_m: float | None = None
+    stationary: bool | None = None  # True when the vehicle was below the speed gate
+    thumbnail: str | None = None
+    clip: str | None = None
+    review: str | None = None  # None, "confirmed" or "rejected" (set in the GUI)
+    relabel: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class EventUpdate:
+    """What the tracker says about one event on one frame: it opened, escalated or closed."""
+
+    kind: str  # "open", "escalate" or "close"
+    event: Event
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything the pipeline knows after one analysed frame; observers (GUI, store) read it."""
+
+    frame: Frame
+    cues: Cues
+    probs: ClassProbs | None
+    scores: Scores
+    updates: tuple[EventUpdate, ...] = ()
+    markers: tuple[str, ...] = ()  # e.g. "harsh_braking", from telemetry

@@ -1,0 +1,67 @@
+"""The one entry point: python main.py <command> ... (see README.md and DESIGN.md, "Commands").
+
+Each command lives in its own module, which exposes `add_parser(subparsers)`; the parser sets
+`func(args) -> int`. Bad input raises an input error, printed here as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# (module, attribute) of each command's add_parser, imported lazily so `--help` stays fast.
+COMMANDS = (
+    "dms.commands.gui",
+    "dms.commands.replay",
+    "dms.commands.report",
+    "dms.commands.batch",
+    "dms.commands.classify",
+    "dms.commands.bench",
+    "dms.commands.export_dataset",
+    "models.commands.train",
+    "models.commands.evaluate",
+    "models.commands.export_onnx",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="Driver-monitoring system")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # command not built in this checkout
+                continue
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    from dms.errors import InputError
+    from models.errors import ModelInputError
+
+    return (InputError, ModelInputError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv or ["gui"])
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except user_errors() as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
