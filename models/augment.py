@@ -1,0 +1,74 @@
+"""Clip augmentation: one multi-scale crop, colour jitter and label-aware flip for all frames of a clip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+SCALES = (1.0, 0.875, 0.75, 0.66)
+
+
+def multiscale_crop_box(height: int, width: int, rng: np.random.Generator,
+                        scales=SCALES, max_distort: int = 1) -> tuple[int, int, int, int]:
+    """TSN's multi-scale crop: width, height from `scales` x the short side, at most `max_distort` apart."""
+    base = min(height, width)
+    pairs = [(i, j) for i in range(len(scales)) for j in range(len(scales)) if abs(i - j) <= max_distort]
+    i, j = pairs[int(rng.integers(len(pairs)))]
+    crop_w, crop_h = int(base * scales[i]), int(base * scales[j])
+    x = int(rng.integers(0, width - crop_w + 1))
+    y = int(rng.integers(0, height - crop_h + 1))
+    return x, y, crop_w, crop_h
+
+
+def centre_crop_box(height: int, width: int) -> tuple[int, int, int, int]:
+    side = min(height, width)
+    return (width - side) // 2, (height - side) // 2, side, side
+
+
+def jitter_colour(frames: list[np.ndarray], rng: np.random.Generator, strength: float) -> list[np.ndarray]:
+    """Brightness, contrast and saturation each scaled by a factor in [1-strength, 1+strength]."""
+    b, c, s = 1 + strength * (2 * rng.random(3) - 1)
+    out = []
+    for frame in frames:
+        f = frame.astype(np.float32) * b
+        f = (f - f.mean()) * c + f.mean()
+        grey = f.mean(axis=2, keepdims=True)
+        f = (f - grey) * s + grey
+        out.append(np.clip(f, 0, 255).astype(np.uint8))
+    return out
+
+
+@dataclass(frozen=True)
+class ClipTransform:
+    """Frames (RGB uint8) -> normalised tensor (T, 3, size, size), plus the label after any flip.
+
+    `flip_permutation` maps each label to its mirror class; without it the clip is never flipped,
+    because flipping a "phone in the right hand" clip would teach the wrong class.
+    """
+
+    size: int
+    train: bool
+    colour_jitter: float = 0.2
+    flip_permutation: tuple[int, ...] | None = None
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+
+    def __call__(self, frames: list[np.ndarray], label: int,
+                 rng: np.random.Generator) -> tuple[torch.Tensor, int]:
+        height, width = frames[0].shape[:2]
+        x, y, w, h = multiscale_crop_box(height, width, rng) if self.train else centre_crop_box(height, width)
+        frames = [cv2.resize(f[y:y + h, x:x + w], (self.size, self.size), interpolation=cv2.INTER_AREA)
+                  for f in frames]
+        if self.train and self.colour_jitter > 0:
+            frames = jitter_colour(frames, rng, self.colour_jitter)
+        if self.train and self.flip_permutation is not None and rng.random() < 0.5:
+            frames = [np.ascontiguousarray(f[:, ::-1]) for f in frames]
+            label = self.flip_permutation[label]
+        array = np.stack(frames).astype(np.float32) / 255.0
+        array = (array - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
+        return torch.from_numpy(array).permute(0, 3, 1, 2).contiguous(), label

@@ -1,0 +1,1 @@
+"""Data-set parsers: one module per annotation format, each returning `Clip` records."""
