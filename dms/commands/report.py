@@ -1,0 +1,36 @@
+"""`python main.py report (SESSION_ID | --latest) [--out DIR] [--db FILE]`: rebuild a session's
+report folder (events.json, events.csv, timeline.csv, report.html, thumbs, clips) from the event log."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from dms.errors import InputError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("report", help="rebuild a session's report from the event log")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("session_id", nargs="?", help="session id (see the GUI's history or events.json)")
+    which.add_argument("--latest", action="store_true", help="the most recent session")
+    parser.add_argument("--out", type=Path, help="output folder (default ./report-<session id>)")
+    parser.add_argument("--db", type=Path, help="event log (default: the user data folder, or $DMS_DB)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dms.report import write_session_report
+    from dms.store import Store, default_db_path
+
+    db = args.db or default_db_path()
+    with Store(db, create=False) as store:
+        session_id = args.session_id
+        if args.latest:
+            session_id = store.latest_session_id()
+            if session_id is None:
+                raise InputError(db, "the event log has no sessions yet")
+        written = write_session_report(store, session_id, args.out or Path(f"report-{session_id}"))
+    for path in written.values():
+        print(path)
+    return 0

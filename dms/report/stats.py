@@ -1,0 +1,97 @@
+"""Figures the report derives from events and timeline rows: exposure by speed band, PERCLOS, yawns."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from dms.types import Event
+
+# (label, lower km/h inclusive, upper km/h exclusive): fleet-style speed bands.
+SPEED_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("0-10", 0.0, 10.0),
+    ("10-50", 10.0, 50.0),
+    ("50-90", 50.0, 90.0),
+    ("90+", 90.0, math.inf),
+)
+UNKNOWN_BAND = "unknown"
+
+
+@dataclass(frozen=True)
+class PerclosSummary:
+    mean: float
+    max: float
+    t_max: float
+
+
+def column(timeline: list[dict], name: str) -> np.ndarray:
+    """A timeline column as floats, NaN where the value is unknown or absent."""
+    return np.array([np.nan if r.get(name) is None else float(r[name]) for r in timeline], dtype=float)
+
+
+def has_speed(timeline: list[dict]) -> bool:
+    return any(r.get("speed_kmh") is not None for r in timeline)
+
+
+def _row_spans(t: np.ndarray) -> np.ndarray:
+    """End of each row's time slice: the next row's time; the last row lasts one typical step."""
+    if len(t) == 0:
+        return t
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    return np.append(t[1:], t[-1] + step)
+
+
+def speed_band(speed_kmh: float) -> str:
+    if math.isnan(speed_kmh):
+        return UNKNOWN_BAND
+    for label, low, high in SPEED_BANDS:
+        if low <= speed_kmh < high:
+            return label
+    return SPEED_BANDS[0][0]  # negative readings (reversing noise) count as standing
+
+
+def exposure_by_speed_band(events: list[Event], timeline: list[dict]) -> dict[str, dict[str, float]]:
+    """Seconds of each behaviour's events spent in each speed band, from the timeline's speed.
+
+    Each timeline row stands for the time until the next row; the part of that slice inside an
+    event is counted in the band of the row's speed ("unknown" where the log has no coverage).
+    """
+    t = column(timeline, "t")
+    ends = _row_spans(t)
+    speed = column(timeline, "speed_kmh")
+    bands = [speed_band(s) for s in speed]
+    exposure: dict[str, dict[str, float]] = {}
+    for event in events:
+        overlap = np.clip(np.minimum(ends, event.end_s) - np.maximum(t, event.start_s), 0.0, None)
+        per_band = exposure.setdefault(
+            event.behavior, {label: 0.0 for label, _, _ in SPEED_BANDS} | {UNKNOWN_BAND: 0.0}
+        )
+        for i in np.nonzero(overlap)[0]:
+            per_band[bands[i]] += float(overlap[i])
+    return exposure
+
+
+def perclos_summary(timeline: list[dict]) -> PerclosSummary | None:
+    values = column(timeline, "perclos")
+    known = ~np.isnan(values)
+    if not known.any():
+        return None
+    i = int(np.nanargmax(values))
+    return PerclosSummary(float(np.nanmean(values)), float(values[i]), float(timeline[i]["t"]))
+
+
+def yawn_count(events: list[Event]) -> int:
+    return sum(1 for e in events if e.behavior == "yawning")
+
+
+def markers(timeline: list[dict]) -> list[tuple[float, str]]:
+    """(t, marker) for every timeline marker, e.g. harsh braking from telemetry."""
+    return [
+        (float(r["t"]), name)
+        for r in timeline
+        if r.get("markers")
+        for name in str(r["markers"]).split("|")
+        if name
+    ]

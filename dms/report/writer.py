@@ -1,0 +1,191 @@
+"""Writes one session's report folder: events.json, events.csv, timeline.csv, thumbs/, clips/ and
+a self-contained report.html (thumbnails and chart inlined, no external URLs)."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from dms.report.chart import timeline_chart_png
+from dms.report.files import staged_output, write_events_csv, write_events_json, write_timeline_csv
+from dms.report.html import render_report_html
+from dms.report.jsonable import to_json
+from dms.report.rows import event_record
+from dms.report.stats import (
+    SPEED_BANDS,
+    exposure_by_speed_band,
+    has_speed,
+    markers,
+    perclos_summary,
+    yawn_count,
+)
+from dms.types import Event
+
+if TYPE_CHECKING:
+    from dms.store import SessionRecord, Store
+
+THUMB_WIDTH = 320  # pixels; inlined thumbnails are re-encoded at this width to keep the page small
+NO_CLASSIFIER = "no classifier: landmark cues only"
+
+
+def session_record(session: SessionRecord) -> dict:
+    """The "session" object of events.json."""
+    info = session.info
+    return {
+        "id": session.id,
+        "source": session.source,
+        "started_at": session.started_at,
+        "status": session.status,
+        "duration_s": info.get("duration_s"),
+        "analysed_fps": info.get("analysed_fps"),
+        "classifier": info.get("classifier"),
+        "telemetry": info.get("telemetry"),
+        "stopped_early": info.get("stopped_early"),
+    }
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text) or "event"
+
+
+def _media_source(media_dir: Path | None, relative: str | None, fallback: str) -> Path | None:
+    """The file an event's media path names inside media_dir (or the conventional name), if it exists.
+    Paths that would leave media_dir are ignored."""
+    if media_dir is None:
+        return None
+    root = media_dir.resolve()
+    for candidate in (relative, fallback):
+        if not candidate:
+            continue
+        path = (root / candidate).resolve()
+        if path.is_relative_to(root) and path.is_file():
+            return path
+    return None
+
+
+def _copy_media(staging: Path, media_dir: Path | None, event: Event) -> tuple[str | None, str | None]:
+    """Copy the event's thumbnail and clip into staging/thumbs and staging/clips; return the new
+    paths relative to the output folder."""
+    copied = []
+    for kind, relative, suffix in (("thumbs", event.thumbnail, ".jpg"), ("clips", event.clip, ".mp4")):
+        source = _media_source(media_dir, relative, f"{kind}/{event.id}{suffix}")
+        if source is None:
+            copied.append(None)
+            continue
+        name = f"{kind}/{_safe_name(event.id)}{source.suffix.lower()}"
+        (staging / kind).mkdir(exist_ok=True)
+        shutil.copyfile(source, staging / name)
+        copied.append(name)
+    return copied[0], copied[1]
+
+
+def _thumbnail_uri(path: Path) -> str | None:
+    """The thumbnail as a JPEG data URI at THUMB_WIDTH, or None if the file is not a readable image."""
+    image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        return None
+    height, width = image.shape[:2]
+    if width > THUMB_WIDTH:
+        size = (THUMB_WIDTH, round(height * THUMB_WIDTH / width))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return "data:image/jpeg;base64," + base64.b64encode(encoded.tobytes()).decode() if ok else None
+
+
+def _summary_rows(session: SessionRecord, timeline: list[dict]) -> list[tuple[str, str]]:
+    info = session.info
+    classifier = info.get("classifier")
+    if classifier:
+        classes = classifier.get("classes") or []
+        classifier_text = f"{classifier.get('checkpoint', 'classifier')} ({len(classes)} classes)"
+    else:
+        classifier_text = NO_CLASSIFIER
+    telemetry = info.get("telemetry")
+    if telemetry:
+        telemetry_text = "; ".join(
+            f"{key}: {value if isinstance(value, str | int | float) else to_json(value)}"
+            for key, value in telemetry.items()
+        )
+    else:
+        telemetry_text = "none"
+    duration = info.get("duration_s")
+    fps = info.get("analysed_fps")
+    rows = [
+        ("Source", session.source),
+        ("Session", f"{session.id} ({session.status})"),
+        ("Started", session.started_at),
+        ("Duration", "unknown" if duration is None else f"{duration:.1f} s"),
+        ("Analysed frames", f"{len(timeline)}" + ("" if fps is None else f" at {fps:.1f} frames/s")),
+        ("Classifier", classifier_text),
+        ("Telemetry", telemetry_text + ("" if not telemetry or has_speed(timeline) else " (no speed)")),
+    ]
+    stopped = info.get("stopped_early")
+    if stopped:
+        rows.append(("Stopped early", str(stopped)))
+    elif session.status in ("interrupted", "running", "cancelled"):
+        rows.append(("Stopped early", f"analysis {session.status}; the report covers what was logged"))
+    return rows
+
+
+def write_report(
+    out_dir: str | Path,
+    session: SessionRecord,
+    events: list[Event],
+    timeline: list[dict],
+    media_dir: Path | None,
+) -> dict[str, Path]:
+    """Write the report folder for one session; returns the written files by name.
+
+    All files are staged and moved into `out_dir` only when every one of them was written.
+    """
+    out_dir = Path(out_dir)
+    duration = session.info.get("duration_s") or (float(timeline[-1]["t"]) if timeline else 0.0)
+    with staged_output(out_dir) as staging:
+        records = []
+        thumbs: dict[str, str | None] = {}
+        for event in events:
+            record = event_record(event)
+            record["thumbnail"], record["clip"] = _copy_media(staging, media_dir, event)
+            thumbs[event.id] = _thumbnail_uri(staging / record["thumbnail"]) if record["thumbnail"] else None
+            records.append(record)
+        session_dict = session_record(session)
+        write_events_json(staging / "events.json", session_dict, records)
+        write_events_csv(staging / "events.csv", records)
+        write_timeline_csv(staging / "timeline.csv", timeline)
+        chart = timeline_chart_png(events, timeline, duration)
+        html = render_report_html({
+            "session": session_dict,
+            "summary": _summary_rows(session, timeline),
+            "chart_png": base64.b64encode(chart).decode(),
+            "yawns": yawn_count(events),
+            "perclos": perclos_summary(timeline),
+            "bands": [label for label, _, _ in SPEED_BANDS],
+            "exposure": exposure_by_speed_band(events, timeline) if has_speed(timeline) else None,
+            "markers": sorted(Counter(name for _, name in markers(timeline)).items()),
+            "events": [
+                {**r, "thumb_uri": thumbs[r["id"]], "evidence_items": _evidence_items(r["evidence"])}
+                for r in records
+            ],
+        })
+        (staging / "report.html").write_text(html, encoding="utf-8")
+    names = ("events.json", "events.csv", "timeline.csv", "report.html")
+    return {name: out_dir / name for name in names}
+
+
+def _evidence_items(evidence: dict) -> list[tuple[str, str]]:
+    return [(str(k), v if isinstance(v, str) else to_json(v)) for k, v in (evidence or {}).items()]
+
+
+def write_session_report(store: Store, session_id: str, out_dir: str | Path) -> dict[str, Path]:
+    """Rebuild a session's report folder from the event log (used by `report` and `replay`)."""
+    session = store.session(session_id)
+    return write_report(
+        out_dir, session, store.events(session_id), store.timeline(session_id), store.media_dir(session_id)
+    )

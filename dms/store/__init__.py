@@ -1,0 +1,8 @@
+"""The event log: one SQLite file with sessions, events and timeline rows (DESIGN.md, "Files")."""
+
+from dms.store.database import SCHEMA_VERSION, Store
+from dms.store.paths import default_db_path
+from dms.store.recorder import StoreRecorder
+from dms.store.records import SESSION_STATUSES, SessionRecord
+
+__all__ = ["SCHEMA_VERSION", "SESSION_STATUSES", "SessionRecord", "Store", "StoreRecorder", "default_db_path"]
