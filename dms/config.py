@@ -31,21 +31,24 @@ class BehaviourRule:
     cooldown_s: float = 2.0
     warning_s: float | None = 2.0
     critical_s: float | None = 5.0
+    smooth_s: float | None = None  # score smoothing time constant; None = Settings.smoothing_s
+    speed_critical: bool = False  # critical at once when the vehicle is above critical_speed_kmh
 
 
 def _default_rules() -> dict[str, BehaviourRule]:
     return {
-        "phone": BehaviourRule(min_s=1.0, warning_s=2.0, critical_s=5.0),
+        "phone": BehaviourRule(min_s=1.0, warning_s=2.0, critical_s=5.0, speed_critical=True),
         "smoking": BehaviourRule(min_s=1.0, warning_s=3.0, critical_s=None),
         "drinking": BehaviourRule(min_s=1.0, warning_s=3.0, critical_s=None),
-        "looking_back": BehaviourRule(min_s=0.5, warning_s=1.5, critical_s=3.0),
+        "looking_back": BehaviourRule(min_s=0.5, warning_s=1.5, critical_s=3.0, speed_critical=True),
         "console": BehaviourRule(min_s=0.5, warning_s=2.0, critical_s=4.0),
         "hands_off_wheel": BehaviourRule(min_s=5.0, warning_s=5.0, critical_s=10.0),
         # Long distraction: eyes off road >= 3 s is a warning (Euro NCAP), logged from 1 s.
         "eyes_off_road": BehaviourRule(min_s=1.0, gap_s=0.3, warning_s=3.0, critical_s=6.0),
         # Microsleep >= 0.5 s logged (info), >= 1.5 s warning, >= 3 s sleep (critical).
         "eyes_closed": BehaviourRule(
-            on=0.5, off=0.5, min_s=0.5, gap_s=0.15, cooldown_s=0.0, warning_s=1.5, critical_s=3.0
+            on=0.5, off=0.5, min_s=0.5, gap_s=0.15, cooldown_s=0.0,
+            warning_s=1.5, critical_s=3.0, smooth_s=0.0,
         ),
         "yawning": BehaviourRule(min_s=0.8, gap_s=0.4, cooldown_s=1.0, warning_s=None, critical_s=None),
         "hand_at_mouth": BehaviourRule(min_s=1.0, warning_s=None, critical_s=None),
@@ -57,23 +60,24 @@ class Settings:
     """Everything a user may tune. Saved and loaded as JSON (GUI settings, `--settings`)."""
 
     analysis_fps: float = 10.0  # frames analysed per second of media; 0 = every frame
-    smoothing_s: float = 0.4  # exponential smoothing time constant of behaviour scores
+    smoothing_s: float = 0.2  # exponential smoothing time constant of behaviour scores
     rules: dict[str, BehaviourRule] = field(default_factory=_default_rules)
     # Visual time-sharing (Euro NCAP): >= vats_total_s eyes off road within vats_window_s.
     vats_total_s: float = 10.0
     vats_window_s: float = 30.0
     vats_reset_s: float = 2.0
     perclos_window_s: float = 60.0
+    perclos_min_s: float = 30.0  # PERCLOS is reported once this much eye state has been seen
     perclos_warning: float = 0.15  # share of time with eyes closed that raises a drowsiness warning
     # Cue thresholds (angles in degrees; ratios are landmark geometry, camera independent).
-    yaw_off_road_deg: float = 30.0
-    pitch_down_off_road_deg: float = 20.0
+    # The road gaze zone itself belongs to the camera profile (CameraProfile.road_*_deg).
     yaw_looking_back_deg: float = 60.0
     eye_closed_ratio: float = 0.6  # eye openness below this share of the driver's own baseline
     yawn_mouth_ratio: float = 0.5  # inner-lip height / mouth width
+    unknown_hold_s: float = 0.5  # a cue unseen for longer than this stops supporting its behaviour
     # Speed gating (fleet practice): below this, events are logged as stationary, severity info.
     speed_gate_kmh: float = 10.0
-    critical_speed_kmh: float = 50.0  # phone use (and similar) above this escalates to critical
+    critical_speed_kmh: float = 50.0  # rules with speed_critical escalate to critical above this
     harsh_brake_ms2: float = 3.5
     harsh_accel_ms2: float = 3.0
     # Evidence and export.

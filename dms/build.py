@@ -1,0 +1,92 @@
+"""Assembles a Pipeline from the user's choices; shared by replay, the GUI, batch and bench."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from dms.config import Settings
+from dms.events import EventTracker
+from dms.fusion import Fusion
+from dms.pipeline import Observer, Pipeline
+from dms.profile import CameraProfile
+from dms.recorder import EventMediaRecorder
+from dms.sources import FrameSource
+
+
+def load_classifier(checkpoint: str | Path | None, backend: str = "torch"):
+    """The classifier stage for a checkpoint, or None: without one, landmark cues work alone."""
+    if not checkpoint:
+        return None
+    from dms.classifier import ClassifierStage
+
+    return ClassifierStage(checkpoint, backend=backend)
+
+
+def session_info(
+    source: FrameSource | None, settings: Settings, profile: CameraProfile, classifier, telemetry
+) -> dict:
+    """What the store and the report say about how a session was analysed."""
+    return {
+        "source": source.describe() if source is not None else None,
+        "classifier": classifier.describe() if classifier is not None else None,
+        "telemetry": telemetry.describe() if telemetry is not None else None,
+        "settings": asdict(settings),
+        "profile": profile.to_dict(),
+    }
+
+
+def build_pipeline(
+    settings: Settings,
+    profile: CameraProfile,
+    *,
+    source: FrameSource | None = None,
+    classifier=None,
+    telemetry=None,
+    store=None,
+    media: bool = True,
+    observers: list[Observer] | None = None,
+) -> tuple[Pipeline, str | None]:
+    """A ready pipeline, and the id of the store session it writes (None without a store).
+
+    `classifier` is a ClassifierStage (see load_classifier) or None; `telemetry` a loaded
+    TelemetryTrack or None. With a store, every frame and event is logged as it happens and,
+    with `media`, each event gets a thumbnail and a clip in the store's media folder.
+    """
+    from dms.perception import LandmarkCues
+
+    pipeline = Pipeline(
+        landmarks=LandmarkCues(profile, settings),
+        fusion=Fusion(settings, profile),
+        tracker=EventTracker(settings),
+        classifier=classifier,
+        telemetry=telemetry,
+        observers=list(observers or []),
+    )
+    session_id = None
+    if store is not None:
+        from dms.store import StoreRecorder
+
+        name = source.name if source is not None else ""
+        info = session_info(source, settings, profile, classifier, telemetry)
+        session_id = store.create_session(name, info)
+        recorder = StoreRecorder(store, session_id)
+
+        def media_saved(event_id: str, thumbnail: str | None, clip: str | None) -> None:
+            recorder.flush()  # the event row must exist before its media is attached
+            store.set_media(event_id, thumbnail, clip, session_id)
+
+        # Order matters: the store sees each frame's events before the media recorder does.
+        pipeline.observers[:0] = [recorder]
+        if media:
+            fps = settings.analysis_fps if settings.analysis_fps > 0 else (source.fps if source else 10.0)
+            media_recorder = EventMediaRecorder(
+                store.media_dir(session_id),
+                pre_roll_s=settings.pre_roll_s,
+                post_roll_s=settings.post_roll_s,
+                fps=fps,
+                blur=settings.blur_faces,
+                on_saved=media_saved,
+            )
+            pipeline.observers[1:1] = [media_recorder]
+    return pipeline, session_id

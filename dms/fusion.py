@@ -1,0 +1,215 @@
+"""Fusion: landmark cues and classifier probabilities -> one smoothed score per behaviour.
+
+Each behaviour has a small rule saying which sources support it (DESIGN.md, "Behaviours"). An
+unknown cue gives no evidence (it is held briefly, then stops supporting), never "false". The
+landmark cues alone cannot tell smoking from eating: without a classifier a hand held at the
+mouth is scored as `hand_at_mouth`, and smoking/drinking stay at zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from dms.config import Settings
+from dms.profile import CameraProfile
+from dms.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, Scores, VehicleState
+
+# Evidence weights: how strongly one cue alone points at a behaviour (< rule.on means the cue
+# can only support an event together with another source).
+HAND_AT_EAR_PHONE = 0.8
+HEAD_DOWN_HANDS_OFF_PHONE = 0.45
+FACE_LOST_LOOKING_BACK = 0.7
+HAND_IN_CONSOLE = 0.8
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Raw (unsmoothed) support for one behaviour on one frame: None = nothing observed."""
+
+    value: float | None
+    sources: tuple[str, ...] = ()
+
+
+def _on(cue: Cue) -> bool:
+    return cue.value is not None and cue.value >= 0.5
+
+
+def _off(cue: Cue) -> bool:
+    return cue.value is not None and cue.value < 0.5
+
+
+class PerclosMeter:
+    """Share of time with eyes closed over a sliding window (PERCLOS), from frames where the eye
+    state was seen. None until enough has been seen to say anything."""
+
+    def __init__(self, window_s: float, min_s: float):
+        self.window_s = window_s
+        self.min_s = min_s
+        self._samples: deque[tuple[float, bool]] = deque()
+        self._closed = 0
+
+    def step(self, t: float, closed: bool | None) -> float | None:
+        if closed is not None:
+            self._samples.append((t, closed))
+            self._closed += closed
+        while self._samples and self._samples[0][0] < t - self.window_s:
+            self._closed -= self._samples.popleft()[1]
+        if not self._samples or t - self._samples[0][0] < min(self.min_s, self.window_s):
+            return None
+        return self._closed / len(self._samples)
+
+
+class Fusion:
+    """Per-frame behaviour scores in [0, 1], exponentially smoothed with a time constant."""
+
+    def __init__(self, settings: Settings, profile: CameraProfile):
+        self.settings = settings
+        self.profile = profile
+        self.reset()
+
+    def reset(self) -> None:
+        self._score = dict.fromkeys(BEHAVIOURS, 0.0)
+        self._last_seen: dict[str, float] = {}
+        self._last_t: float | None = None
+        self._perclos = PerclosMeter(self.settings.perclos_window_s, self.settings.perclos_min_s)
+
+    def step(
+        self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None
+    ) -> Scores:
+        dt = 0.0 if self._last_t is None else max(0.0, frame.t - self._last_t)
+        self._last_t = frame.t
+        evidence = self.evidence(cues, probs)
+        values: dict[str, float] = {}
+        sources: dict[str, tuple[str, ...]] = {}
+        for behaviour in BEHAVIOURS:
+            ev = evidence[behaviour]
+            if ev.value is None:
+                held = frame.t - self._last_seen.get(behaviour, -math.inf) <= self.settings.unknown_hold_s
+                target = self._score[behaviour] if held else 0.0
+            else:
+                self._last_seen[behaviour] = frame.t
+                target = ev.value
+            self._score[behaviour] = self._smooth(behaviour, self._score[behaviour], target, dt)
+            values[behaviour] = round(self._score[behaviour], 4)
+            sources[behaviour] = ev.sources
+        closed = None if cues.eyes_closed.value is None else cues.eyes_closed.value >= 0.5
+        perclos = self._perclos.step(frame.t, closed)
+        return Scores(frame.index, frame.t, values, sources, perclos, vehicle)
+
+    def _smooth(self, behaviour: str, previous: float, target: float, dt: float) -> float:
+        tau = self.settings.rule(behaviour).smooth_s
+        tau = self.settings.smoothing_s if tau is None else tau
+        if tau <= 0:
+            return target
+        alpha = 1.0 - math.exp(-dt / tau)
+        return previous + alpha * (target - previous)
+
+    def evidence(self, cues: Cues, probs: ClassProbs | None) -> dict[str, Evidence]:
+        """The raw support for every behaviour from this frame's cues and classifier output."""
+        clf = probs.behaviours if probs is not None else {}
+        gaze_off = self._gaze_off_road(cues)
+        ev = {
+            "eyes_closed": _cue_evidence(cues.eyes_closed, "eyes_closed"),
+            "yawning": self._yawning(cues),
+            "eyes_off_road": gaze_off,
+            "looking_back": self._looking_back(cues, clf),
+            "hands_off_wheel": self._hands_off_wheel(cues),
+            "phone": self._phone(cues, clf, gaze_off),
+            "console": _combine(clf, "console", cues.hand_in_console, HAND_IN_CONSOLE, "hand_in_console"),
+            "smoking": _combine(clf, "smoking", cues.hand_at_mouth, 0.0, "hand_at_mouth"),
+            "drinking": _combine(clf, "drinking", cues.hand_at_mouth, 0.0, "hand_at_mouth"),
+        }
+        ev["hand_at_mouth"] = self._hand_at_mouth(cues, clf)
+        return ev
+
+    def _yawning(self, cues: Cues) -> Evidence:
+        mouth = cues.mouth_open.value
+        if mouth is None:
+            return Evidence(None)
+        return Evidence(1.0 if mouth >= self.settings.yawn_mouth_ratio else 0.0, ("mouth_open",))
+
+    def _gaze_off_road(self, cues: Cues) -> Evidence:
+        yaw, pitch = cues.head_yaw.value, cues.head_pitch.value
+        if yaw is not None and pitch is not None:
+            lo_yaw, hi_yaw = self.profile.road_yaw_deg
+            lo_pitch, hi_pitch = self.profile.road_pitch_deg
+            off = not (lo_yaw <= yaw <= hi_yaw and lo_pitch <= pitch <= hi_pitch)
+            return Evidence(1.0 if off else 0.0, ("head_pose",))
+        if _off(cues.face_visible) and _on(cues.body_visible):
+            return Evidence(FACE_LOST_LOOKING_BACK, ("face_lost",))
+        return Evidence(None)
+
+    def _looking_back(self, cues: Cues, clf: dict[str, float]) -> Evidence:
+        yaw = cues.head_yaw.value
+        if yaw is not None:
+            cue = Evidence(1.0 if abs(yaw) >= self.settings.yaw_looking_back_deg else 0.0, ("head_yaw",))
+        elif _off(cues.face_visible) and _on(cues.body_visible):
+            cue = Evidence(FACE_LOST_LOOKING_BACK, ("face_lost",))
+        else:
+            cue = Evidence(None)
+        return _with_classifier(clf, "looking_back", cue)
+
+    def _hands_off_wheel(self, cues: Cues) -> Evidence:
+        hands = cues.hands_on_wheel.value
+        if hands is None:
+            return Evidence(None)
+        return Evidence(1.0 if hands < 0.5 else 0.0, ("hands_on_wheel",))
+
+    def _phone(self, cues: Cues, clf: dict[str, float], gaze_off: Evidence) -> Evidence:
+        parts: list[Evidence] = []
+        if cues.hand_at_ear.known:
+            parts.append(Evidence(HAND_AT_EAR_PHONE * _on(cues.hand_at_ear), ("hand_at_ear",)))
+        pitch = cues.head_pitch.value
+        hands = cues.hands_on_wheel.value
+        if pitch is not None and hands is not None:
+            head_down = pitch < self.profile.road_pitch_deg[0]
+            texting = head_down and hands < 0.5
+            parts.append(Evidence(HEAD_DOWN_HANDS_OFF_PHONE * texting, ("head_down_hands_off",)))
+        cue = _strongest(parts)
+        return _with_classifier(clf, "phone", cue)
+
+    def _hand_at_mouth(self, cues: Cues, clf: dict[str, float]) -> Evidence:
+        """A hand at the mouth, reported as such only while no classifier explains it."""
+        cue = _cue_evidence(cues.hand_at_mouth, "hand_at_mouth")
+        if cue.value is None or not clf:
+            return cue
+        explained = max(clf.get("smoking", 0.0), clf.get("drinking", 0.0))
+        return Evidence(cue.value * (1.0 - explained), cue.sources)
+
+
+def _cue_evidence(cue: Cue, name: str) -> Evidence:
+    if cue.value is None:
+        return Evidence(None)
+    return Evidence(1.0 if cue.value >= 0.5 else 0.0, (name,))
+
+
+def _strongest(parts: list[Evidence]) -> Evidence:
+    known = [p for p in parts if p.value is not None]
+    if not known:
+        return Evidence(None)
+    best = max(known, key=lambda p: p.value)
+    return best if best.value > 0 else Evidence(0.0, tuple(s for p in known for s in p.sources))
+
+
+def _with_classifier(clf: dict[str, float], behaviour: str, cue: Evidence) -> Evidence:
+    """Classifier and cue support the same behaviour: the stronger one wins, both are named."""
+    if behaviour not in clf:
+        return cue
+    p = clf[behaviour]
+    if cue.value is None:
+        return Evidence(p, ("classifier",))
+    sources = (("classifier",) if p >= 0.3 else ()) + (cue.sources if cue.value >= 0.3 else ())
+    return Evidence(max(p, cue.value), sources)
+
+
+def _combine(clf: dict[str, float], behaviour: str, cue: Cue, weight: float, name: str) -> Evidence:
+    """A behaviour the classifier scores and one cue supports (weight 0: the cue only corroborates)."""
+    cue_ev = Evidence(None) if cue.value is None else Evidence(weight * _on(cue), (name,))
+    if behaviour not in clf:
+        return cue_ev if weight > 0 else Evidence(None)
+    p = clf[behaviour]
+    if weight == 0:
+        return Evidence(p, ("classifier",) + ((name,) if _on(cue) and p >= 0.3 else ()))
+    return _with_classifier(clf, behaviour, cue_ev)

@@ -1,0 +1,326 @@
+"""Frame sources: video files (PyAV/FFmpeg), image folders and live cameras (OpenCV).
+
+All yield `Frame`s with media time: container timestamps for files, index / fps for image
+folders, the source's own monotonic clock for cameras. `analysis_fps` thins the stream to the
+rate the pipeline analyses (frames in between are decoded but never converted), so event times
+stay accurate to one analysed frame. A file that breaks mid-way is read up to its last good frame
+and `stopped_early` says where and why.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from dms.errors import InputError
+from dms.types import Frame
+
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".mpg", ".mpeg", ".ts", ".wmv", ".flv"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+class FrameSource(ABC):
+    """An iterable of Frames with what the rest of the program needs to know about its origin."""
+
+    name: str = ""
+    fps: float = 0.0  # native frame rate
+    frame_count: int | None = None
+    duration_s: float | None = None
+    is_live: bool = False
+    creation_time: datetime | None = None  # wall-clock start, when the container records it
+    stopped_early: str | None = None  # why reading ended before the end of the media
+
+    def __init__(self, analysis_fps: float = 10.0):
+        self.analysis_fps = analysis_fps
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Frame]: ...
+
+    def seek(self, t: float) -> None:
+        raise InputError(self.name, "this source cannot seek")
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the underlying file or device."""
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def describe(self) -> dict:
+        return {
+            "source": self.name,
+            "fps": self.fps,
+            "frame_count": self.frame_count,
+            "duration_s": self.duration_s,
+            "live": self.is_live,
+            "creation_time": self.creation_time.isoformat() if self.creation_time else None,
+        }
+
+
+class _Thinner:
+    """Keeps one frame per 1/analysis_fps of media time (all frames when analysis_fps <= 0)."""
+
+    def __init__(self, analysis_fps: float, native_fps: float):
+        self.step = 1.0 / analysis_fps if analysis_fps > 0 else 0.0
+        self.tolerance = 0.5 / native_fps if native_fps > 0 else 0.0
+        self.next_t: float | None = None
+
+    def reset(self) -> None:
+        self.next_t = None
+
+    def keep(self, t: float) -> bool:
+        if self.next_t is not None and t + self.tolerance < self.next_t:
+            return False
+        self.next_t = t + self.step if self.next_t is None else max(self.next_t + self.step, t)
+        return True
+
+
+class VideoFileSource(FrameSource):
+    """A recorded drive, decoded by FFmpeg through PyAV (H.264, HEVC, XVID, MJPEG, ...)."""
+
+    def __init__(self, path: str | Path, analysis_fps: float = 10.0):
+        super().__init__(analysis_fps)
+        self.path = Path(path)
+        self.name = str(path)
+        try:
+            self._container = av.open(str(path))
+        except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+            raise InputError(path, f"not a readable video ({_reason(exc)})") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise InputError(path, "contains no video stream")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        rate = self._stream.average_rate or self._stream.guessed_rate
+        self.fps = float(rate) if rate else 25.0
+        self.frame_count = self._stream.frames or None
+        self.duration_s = _duration(self._container, self._stream)
+        self.creation_time = _creation_time(self._container.metadata, self._stream.metadata)
+        self._seek_to: float | None = None
+        self._start_pts = self._stream.start_time or 0
+
+    def seek(self, t: float) -> None:
+        """Jump to media time t; iteration then resumes from the first frame at or after t."""
+        self._seek_to = max(0.0, float(t))
+
+    def __iter__(self) -> Iterator[Frame]:
+        thinner = _Thinner(self.analysis_fps, self.fps)
+        index = -1
+        target = 0.0
+        last_t = 0.0
+        self.stopped_early = None
+        packets = self._decode()
+        while True:
+            if self._seek_to is not None:
+                target = self._seek_to
+                self._seek_to = None
+                self._container.seek(
+                    int(target / self._stream.time_base) + self._start_pts, stream=self._stream, backward=True
+                )
+                packets = self._decode()
+                thinner.reset()
+                index = -1
+            try:
+                frame = next(packets)
+            except StopIteration:
+                break
+            except av.error.FFmpegError as exc:
+                self.stopped_early = (
+                    f"decoding failed after frame {max(index, 0)} at {last_t:.2f} s: {_reason(exc)}"
+                )
+                return
+            t = self._media_time(frame)
+            index = round(t * self.fps) if index < 0 else index + 1
+            last_t = t
+            if t + 0.5 / self.fps < target or not thinner.keep(t):
+                continue
+            yield Frame(index, t, frame.to_ndarray(format="bgr24"))
+        if self.duration_s and last_t + 1.0 < self.duration_s:
+            self.stopped_early = (
+                f"the file ends at {last_t:.2f} s but its header says {self.duration_s:.2f} s (truncated?)"
+            )
+
+    def _decode(self):
+        return self._container.decode(self._stream)
+
+    def _media_time(self, frame) -> float:
+        if frame.pts is None:
+            return float(frame.time or 0.0)
+        return float((frame.pts - self._start_pts) * self._stream.time_base)
+
+    def close(self) -> None:
+        self._container.close()
+
+
+class ImageFolderSource(FrameSource):
+    """A folder of still images (sub-folders included), sorted by path, played at `image_fps`."""
+
+    def __init__(self, folder: str | Path, image_fps: float = 10.0, analysis_fps: float = 10.0):
+        super().__init__(analysis_fps)
+        self.folder = Path(folder)
+        self.name = str(folder)
+        self.files = sorted(
+            (p for p in self.folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
+            key=lambda p: p.relative_to(self.folder).as_posix(),
+        )
+        if not self.files:
+            raise InputError(folder, "folder holds no images (.jpg, .png, .bmp, ...)")
+        if image_fps <= 0:
+            raise InputError(folder, f"image fps must be positive, got {image_fps}")
+        self.fps = float(image_fps)
+        self.frame_count = len(self.files)
+        self.duration_s = len(self.files) / self.fps
+        self.skipped: list[str] = []
+        self._seek_to: int | None = None
+
+    def seek(self, t: float) -> None:
+        self._seek_to = min(max(0, int(round(t * self.fps))), len(self.files) - 1)
+
+    def __iter__(self) -> Iterator[Frame]:
+        thinner = _Thinner(self.analysis_fps, self.fps)
+        self.skipped = []
+        self.stopped_early = None
+        i = 0
+        while i < len(self.files):
+            if self._seek_to is not None:
+                i, self._seek_to = self._seek_to, None
+                thinner.reset()
+            t = i / self.fps
+            if thinner.keep(t):
+                image = cv2.imread(str(self.files[i]), cv2.IMREAD_COLOR)
+                if image is None:
+                    self.skipped.append(self.files[i].name)
+                else:
+                    yield Frame(i, t, image)
+            i += 1
+        if self.skipped:
+            self.stopped_early = f"{len(self.skipped)} unreadable image(s) skipped, first {self.skipped[0]}"
+
+    def close(self) -> None:
+        """Nothing stays open between images."""
+
+
+class CameraSource(FrameSource):
+    """A live camera (index) or stream (URL). A reader thread keeps only the newest frame, so when
+    analysis is slower than the camera, frames are dropped rather than queued."""
+
+    is_live = True
+
+    def __init__(self, spec: int | str, analysis_fps: float = 10.0, open_timeout_s: float = 5.0):
+        super().__init__(analysis_fps)
+        self.name = f"camera {spec}" if isinstance(spec, int) else str(spec)
+        self._capture = cv2.VideoCapture(spec)
+        ok, image = self._capture.read() if self._capture.isOpened() else (False, None)
+        if not ok or image is None:
+            self._capture.release()
+            raise InputError(self.name, "cannot be opened (no such camera, or it is busy)")
+        self.fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 30.0)
+        self._t0 = time.monotonic()
+        self._latest: tuple[int, float, np.ndarray] | None = (0, 0.0, image)
+        self._count = 1
+        self._lock = threading.Condition()
+        self._running = True
+        self.dropped = 0
+        self._reader = threading.Thread(target=self._read_loop, name="camera-reader", daemon=True)
+        self._reader.start()
+
+    def _read_loop(self) -> None:
+        while self._running:
+            ok, image = self._capture.read()
+            with self._lock:
+                if not ok:
+                    self.stopped_early = "the camera stopped delivering frames"
+                    self._running = False
+                else:
+                    if self._latest is not None:
+                        self.dropped += 1
+                    self._latest = (self._count, time.monotonic() - self._t0, image)
+                    self._count += 1
+                self._lock.notify_all()
+
+    def __iter__(self) -> Iterator[Frame]:
+        period = 1.0 / self.analysis_fps if self.analysis_fps > 0 else 0.0
+        next_due = 0.0
+        while True:
+            with self._lock:
+                while self._latest is None and self._running:
+                    self._lock.wait(timeout=1.0)
+                if self._latest is None:
+                    return
+                index, t, image = self._latest
+                self._latest = None
+            if t + 1e-3 < next_due:
+                continue
+            next_due = t + period
+            yield Frame(index, t, image)
+
+    def close(self) -> None:
+        self._running = False
+        if self._reader.is_alive():
+            self._reader.join(timeout=2.0)
+        self._capture.release()
+
+
+def open_source(
+    spec: str | int | Path, *, analysis_fps: float = 10.0, image_fps: float = 10.0
+) -> FrameSource:
+    """A camera index ("0") or stream URL, a video file, or a folder of images."""
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+        return CameraSource(int(spec), analysis_fps)
+    if isinstance(spec, str) and "://" in spec:
+        return CameraSource(spec, analysis_fps)
+    path = Path(spec)
+    if path.is_dir():
+        return ImageFolderSource(path, image_fps, analysis_fps)
+    if not path.exists():
+        raise InputError(path, "no such file or folder")
+    if path.stat().st_size == 0:
+        raise InputError(path, "file is empty")
+    return VideoFileSource(path, analysis_fps)
+
+
+def list_cameras(max_index: int = 4) -> list[int]:
+    """Indices of the local cameras that open and deliver a frame."""
+    found = []
+    for index in range(max_index + 1):
+        capture = cv2.VideoCapture(index)
+        try:
+            if capture.isOpened() and capture.read()[0]:
+                found.append(index)
+        finally:
+            capture.release()
+    return found
+
+
+def _duration(container, stream) -> float | None:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1_000_000
+    return None
+
+
+def _creation_time(*metadata: dict) -> datetime | None:
+    for meta in metadata:
+        value = meta.get("creation_time")
+        if value:
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
