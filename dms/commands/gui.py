@@ -1,0 +1,62 @@
+"""`python main.py gui` (also the default command): the desktop app on a camera, recording or folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from platformdirs import user_config_dir
+
+
+def settings_path() -> Path:
+    return Path(user_config_dir("dms", appauthor=False)) / "settings.json"
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("gui", help="the desktop app (default): live camera or replay")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--camera", type=int, metavar="N", help="camera index (default 0)")
+    source.add_argument("--video", type=Path, metavar="FILE", help="a recording (or a folder of images)")
+    parser.add_argument("--telemetry", type=Path, metavar="CSV", help="vehicle telemetry of the drive")
+    parser.add_argument("--profile", type=Path, metavar="JSON", help="camera profile (wheel/console regions)")
+    parser.add_argument("--checkpoint", type=Path, metavar="PTH", help="classifier checkpoint")
+    parser.add_argument("--db", type=Path, metavar="FILE", help="event log (default: the user's data folder)")
+    parser.add_argument("--settings", type=Path, metavar="JSON",
+                        help="settings file (default: saved by the app)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every input before a window opens, so bad input is one line and exit code 2."""
+    from dms.config import Settings
+    from dms.errors import InputError
+    from dms.profile import CameraProfile
+    from dms.store import Store, default_db_path
+
+    saved = args.settings or settings_path()
+    settings = Settings.load(saved) if args.settings or saved.is_file() else Settings()
+    profile = CameraProfile.load(args.profile)
+    inputs = ((args.video, "recording"), (args.telemetry, "telemetry CSV"), (args.checkpoint, "checkpoint"))
+    for path, what in inputs:
+        if path is not None and not path.exists():
+            raise InputError(path, f"{what} not found")
+    store = Store(args.db or default_db_path())
+
+    from ui.app import application, run_window
+    from ui.main_window import MainWindow
+
+    application()
+    window = MainWindow(
+        settings, profile, store=store, checkpoint=args.checkpoint, telemetry=args.telemetry,
+        settings_path=saved,
+    )
+    if args.video is not None:
+        if not window.open_source(args.video):
+            store.close()
+            raise window.last_error
+    else:
+        window.open_default_camera(args.camera or 0)
+    try:
+        return run_window(window)
+    finally:
+        store.close()

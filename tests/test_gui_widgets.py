@@ -1,0 +1,274 @@
+"""The GUI's widgets one by one, fed real frames and real dataclass records (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import os
+import wave
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
+from PyQt5.QtGui import QMouseEvent
+from PyQt5.QtWidgets import QApplication
+
+from dms.config import Settings
+from dms.profile import CameraProfile
+from dms.sources import open_source
+from dms.store import Store
+from dms.types import Cue, Cues, Event, EventUpdate, Frame, FrameResult, Landmarks, Scores, VehicleState
+from ui.alerts import BANNER_COLOURS, AlertBanner, AlertSound
+from ui.calibration import CalibrationDialog
+from ui.event_list import EventList
+from ui.image import bgr_to_qimage
+from ui.replay_controls import ReplayControls
+from ui.sessions import SessionsDialog
+from ui.settings_dialog import RULE_FIELDS, SettingsDialog
+from ui.timeline import TimelineWidget
+from ui.tones import RATE, chime, critical_tone, write_wav
+from ui.video_view import VideoView
+from ui.worker import AnalysedHistory, ResultMailbox, Shown
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+CLIP = SHARED / "video" / "day_eating.mp4"
+
+
+@pytest.fixture(scope="module")
+def frame() -> Frame:
+    with open_source(CLIP, analysis_fps=1.0) as source:
+        for f in source:
+            if f.t >= 2.0:
+                return f
+    raise AssertionError("clip shorter than 2 s")
+
+
+def event(eid="e1", behavior="phone", start=1.0, end=3.0, severity="warning", speed=None) -> Event:
+    return Event(eid, behavior, start, end, severity, 0.9, 0.7, speed_kmh=speed)
+
+
+def result_for(frame: Frame, updates=(), speed=None) -> FrameResult:
+    pose = np.zeros((33, 4))
+    pose[:, :2] = 0.5
+    pose[:, 3] = 1.0
+    pose[11, :2], pose[12, :2] = (0.35, 0.7), (0.65, 0.7)
+    cues = Cues(
+        head_yaw=Cue(20.0, 0.9),
+        head_pitch=Cue(-10.0, 0.9),
+        landmarks=Landmarks(pose=pose, left_hand=np.full((21, 3), 0.4)),
+    )
+    scores = Scores(frame.index, frame.t, {"phone": 0.8, "eyes_off_road": 0.3}, {},
+                    vehicle=VehicleState(speed_kmh=speed))
+    return FrameResult(frame, cues, None, scores, tuple(updates))
+
+
+def drag_to(widget, pos: QPoint) -> None:
+    """A mouse move with the left button held (QTest's mouseMove carries no buttons)."""
+    move = QMouseEvent(QEvent.MouseMove, QPointF(pos), Qt.LeftButton, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(widget, move)
+
+
+def test_tones_are_audible_wavs(tmp_path):
+    for name, samples, seconds in (("chime", chime(), 0.5), ("critical", critical_tone(), 0.9)):
+        path = write_wav(tmp_path / f"{name}.wav", samples)
+        with wave.open(str(path)) as wav:
+            assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, RATE)
+            assert wav.getnframes() == pytest.approx(seconds * RATE, rel=0.01)
+            pcm = np.frombuffer(wav.readframes(wav.getnframes()), "<i2")
+        assert np.abs(pcm).max() > 10000
+
+
+def test_banner_colour_and_sound_escalate_and_mute(qtbot):
+    banner = AlertBanner(sound=AlertSound())
+    qtbot.addWidget(banner)
+    ev = event(severity="warning")
+    banner.apply((EventUpdate("open", ev),))
+    assert banner.level == "warning" and banner.sound.cue == "chime"
+    assert BANNER_COLOURS["warning"][0] in banner.label.styleSheet()
+    assert "phone (warning)" in banner.label.text()
+    critical = event(severity="critical")
+    banner.apply((EventUpdate("escalate", critical),))
+    assert banner.sound.cue == "critical"
+    assert BANNER_COLOURS["critical"][0] in banner.label.styleSheet()
+    qtbot.mouseClick(banner.mute_button, Qt.LeftButton)
+    assert banner.sound.muted and banner.mute_button.text() == "Unmute"
+    banner.apply((EventUpdate("close", critical),))
+    assert banner.level is None and banner.sound.cue == "silent"
+    assert banner.label.text() == "No alert"
+
+
+def test_video_overlays_are_painted_and_toggle(qtbot, frame):
+    view = VideoView(CameraProfile.load())
+    qtbot.addWidget(view)
+    view.resize(640, 360)
+    view.show_result(result_for(frame))
+    with_all = view.grab().toImage()
+    view.set_overlay("regions", False)
+    without_regions = view.grab().toImage()
+    assert with_all != without_regions
+    for name in ("landmarks", "head", "labels", "fps"):
+        view.set_overlay(name, False)
+    plain = view.grab().toImage()
+    rect = view.picture_rect()
+    expected = bgr_to_qimage(frame.image).scaled(int(rect.width()), int(rect.height()))
+    # With every overlay off the picture is just the frame: compare one pixel in the middle.
+    centre = QPoint(int(rect.width() / 2), int(rect.height() / 2))
+    got = plain.pixelColor(centre + QPoint(int(rect.x()), int(rect.y())))
+    want = expected.pixelColor(centre)
+    assert abs(got.red() - want.red()) + abs(got.green() - want.green()) < 40
+
+
+def test_timeline_shows_events_and_speed_and_seeks_on_click(qtbot, frame):
+    timeline = TimelineWidget()
+    qtbot.addWidget(timeline)
+    timeline.resize(700, timeline.sizeHint().height())
+    timeline.reset(10.0)
+    timeline.add_result(result_for(frame, (EventUpdate("open", event(start=2.0, end=4.0)),), speed=42.0))
+    assert "e1" in timeline.events and timeline.speed == [(frame.t, 42.0)]
+    with qtbot.waitSignal(timeline.seek_requested) as seek:
+        qtbot.mouseClick(timeline, Qt.LeftButton, pos=QPoint(int(timeline.x_of(6.0)), 20))
+    assert seek.args[0] == pytest.approx(6.0, abs=0.05)
+    image = timeline.grab().toImage()
+    x = int((timeline.x_of(2.0) + timeline.x_of(4.0)) / 2)
+    assert image.pixelColor(x, int(timeline.plot_rect().y()) + 2).name() == "#f9a825"
+
+
+def test_event_list_jump_and_review_are_stored(qtbot, tmp_path, frame):
+    store = Store(tmp_path / "events.sqlite")
+    session = store.create_session("clip.mp4", {})
+    ev = event(speed={"start": 40.0, "mean": 45.0, "max": 50.0})
+    store.record(session, [], [(ev, False)])
+    events = EventList()
+    qtbot.addWidget(events)
+    events.attach_store(store, session)
+    events.apply_updates((EventUpdate("open", ev),), bgr_to_qimage(frame.image))
+    assert not events.table.item(0, 0).icon().isNull()
+    assert events.table.item(0, 5).text() == "45 km/h"
+    events.table.selectRow(0)
+    assert not events.review_selected("confirmed")  # still open: not reviewable yet
+    events.apply_updates((EventUpdate("close", ev),))
+    with qtbot.waitSignal(events.jump_requested) as jump:
+        rect = events.table.visualItemRect(events.table.item(0, 2))
+        qtbot.mouseClick(events.table.viewport(), Qt.LeftButton, pos=rect.center())
+    assert jump.args[0] == 1.0
+    qtbot.mouseClick(events.confirm_button, Qt.LeftButton)
+    assert store.events(session)[0].review == "confirmed"
+    events.relabel_box.setCurrentText("drinking")
+    qtbot.mouseClick(events.reject_button, Qt.LeftButton)
+    stored = store.events(session)[0]
+    assert (stored.review, stored.relabel) == ("rejected", "drinking")
+    assert events.table.item(0, 6).text() == "rejected as drinking"
+    store.close()
+
+
+def test_replay_controls_emit_play_speed_step_seek(qtbot):
+    controls = ReplayControls()
+    qtbot.addWidget(controls)
+    controls.set_duration(20.0)
+    with qtbot.waitSignal(controls.play_requested):
+        qtbot.mouseClick(controls.play_button, Qt.LeftButton)
+    assert controls.play_button.text() == "Pause"
+    with qtbot.waitSignal(controls.pause_requested):
+        qtbot.mouseClick(controls.play_button, Qt.LeftButton)
+    with qtbot.waitSignal(controls.speed_changed) as speed:
+        controls.speed_box.setCurrentText("8x")
+    assert speed.args == [8.0]
+    with qtbot.waitSignal(controls.step_requested) as step:
+        qtbot.mouseClick(controls.step_button, Qt.LeftButton)
+    assert step.args == [1]
+    controls.slider.setValue(55)
+    with qtbot.waitSignal(controls.seek_requested) as seek:
+        controls.slider.sliderReleased.emit()
+    assert seek.args == [5.5]
+
+
+def test_calibration_drag_add_remove_and_save(qtbot, tmp_path, frame):
+    profile = CameraProfile.load()
+    dialog = CalibrationDialog(bgr_to_qimage(frame.image), profile)
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 560)
+    dialog.show()
+    editor = dialog.editor
+    start = editor.to_px(*profile.wheel[0]).toPoint()
+    target = editor.to_px(0.2, 0.9).toPoint()
+    qtbot.mousePress(editor, Qt.LeftButton, pos=start)
+    drag_to(editor, target)
+    qtbot.mouseRelease(editor, Qt.LeftButton, pos=target)
+    assert editor.polygons["wheel"][0] == pytest.approx([0.2, 0.9], abs=0.01)
+    dialog.region_box.setCurrentText("console")
+    n = len(editor.polygons["console"])
+    a, b = profile.console[0], profile.console[1]
+    middle = editor.to_px((a[0] + b[0]) / 2, (a[1] + b[1]) / 2).toPoint()
+    qtbot.mouseClick(editor, Qt.LeftButton, pos=middle)
+    assert len(editor.polygons["console"]) == n + 1
+    qtbot.mouseClick(editor, Qt.RightButton, pos=middle)
+    assert len(editor.polygons["console"]) == n
+    saved = dialog.save_to(tmp_path / "mine.json")
+    loaded = CameraProfile.load(tmp_path / "mine.json")
+    assert loaded == saved
+    assert loaded.wheel[0] == pytest.approx((0.2, 0.9), abs=0.01)
+    assert loaded.console == profile.console
+
+
+def test_settings_dialog_edits_values_rules_and_checkpoint(qtbot, tmp_path):
+    dialog = SettingsDialog(Settings(), None)
+    qtbot.addWidget(dialog)
+    dialog.inputs["speed_gate_kmh"].setValue(25.0)
+    dialog.inputs["blur_faces"].setChecked(True)
+    row = dialog.rule_names.index("phone")
+    column = RULE_FIELDS.index("critical_s")
+    dialog.rules_table.item(row, column).setText("")
+    dialog.checkpoint_edit.setText(str(tmp_path / "tsm.pth"))
+    settings = dialog.settings()
+    assert settings.speed_gate_kmh == 25.0 and settings.blur_faces
+    assert settings.rule("phone").critical_s is None
+    assert dialog.checkpoint() == tmp_path / "tsm.pth"
+    settings.save(tmp_path / "settings.json")
+    assert Settings.load(tmp_path / "settings.json") == settings
+    dialog.rules_table.item(row, 0).setText("high")
+    with pytest.raises(ValueError, match="phone / on"):
+        dialog.settings()
+
+
+def test_sessions_dialog_exports_the_report_in_the_background(qtbot, tmp_path, frame):
+    store = Store(tmp_path / "events.sqlite")
+    session = store.create_session(str(CLIP), {"duration_s": 14.9})
+    ev = event()
+    store.record(session, [{"frame": 1, "t": 1.0, "phone": 0.8}], [(ev, False)])
+    store.finish_session(session, {"duration_s": 14.9})
+    dialog = SessionsDialog(store)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 5).text() == "1"
+    with qtbot.waitSignal(dialog.review_requested) as review:
+        dialog.table.selectRow(0)
+        dialog._review()
+    assert review.args == [session]
+    out = tmp_path / "report"
+    with qtbot.waitSignal(dialog.export_finished, timeout=60000) as done:
+        dialog.export(session, out)
+    assert done.args == [None]
+    for name in ("events.json", "events.csv", "timeline.csv", "report.html"):
+        assert (out / name).is_file(), name
+    bad = tmp_path / "blocked"
+    bad.write_text("a file where the folder should be")
+    with qtbot.waitSignal(dialog.export_finished, timeout=60000) as failed:
+        dialog.export(session, bad)
+    assert failed.args[0] and "Export failed" in dialog.status.text()
+    store.close()
+
+
+def test_mailbox_wakes_once_and_history_replays_nearest(frame):
+    mailbox = ResultMailbox()
+    first, second = result_for(frame), result_for(Frame(frame.index + 3, frame.t + 0.3, frame.image))
+    assert mailbox.put(Shown(first, True)) is True
+    assert mailbox.put(Shown(second, True)) is False  # the GUI has not drained yet: no second signal
+    assert [s.result for s in mailbox.take()] == [first, second]
+    history = AnalysedHistory()
+    history.add(first)
+    history.add(second)
+    assert history.frontier == second.frame.t
+    assert history.results[0].frame.image.size == 3  # pictures are not kept
+    probe = Frame(99, frame.t + 0.2, frame.image)
+    replayed = history.at(probe)
+    assert replayed.frame is probe and replayed.scores.t == second.frame.t

@@ -1,0 +1,41 @@
+"""Which events are active right now and how loud the alert should be (no Qt, easy to test)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dms.types import SEVERITIES, Event, EventUpdate
+
+
+def severity_rank(severity: str | None) -> int:
+    """-1 for nothing, then info < warning < critical."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else -1
+
+
+@dataclass
+class ActiveAlerts:
+    """Follows the tracker's open/escalate/close updates and keeps the currently open events."""
+
+    active: dict[str, Event] = field(default_factory=dict)
+
+    def apply(self, updates: tuple[EventUpdate, ...] | list[EventUpdate]) -> None:
+        for update in updates:
+            if update.kind == "close":
+                self.active.pop(update.event.id, None)
+            else:
+                self.active[update.event.id] = update.event
+
+    def clear(self) -> None:
+        self.active.clear()
+
+    @property
+    def level(self) -> str | None:
+        """The highest severity among the open events, None when nothing is open."""
+        if not self.active:
+            return None
+        return max((e.severity for e in self.active.values()), key=severity_rank)
+
+    def summary(self) -> str:
+        """Banner text: the open behaviours, most severe first."""
+        events = sorted(self.active.values(), key=lambda e: -severity_rank(e.severity))
+        return "   ".join(f"{e.behavior.replace('_', ' ')} ({e.severity})" for e in events)

@@ -1,0 +1,43 @@
+"""Start the Qt application with the main window (used by the `gui` command).
+
+DMS_GUI_SCREENSHOT=out.png saves a picture of the window DMS_GUI_SCREENSHOT_AFTER_S seconds
+(default 8) after start and then quits: a real screenshot of the running app, e.g. under Xvfb.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import QApplication
+
+from ui.main_window import MainWindow
+
+SCREENSHOT_ENV = "DMS_GUI_SCREENSHOT"
+SCREENSHOT_AFTER_ENV = "DMS_GUI_SCREENSHOT_AFTER_S"
+
+
+def application() -> QApplication:
+    return QApplication.instance() or QApplication(sys.argv[:1])
+
+
+def schedule_screenshot(window: MainWindow) -> None:
+    target = os.environ.get(SCREENSHOT_ENV)
+    if not target:
+        return
+    delay_s = float(os.environ.get(SCREENSHOT_AFTER_ENV, "8"))
+
+    def shoot() -> None:
+        window.grab().save(str(Path(target)))
+        window.close()
+
+    QTimer.singleShot(int(delay_s * 1000), shoot)
+
+
+def run_window(window: MainWindow) -> int:
+    app = application()
+    window.show()
+    schedule_screenshot(window)
+    return app.exec_()

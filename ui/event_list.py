@@ -1,0 +1,162 @@
+"""The event list: one row per event; click to jump there, confirm/reject/relabel into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt5.QtCore import QSize, Qt, pyqtSignal
+from PyQt5.QtGui import QColor, QIcon, QImage, QPixmap
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dms.types import BEHAVIOURS, Event, EventUpdate
+from ui.timeline import SEVERITY_COLOURS
+
+COLUMNS = ("", "time", "behaviour", "duration", "severity", "speed", "review")
+THUMB = QSize(96, 54)
+KEEP_LABEL = "(keep label)"
+
+
+def speed_text(event: Event) -> str:
+    if not event.speed_kmh or event.speed_kmh.get("mean") is None:
+        return "-"
+    return f"{event.speed_kmh['mean']:.0f} km/h"
+
+
+def review_text(event: Event) -> str:
+    if event.review is None:
+        return ""
+    return event.review + (f" as {event.relabel}" if event.relabel else "")
+
+
+class EventList(QWidget):
+    """`jump_requested(t)` when a row is clicked; reviews go to `store.set_review` for `session_id`."""
+
+    jump_requested = pyqtSignal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.store = None
+        self.session_id: str | None = None
+        self.events: list[Event] = []
+        self.open_ids: set[str] = set()
+        self.thumbs: dict[str, QPixmap] = {}
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setIconSize(THUMB)
+        self.table.verticalHeader().setDefaultSectionSize(THUMB.height() + 4)
+        self.table.verticalHeader().hide()
+        self.table.cellClicked.connect(self._on_click)
+        self.confirm_button = QPushButton("Confirm")
+        self.reject_button = QPushButton("Reject")
+        self.relabel_box = QComboBox()
+        self.relabel_box.addItems((KEEP_LABEL, *BEHAVIOURS))
+        self.status = QLabel("")
+        self.confirm_button.clicked.connect(lambda: self.review_selected("confirmed"))
+        self.reject_button.clicked.connect(lambda: self.review_selected("rejected"))
+        buttons = QHBoxLayout()
+        for widget in (self.confirm_button, self.reject_button, QLabel("relabel:"), self.relabel_box):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+
+    def attach_store(self, store, session_id: str | None) -> None:
+        self.store, self.session_id = store, session_id
+
+    def clear(self) -> None:
+        self.events.clear()
+        self.open_ids.clear()
+        self.thumbs.clear()
+        self.table.setRowCount(0)
+
+    def set_events(self, events: list[Event], media_dir: Path | None = None) -> None:
+        """Show a stored session's events (all closed), with the thumbnails the recorder saved."""
+        self.clear()
+        for event in events:
+            if media_dir is not None and event.thumbnail and (media_dir / event.thumbnail).is_file():
+                pixmap = QPixmap(str(media_dir / event.thumbnail))
+                self.thumbs[event.id] = pixmap.scaled(THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+            self._upsert(event)
+
+    def apply_updates(self, updates: tuple[EventUpdate, ...], thumbnail: QImage | None = None) -> None:
+        for update in updates:
+            if update.kind == "open" and thumbnail is not None:
+                self.thumbs[update.event.id] = QPixmap.fromImage(
+                    thumbnail.scaled(THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+                )
+            if update.kind == "close":
+                self.open_ids.discard(update.event.id)
+            else:
+                self.open_ids.add(update.event.id)
+            self._upsert(update.event)
+
+    def selected_event(self) -> Event | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.events[rows[0].row()] if rows else None
+
+    def review_selected(self, review: str) -> bool:
+        """Store the verdict (and relabel) of the selected event; False (with a reason shown) if not."""
+        event = self.selected_event()
+        if event is None:
+            return self._say("Select an event first.")
+        if event.id in self.open_ids:
+            return self._say("This event is still going on; review it once it has ended.")
+        if self.store is None or self.session_id is None:
+            return self._say("No event log is open: reviews cannot be stored.")
+        relabel = self.relabel_box.currentText()
+        relabel = None if relabel == KEEP_LABEL else relabel
+        self.store.set_review(event.id, review, relabel, session_id=self.session_id)
+        event.review, event.relabel = review, relabel
+        self._upsert(event)
+        return self._say(f"{event.behavior} at {event.start_s:.1f} s: {review_text(event)}", ok=True)
+
+    def _say(self, text: str, ok: bool = False) -> bool:
+        self.status.setText(text)
+        return ok
+
+    def _upsert(self, event: Event) -> None:
+        ids = [e.id for e in self.events]
+        if event.id in ids:
+            row = ids.index(event.id)
+            self.events[row] = event
+        else:
+            row = len(self.events)
+            self.events.append(event)
+            self.table.insertRow(row)
+        state = " (open)" if event.id in self.open_ids else ""
+        texts = (
+            "",
+            f"{event.start_s:.1f} s",
+            event.behavior,
+            f"{event.duration_s:.1f} s{state}",
+            event.severity,
+            speed_text(event),
+            review_text(event),
+        )
+        for column, text in enumerate(texts):
+            item = QTableWidgetItem(text)
+            if COLUMNS[column] == "severity":
+                item.setBackground(SEVERITY_COLOURS.get(event.severity, QColor("grey")))
+            self.table.setItem(row, column, item)
+        if event.id in self.thumbs:
+            self.table.item(row, 0).setIcon(QIcon(self.thumbs[event.id]))
+        self.table.setColumnWidth(0, THUMB.width() + 8)
+
+    def _on_click(self, row: int, column: int) -> None:
+        self.jump_requested.emit(self.events[row].start_s)

@@ -1,0 +1,396 @@
+"""The main window: video with overlays, alert banner, replay controls, timeline and event list.
+
+It opens sources, starts an AnalysisWorker per source and only observes the results it hands over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import (
+    QAction,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dms.config import Settings
+from dms.errors import InputError
+from dms.profile import CameraProfile
+from dms.sources import VIDEO_SUFFIXES, list_cameras
+from models.errors import ModelInputError
+from ui.alerts import AlertBanner
+from ui.calibration import CalibrationDialog
+from ui.event_list import EventList
+from ui.image import bgr_to_qimage
+from ui.opening import Analysis, open_analysis
+from ui.overlays import OVERLAYS
+from ui.replay_controls import ReplayControls
+from ui.sessions import SessionsDialog
+from ui.settings_dialog import SettingsDialog
+from ui.timeline import TimelineWidget
+from ui.video_view import VideoView
+from ui.worker import SPEEDS, AnalysisWorker, Shown
+
+VIDEO_FILTER = "Videos ({})".format(" ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)))
+
+
+class WelcomePanel(QWidget):
+    """Shown when nothing plays: why (e.g. no camera found) and the ways to open a source."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.message = QLabel("Open a camera, a recording or an image folder.")
+        self.message.setAlignment(Qt.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.PlainText)
+        self.recording_button = QPushButton("Open a recording…")
+        self.folder_button = QPushButton("Open an image folder…")
+        self.camera_button = QPushButton("Open a camera…")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for button in (self.recording_button, self.folder_button, self.camera_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        profile: CameraProfile | None = None,
+        *,
+        store=None,
+        checkpoint: Path | None = None,
+        telemetry: Path | None = None,
+        settings_path: Path | None = None,
+    ):
+        super().__init__()
+        self.setWindowTitle("Driver monitoring")
+        self.settings = settings or Settings()
+        self.profile = profile or CameraProfile.load()
+        self.store = store
+        self.checkpoint = checkpoint
+        self.telemetry = telemetry
+        self.settings_path = settings_path
+        self.worker: AnalysisWorker | None = None
+        self.analysis: Analysis | None = None
+        self.dialogs: list = []
+        self.last_error: Exception | None = None  # why the last open_source failed
+
+        self.banner = AlertBanner()
+        self.banner.sound.set_muted(not self.settings.sound)
+        self.banner.mute_button.setChecked(not self.settings.sound)
+        self.video = VideoView(self.profile)
+        self.welcome = WelcomePanel()
+        self.welcome.recording_button.clicked.connect(self.choose_recording)
+        self.welcome.folder_button.clicked.connect(self.choose_folder)
+        self.welcome.camera_button.clicked.connect(self.choose_camera)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.video)
+        self.controls = ReplayControls()
+        self.timeline = TimelineWidget()
+        self.events = EventList()
+        self.events.attach_store(store, None)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.timeline)
+        self.setCentralWidget(central)
+        dock = QDockWidget("Events", self)
+        dock.setObjectName("events")
+        dock.setWidget(self.events)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        self.status_label = QLabel("")
+        self.statusBar().addWidget(self.status_label, 1)
+
+        self.controls.play_requested.connect(self.play)
+        self.controls.pause_requested.connect(self.pause)
+        self.controls.step_requested.connect(self.step)
+        self.controls.speed_changed.connect(self.set_speed)
+        self.controls.seek_requested.connect(self.seek)
+        self.timeline.seek_requested.connect(self.seek)
+        self.events.jump_requested.connect(self.seek)
+        self._build_menus()
+        self.resize(1280, 820)
+
+    # --- menus ---
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for text, slot in (
+            ("Open &camera…", self.choose_camera),
+            ("Open &recording…", self.choose_recording),
+            ("Open image &folder…", self.choose_folder),
+            ("&Telemetry CSV…", self.choose_telemetry),
+            ("Camera &profile…", self.choose_profile),
+            ("&Sessions…", self.show_sessions),
+            ("&Quit", self.close),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            file_menu.addAction(action)
+        tools = self.menuBar().addMenu("&Tools")
+        for text, slot in (("&Calibration…", self.show_calibration), ("S&ettings…", self.show_settings)):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            tools.addAction(action)
+        view = self.menuBar().addMenu("&View")
+        toolbar = self.addToolBar("Overlays")
+        toolbar.setObjectName("overlays")
+        self.overlay_actions: dict[str, QAction] = {}
+        for name in OVERLAYS:
+            action = QAction(name, self, checkable=True, checked=True)
+            action.toggled.connect(lambda on, n=name: self.video.set_overlay(n, on))
+            view.addAction(action)
+            toolbar.addAction(action)
+            self.overlay_actions[name] = action
+
+    def say(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    # --- opening ---
+    def open_source(self, spec: str | int | Path) -> bool:
+        """Stop what plays, open `spec` and start analysing it; False (and a message) on bad input."""
+        self.stop()
+        try:
+            analysis = open_analysis(
+                spec, self.settings, self.profile,
+                checkpoint=self.checkpoint, telemetry=self.telemetry, store=self.store,
+            )
+        except (InputError, ModelInputError) as exc:
+            self.last_error = exc
+            self.show_welcome(f"Cannot open: {exc}")
+            self.say(f"error: {exc}")
+            return False
+        self.analysis = analysis
+        source = analysis.source
+        self.banner.clear()
+        self.events.clear()
+        self.events.attach_store(self.store, analysis.session_id)
+        self.timeline.reset(source.duration_s)
+        self.controls.set_duration(None if source.is_live else source.duration_s)
+        self.controls.set_seekable(not source.is_live)
+        self.controls.set_playing(True)
+        self.video.show_message(f"Opening {source.name} …")
+        self.stack.setCurrentWidget(self.video)
+        notes = [f"{source.name}", "live" if source.is_live else f"{source.duration_s or 0:.1f} s"]
+        notes.append("classifier on" if analysis.has_classifier else "no classifier: landmark cues only")
+        notes.append("telemetry on" if analysis.has_telemetry else "no telemetry")
+        if analysis.session_id:
+            notes.append(f"session {analysis.session_id}")
+        self.say(" · ".join(notes))
+        self.worker = AnalysisWorker(analysis.pipeline, source, speed=self._speed())
+        self.worker.results_ready.connect(self._drain)
+        self.worker.analysis_done.connect(self._analysis_done)
+        self.worker.failed.connect(self._failed)
+        self.worker.start()
+        return True
+
+    def show_welcome(self, message: str) -> None:
+        self.welcome.message.setText(message)
+        self.stack.setCurrentWidget(self.welcome)
+
+    def open_default_camera(self, index: int = 0) -> bool:
+        """`python main.py`: the default camera, else the welcome panel offering a recording."""
+        if self.open_source(index):
+            return True
+        self.show_welcome(
+            f"No camera found (camera {index} cannot be opened). Open a recording or an image folder instead."
+        )
+        return False
+
+    def choose_recording(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a recording", "", f"{VIDEO_FILTER};;All files (*)")
+        if path:
+            self.open_source(Path(path))
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open an image folder")
+        if folder:
+            self.open_source(Path(folder))
+
+    def choose_camera(self) -> None:
+        cameras = list_cameras()
+        if not cameras:
+            self.show_welcome("No camera found. Open a recording or an image folder instead.")
+            return
+        names = [f"camera {i}" for i in cameras]
+        name, ok = QInputDialog.getItem(self, "Open a camera", "Camera:", names, 0, False)
+        if ok:
+            self.open_source(cameras[names.index(name)])
+
+    def choose_telemetry(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Telemetry CSV", "", "CSV (*.csv);;All files (*)")
+        if path:
+            self.telemetry = Path(path)
+            self.say(f"telemetry {path} is used from the next source opened")
+
+    def choose_profile(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Camera profile", "", "JSON (*.json)")
+        if path:
+            self.set_profile_file(Path(path))
+
+    def set_profile_file(self, path: Path) -> bool:
+        try:
+            self.set_profile(CameraProfile.load(path))
+        except InputError as exc:
+            self.say(f"error: {exc}")
+            return False
+        return True
+
+    def set_profile(self, profile: CameraProfile) -> None:
+        self.profile = profile
+        self.video.profile = profile
+        self.video.update()
+        self.say(f"camera profile {profile.name}: used from the next source opened")
+
+    # --- playing ---
+    def _speed(self) -> float:
+        return SPEEDS[self.controls.speed_box.currentIndex()]
+
+    def play(self) -> None:
+        if self.worker is not None:
+            self.worker.play()
+        self.controls.set_playing(self.worker is not None)
+
+    def pause(self) -> None:
+        if self.worker is not None:
+            self.worker.pause()
+        self.controls.set_playing(False)
+
+    def step(self, direction: int) -> None:
+        if self.worker is None:
+            return
+        self.pause()
+        if direction > 0:
+            self.worker.step()
+        else:
+            interval = 1.0 / self.settings.analysis_fps if self.settings.analysis_fps > 0 else 0.1
+            self.worker.seek(max(0.0, self.worker.position - interval))
+
+    def set_speed(self, speed: float) -> None:
+        if self.worker is not None:
+            self.worker.set_speed(speed)
+
+    def seek(self, t: float) -> None:
+        if self.worker is not None and not self.worker.live:
+            self.timeline.set_cursor(t)
+            self.worker.seek(t)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker.wait()
+            self._drain()
+            self.worker = None
+        self.banner.clear()
+
+    def _drain(self) -> None:
+        """Apply every result handed over since the last call; paint only the newest picture."""
+        if self.worker is None:
+            return
+        shown: list[Shown] = self.worker.take()
+        if not shown:
+            return
+        for item in shown:
+            if not item.fresh:
+                continue
+            result = item.result
+            self.timeline.add_result(result)
+            opened = any(u.kind == "open" for u in result.updates)
+            self.events.apply_updates(result.updates, bgr_to_qimage(result.frame.image) if opened else None)
+            self.banner.apply(result.updates)
+        last = shown[-1].result
+        self.video.show_result(last)
+        self.timeline.set_cursor(last.frame.t)
+        self.controls.set_position(last.frame.t)
+
+    def _analysis_done(self, summary) -> None:
+        self._drain()
+        for update in summary.final_updates:
+            self.events.apply_updates((update,))
+            self.timeline.apply_updates((update,))
+        self.banner.clear()
+        self.timeline.update()
+        why = f" (stopped early: {summary.stopped_early})" if summary.stopped_early else ""
+        self.say(
+            f"analysis finished: {summary.frames} frames, {len(summary.events)} events{why}; "
+            "seek or click an event to review"
+        )
+
+    def _failed(self, message: str) -> None:
+        self.say(f"analysis failed: {message}")
+        self.controls.set_playing(False)
+
+    # --- dialogs ---
+    def current_image(self):
+        return self.video.image
+
+    def show_calibration(self) -> CalibrationDialog:
+        dialog = CalibrationDialog(self.current_image(), self.profile, self)
+        dialog.finished.connect(lambda _: self._calibrated(dialog))
+        self.dialogs.append(dialog)
+        dialog.open()
+        return dialog
+
+    def _calibrated(self, dialog: CalibrationDialog) -> None:
+        if dialog.saved_path is not None:
+            self.set_profile(dialog.profile())
+
+    def show_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self.checkpoint, self)
+        dialog.accepted.connect(lambda: self.apply_settings(dialog.settings(), dialog.checkpoint()))
+        self.dialogs.append(dialog)
+        dialog.open()
+        return dialog
+
+    def apply_settings(self, settings: Settings, checkpoint: Path | None) -> None:
+        self.settings, self.checkpoint = settings, checkpoint
+        self.banner.sound.set_muted(not settings.sound or self.banner.mute_button.isChecked())
+        if self.settings_path is not None:
+            settings.save(self.settings_path)
+        self.say("settings saved; they apply from the next source opened")
+
+    def show_sessions(self) -> SessionsDialog | None:
+        if self.store is None:
+            self.say("no event log is open")
+            return None
+        dialog = SessionsDialog(self.store, self)
+        dialog.review_requested.connect(self.review_session)
+        self.dialogs.append(dialog)
+        dialog.open()
+        return dialog
+
+    def review_session(self, session_id: str) -> None:
+        """Show a stored session's events for review (confirm/reject/relabel)."""
+        record = self.store.session(session_id)
+        events = self.store.events(session_id)
+        self.events.set_events(events, self.store.media_dir(session_id))
+        self.events.attach_store(self.store, session_id)
+        duration = record.info.get("duration_s") or max((e.end_s for e in events), default=0.0)
+        self.timeline.reset(duration)
+        self.timeline.events.update({e.id: replace(e) for e in events})
+        self.say(f"reviewing session {session_id} ({len(events)} events)")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        self.stop()
+        super().closeEvent(event)

@@ -1,0 +1,145 @@
+"""The settings dialog: every number and switch of dms.config.Settings, the per-behaviour rules
+(thresholds and timings), and the classifier checkpoint. Built from the dataclass fields, so a new
+setting appears here without changes."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from pathlib import Path
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dms.config import BehaviourRule, Settings
+
+RULE_FIELDS = tuple(f.name for f in fields(BehaviourRule))
+OPTIONAL_RULE_FIELDS = {f.name for f in fields(BehaviourRule) if "None" in str(f.type)}
+BOOL_RULE_FIELDS = {f.name for f in fields(BehaviourRule) if str(f.type) in ("bool", "<class 'bool'>")}
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, checkpoint: Path | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.base = settings
+        self.inputs: dict[str, QDoubleSpinBox | QCheckBox] = {}
+        general = QWidget()
+        form = QFormLayout(general)
+        for f in fields(Settings):
+            value = getattr(settings, f.name)
+            if isinstance(value, bool):
+                box = QCheckBox()
+                box.setChecked(value)
+            elif isinstance(value, int | float):
+                box = QDoubleSpinBox()
+                box.setRange(0.0, 1000.0)
+                box.setDecimals(2)
+                box.setSingleStep(0.05 if value <= 1 else 1.0)
+                box.setValue(float(value))
+            else:
+                continue
+            self.inputs[f.name] = box
+            form.addRow(_label(f.name), box)
+        self.checkpoint_edit = QLineEdit(str(checkpoint) if checkpoint else "")
+        self.checkpoint_edit.setPlaceholderText("none: landmark cues only")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.checkpoint_edit, 1)
+        row.addWidget(browse)
+        form.addRow("classifier checkpoint", row)
+
+        names = sorted(settings.rules)
+        self.rules_table = QTableWidget(len(names), len(RULE_FIELDS))
+        self.rules_table.setHorizontalHeaderLabels([_label(n) for n in RULE_FIELDS])
+        self.rules_table.setVerticalHeaderLabels(names)
+        for r, name in enumerate(names):
+            rule = settings.rules[name]
+            for c, field_name in enumerate(RULE_FIELDS):
+                value = getattr(rule, field_name)
+                if field_name in BOOL_RULE_FIELDS:
+                    item = QTableWidgetItem()
+                    item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                    item.setCheckState(Qt.Checked if value else Qt.Unchecked)
+                else:
+                    item = QTableWidgetItem("" if value is None else f"{value:g}")
+                self.rules_table.setItem(r, c, item)
+        self.rule_names = names
+
+        tabs = QTabWidget()
+        tabs.addTab(general, "General")
+        tabs.addTab(self.rules_table, "Behaviour rules")
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.error_label = QLineEdit()
+        self.error_label.setReadOnly(True)
+        self.error_label.setFrame(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def settings(self) -> Settings:
+        """The edited settings; ValueError names the rule cell that is not a number."""
+        values = {}
+        for name, box in self.inputs.items():
+            default = getattr(self.base, name)
+            if isinstance(box, QCheckBox):
+                values[name] = box.isChecked()
+            else:
+                values[name] = type(default)(box.value())
+        rules = {}
+        for r, name in enumerate(self.rule_names):
+            cells = {}
+            for c, field_name in enumerate(RULE_FIELDS):
+                item = self.rules_table.item(r, c)
+                if field_name in BOOL_RULE_FIELDS:
+                    cells[field_name] = item.checkState() == Qt.Checked
+                    continue
+                text = item.text().strip()
+                if not text and field_name in OPTIONAL_RULE_FIELDS:
+                    cells[field_name] = None
+                    continue
+                try:
+                    cells[field_name] = float(text)
+                except ValueError:
+                    raise ValueError(f"{name} / {_label(field_name)}: {text!r} is not a number") from None
+            rules[name] = BehaviourRule(**cells)
+        return replace(self.base, rules=rules, **values)
+
+    def checkpoint(self) -> Path | None:
+        text = self.checkpoint_edit.text().strip()
+        return Path(text) if text else None
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Classifier checkpoint", "", "Checkpoints (*.pth *.pt)")
+        if path:
+            self.checkpoint_edit.setText(path)
+
+    def _accept(self) -> None:
+        try:
+            self.settings()
+        except ValueError as exc:
+            self.error_label.setText(str(exc))
+            return
+        self.accept()
