@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dms.config import BehaviourRule, Settings
 from dms.types import BEHAVIOURS, SEVERITIES, Event, EventUpdate, Scores
@@ -18,6 +18,12 @@ from dms.types import BEHAVIOURS, SEVERITIES, Event, EventUpdate, Scores
 
 def new_event_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+def _update(kind: str, event: Event) -> EventUpdate:
+    """Updates carry a copy: observers may read them later (GUI), after the event has moved on."""
+    copy = replace(event, evidence=dict(event.evidence), speed_kmh=dict(event.speed_kmh or {}) or None)
+    return EventUpdate(kind, copy)
 
 
 def _level(severity: str) -> int:
@@ -116,12 +122,12 @@ class BehaviourTracker:
                 mean_score=0.0,
             )
             self._refresh(active, scores)
-            updates.append(EventUpdate("open", active.event))
+            updates.append(_update("open", active.event))
         elif active.event is not None:
             before = active.event.severity
             self._refresh(active, scores)
             if _level(active.event.severity) > _level(before):
-                updates.append(EventUpdate("escalate", active.event))
+                updates.append(_update("escalate", active.event))
         return updates
 
     def _refresh(self, active: _Active, scores: Scores) -> None:
@@ -171,7 +177,7 @@ class BehaviourTracker:
             return []
         active.event.end_s = round(max(end_s, active.event.start_s), 3)
         self.cooldown_until = end_s + self.rule.cooldown_s
-        return [EventUpdate("close", active.event)]
+        return [_update("close", active.event)]
 
     def finish(self, t: float) -> list[EventUpdate]:
         if self.active is None:
@@ -236,7 +242,7 @@ class TimeSharingTracker:
                     mean_score=round(total / self.settings.vats_window_s, 3),
                     evidence={"rule": "visual_time_sharing", "off_road_s": round(total, 2)},
                 )
-                updates.append(EventUpdate("open", self.event))
+                updates.append(_update("open", self.event))
             else:
                 self.event.end_s = round(t, 3)
                 self.event.evidence["off_road_s"] = round(max(total, self.event.evidence["off_road_s"]), 2)
@@ -247,7 +253,7 @@ class TimeSharingTracker:
             return []
         event, self.event = self.event, None
         event.end_s = round(max(end_s, event.start_s), 3)
-        return [EventUpdate("close", event)]
+        return [_update("close", event)]
 
     def finish(self, t: float) -> list[EventUpdate]:
         return self._close(t)
