@@ -14,7 +14,7 @@ from dms.report.stats import column, has_speed, markers
 from dms.types import BEHAVIOURS, SEVERITIES, Event
 
 SEVERITY_COLOURS = {"info": "#4a90d9", "warning": "#f0a020", "critical": "#d0312d"}
-SCORE_COLOUR = "#c8c8c8"
+SCORE_COLOUR = "#9ccf9a"
 
 
 def _marker_style(name: str) -> tuple[str, str]:
@@ -38,6 +38,8 @@ def timeline_chart_png(events: list[Event], timeline: list[dict], duration_s: fl
     t = column(timeline, "t")
     rows = {b: len(BEHAVIOURS) - 1 - i for i, b in enumerate(BEHAVIOURS)}
     for behaviour, y in rows.items():
+        if y % 2:
+            bands_ax.axhspan(y - 0.5, y + 0.5, color="#f4f4f4", lw=0)
         score = column(timeline, f"score_{behaviour}")
         if len(t) and not np.isnan(score).all():
             bands_ax.fill_between(t, y - 0.4, y - 0.4 + 0.8 * np.nan_to_num(score), color=SCORE_COLOUR, lw=0)
@@ -50,12 +52,13 @@ def timeline_chart_png(events: list[Event], timeline: list[dict], duration_s: fl
             [(event.start_s, width)], (y - 0.35, 0.7), color=SEVERITY_COLOURS.get(event.severity, "#777777")
         )
     bands_ax.set_yticks(list(rows.values()), list(rows.keys()), fontsize=8)
-    bands_ax.set_ylim(-0.6, len(BEHAVIOURS) - 0.4)
+    bands_ax.set_ylim(-0.5, len(BEHAVIOURS) - 0.5)
     bands_ax.set_xlim(0, max(duration_s, float(np.nanmax(t)) if len(t) else 0.0, 1.0))
     bands_ax.grid(axis="x", alpha=0.3)
     legend = [Patch(color=SEVERITY_COLOURS[s], label=s) for s in SEVERITIES]
     legend.append(Patch(color=SCORE_COLOUR, label="score"))
-    bands_ax.legend(handles=legend, loc="upper right", fontsize=7, ncols=4, framealpha=0.8)
+    bands_ax.legend(handles=legend, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, ncols=4,
+                    frameon=False)
     marker_ax = speed_ax if speed_ax is not None else bands_ax
     if speed_ax is not None:
         speed_ax.plot(t, column(timeline, "speed_kmh"), color="#333333", lw=1)

@@ -109,10 +109,7 @@ def _summary_rows(session: SessionRecord, timeline: list[dict]) -> list[tuple[st
         classifier_text = NO_CLASSIFIER
     telemetry = info.get("telemetry")
     if telemetry:
-        telemetry_text = "; ".join(
-            f"{key}: {value if isinstance(value, str | int | float) else to_json(value)}"
-            for key, value in telemetry.items()
-        )
+        telemetry_text = "; ".join(f"{key}: {_readable(value)}" for key, value in telemetry.items())
     else:
         telemetry_text = "none"
     duration = info.get("duration_s")
@@ -179,8 +176,17 @@ def write_report(
     return {name: out_dir / name for name in names}
 
 
+def _readable(value: object) -> str:
+    """A value for a person: lists joined by commas, dicts as JSON, numbers and text as they are."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_readable(v) for v in value)
+    if isinstance(value, dict):
+        return to_json(value)
+    return str(value)
+
+
 def _evidence_items(evidence: dict) -> list[tuple[str, str]]:
-    return [(str(k), v if isinstance(v, str) else to_json(v)) for k, v in (evidence or {}).items()]
+    return [(str(k), _readable(v)) for k, v in (evidence or {}).items()]
 
 
 def write_session_report(store: Store, session_id: str, out_dir: str | Path) -> dict[str, Path]:
