@@ -221,6 +221,7 @@ def test_rebuilding_gives_the_same_files(store, tmp_path):
 
 
 def test_report_command(store, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(main, "COMMANDS", ("dms.commands.report",))  # independent of other commands' state
     session_id = record(store)
     assert main.main(["report", "--latest", "--db", str(store.path), "--out", str(tmp_path / "r")]) == 0
     assert (tmp_path / "r" / "report.html").is_file()
