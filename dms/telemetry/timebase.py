@@ -1,0 +1,210 @@
+"""Finding a log's clock: which column holds time, in which form, and what it means.
+
+Forms: epoch seconds/ms/µs/ns and date strings (ISO-8601, Torque's `23-Feb-2022 06:34:27.403`
+device time, Android's `Wed Feb 23 06:37:13 GMT+08:00 2022`) are wall clocks; small numbers are
+seconds (or ms) from the log's start or from the logger's boot. A file can carry both, as
+comma2k19's GNSS log does (boot time and UTC): both are kept, so files of one drive that share only
+the boot clock can still be placed in wall-clock time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dms.errors import InputError
+from dms.telemetry.mapping import TelemetryMap
+from dms.telemetry.reading import describe_columns
+
+TIME_WORDS = frozenset(
+    {"time", "timestamp", "ts", "t", "date", "datetime", "utc", "epoch", "clock", "gmt", "seconds", "secs"}
+)
+_SCALE_WORDS = {
+    "ms": 1e-3, "msec": 1e-3, "millis": 1e-3,
+    "us": 1e-6, "usec": 1e-6, "micros": 1e-6,
+    "ns": 1e-9, "nanos": 1e-9,
+}
+_EPOCH_NAMES = {1.0: "epoch_s", 1e-3: "epoch_ms", 1e-6: "epoch_us", 1e-9: "epoch_ns"}
+_EPOCH_FORMS = ((1e17, "epoch_ns", 1e-9), (1e14, "epoch_us", 1e-6), (1e11, "epoch_ms", 1e-3))
+_EARLIEST_EPOCH_S = 3e8  # 1979: smaller numbers are relative clocks, not wall-clock time
+_STRING_FORMS = (
+    ("device_time", ("%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S")),
+    ("android_time", ("%a %b %d %H:%M:%S GMT%z %Y",)),
+    ("iso8601", ("ISO8601",)),
+)
+_OFFSET_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+
+
+@dataclass(frozen=True)
+class ClockColumn:
+    """One column read as time: per-row seconds (NaN where unreadable)."""
+
+    column: str
+    form: str
+    seconds: np.ndarray  # wall clocks: UTC epoch seconds; relative clocks: seconds on that clock
+    wall: bool
+    naive: bool = False  # wall-clock text without a zone; `seconds` then read it as UTC
+
+    @property
+    def valid(self) -> int:
+        return int(np.isfinite(self.seconds).sum())
+
+
+@dataclass(frozen=True)
+class LogClock:
+    """A file's clocks: the wall clock (UTC) and/or a relative one, per row."""
+
+    wall: ClockColumn | None
+    relative: ClockColumn | None
+    timezone_note: str | None = None  # how naive wall-clock text was placed in UTC
+
+    @property
+    def primary(self) -> ClockColumn:
+        return self.wall if self.wall is not None else self.relative  # type: ignore[return-value]
+
+    @property
+    def relative_key(self) -> str | None:
+        """Files of one drive share a relative clock when its column and form are the same."""
+        return f"{self.relative.column} ({self.relative.form})" if self.relative is not None else None
+
+
+def name_tokens(name: str) -> list[str]:
+    return [token for token in re.split(r"[^a-z0-9]+", name.lower()) if token]
+
+
+def detect_clock(frame: pd.DataFrame, path: Path, mapping: TelemetryMap) -> LogClock:
+    """The file's clock from the mapping if it names a column here, else from names and values."""
+    if mapping.time_column is not None and mapping.time_column in frame.columns:
+        column = read_clock_column(frame[mapping.time_column], mapping.time_form)
+        if column is None or column.valid < 2:
+            problem = f"time column {mapping.time_column!r} cannot be read as {mapping.time_form}"
+            raise InputError(path, problem)
+        wall, relative = (column, None) if column.wall else (None, column)
+    else:
+        candidates = [
+            column
+            for name in frame.columns
+            if TIME_WORDS.intersection(name_tokens(name))
+            and (column := read_clock_column(frame[name], "auto")) is not None
+            and _looks_like_a_clock(column.seconds)
+        ]
+        wall = _best([c for c in candidates if c.wall])
+        relative = _best([c for c in candidates if not c.wall])
+    if wall is None and relative is None:
+        if mapping.sample_rate_hz is None:
+            raise InputError(
+                path,
+                "no time column (no column named like time/timestamp/date with readable times; "
+                f"{describe_columns(frame.columns)}); name it in --telemetry-map or give sample_rate_hz",
+            )
+        seconds = np.arange(len(frame), dtype=float) / mapping.sample_rate_hz
+        relative = ClockColumn(f"row number / {mapping.sample_rate_hz:g} Hz", "sample_rate", seconds, False)
+    if wall is not None and wall.naive:
+        return _placed_in_utc(frame, wall, relative, mapping.timezone)
+    return LogClock(wall, relative)
+
+
+def read_clock_column(series: pd.Series, form: str) -> ClockColumn | None:
+    """The column read as time in `form` ('auto' to infer it), or None if it is not time."""
+    name = str(series.name)
+    numbers = pd.to_numeric(series, errors="coerce")
+    present = int(series.notna().sum())
+    if present == 0:
+        return None
+    if form in ("auto", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns", "seconds_from_start",
+                "seconds_from_boot", "ms_from_start") and numbers.notna().sum() >= 0.9 * present:
+        return _numeric_clock(name, numbers.to_numpy(dtype=float), form)
+    for string_form, formats in _STRING_FORMS:
+        if form in ("auto", string_form):
+            parsed = _parse_datetimes(series, formats)
+            if parsed is not None and parsed.notna().sum() >= 0.9 * present:
+                naive = parsed.dt.tz is None
+                utc = parsed if naive else parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+                seconds = (utc - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy(dtype=float)
+                return ClockColumn(name, string_form, seconds, True, naive)
+    return None
+
+
+def _numeric_clock(name: str, values: np.ndarray, form: str) -> ClockColumn:
+    tokens = name_tokens(name)
+    if form == "auto":
+        scale = next((_SCALE_WORDS[t] for t in reversed(tokens) if t in _SCALE_WORDS), 1.0)
+        magnitude = float(np.nanmedian(np.abs(values))) if np.isfinite(values).any() else 0.0
+        if scale == 1.0:
+            for threshold, epoch_form, epoch_scale in _EPOCH_FORMS:
+                if magnitude >= threshold:
+                    return ClockColumn(name, epoch_form, values * epoch_scale, True)
+        seconds = values * scale
+        if magnitude * scale >= _EARLIEST_EPOCH_S:
+            return ClockColumn(name, _EPOCH_NAMES[scale], seconds, True)
+        unit = "ms" if scale == 1e-3 else "seconds"
+        origin = "boot" if "boot" in tokens else "start"
+        return ClockColumn(name, f"{unit}_from_{origin}", seconds, False)
+    scale = {"epoch_ms": 1e-3, "epoch_us": 1e-6, "epoch_ns": 1e-9, "ms_from_start": 1e-3}.get(form, 1.0)
+    return ClockColumn(name, form, values * scale, form.startswith("epoch"))
+
+
+def _parse_datetimes(series: pd.Series, formats: tuple[str, ...]) -> pd.Series | None:
+    text = series.dropna().astype(str).str.strip()
+    if text.empty:
+        return None
+    aware = bool(_OFFSET_SUFFIX.search(text.iloc[0])) and formats == ("ISO8601",)
+    parsed = None
+    for fmt in formats:
+        attempt = pd.to_datetime(text, format=fmt, errors="coerce", utc=aware)
+        parsed = attempt if parsed is None else parsed.fillna(attempt)
+    return parsed.reindex(series.index)
+
+
+def _looks_like_a_clock(seconds: np.ndarray) -> bool:
+    """Mostly distinct values: not a lap time or a counter that rarely moves (row order may be shuffled)."""
+    finite = seconds[np.isfinite(seconds)]
+    return finite.size >= 2 and np.ptp(finite) > 0 and np.unique(finite).size >= 0.5 * finite.size
+
+
+def _best(columns: list[ClockColumn]) -> ClockColumn | None:
+    return max(columns, key=lambda c: (c.valid, _distinct(c)), default=None)
+
+
+def _placed_in_utc(
+    frame: pd.DataFrame, wall: ClockColumn, relative: ClockColumn | None, zone: timezone | None
+) -> LogClock:
+    """Naive local times: shift by the mapped zone, or the zone a sibling column with offsets implies."""
+    if zone is not None:
+        offset = zone.utcoffset(None).total_seconds()
+        note = f"{_offset_text(offset)} (from --telemetry-map)"
+    else:
+        offset, source = _zone_from_sibling(frame, wall)
+        note = f"{_offset_text(offset)} (from {source!r})" if source else "assumed UTC (no zone in the log)"
+    shifted = ClockColumn(wall.column, wall.form, wall.seconds - offset, True, naive=True)
+    return LogClock(shifted, relative, note)
+
+
+def _zone_from_sibling(frame: pd.DataFrame, wall: ClockColumn) -> tuple[float, str | None]:
+    for name in frame.columns:
+        if name == wall.column or not TIME_WORDS.intersection(name_tokens(name)):
+            continue
+        column = read_clock_column(frame[name], "auto")
+        if column is None or not column.wall or column.naive:
+            continue
+        difference = wall.seconds - column.seconds
+        difference = difference[np.isfinite(difference)]
+        if difference.size:
+            quarter_hours = round(float(np.median(difference)) / 900.0)
+            return quarter_hours * 900.0, name
+    return 0.0, None
+
+
+def _offset_text(offset_s: float) -> str:
+    sign = "+" if offset_s >= 0 else "-"
+    minutes = int(round(abs(offset_s) / 60))
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _distinct(column: ClockColumn) -> int:
+    return int(np.unique(column.seconds[np.isfinite(column.seconds)]).size)

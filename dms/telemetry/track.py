@@ -1,0 +1,98 @@
+"""The telemetry track the pipeline asks once per analysed frame (dms.pipeline.TelemetryStage).
+
+Everything is precomputed into numpy arrays at load time, so `at(t)` is a few binary searches.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dms.telemetry.channel import Channel
+from dms.types import VehicleState
+
+# VehicleState field -> (channel name, factor from the channel's canonical unit)
+_STATE_FIELDS = {
+    "speed_kmh": ("speed", 3.6),
+    "accel_long_ms2": ("accel_long", 1.0),
+    "accel_lat_ms2": ("accel_lat", 1.0),
+    "steering_deg": ("steering", 1.0),
+    "latitude": ("latitude", 1.0),
+    "longitude": ("longitude", 1.0),
+    "heading_deg": ("heading", 1.0),
+    "odometer_m": ("odometer", 1.0),
+}
+
+
+def odometer_channel(speed: Channel) -> Channel:
+    """Distance (m) since the first speed sample: the trapezoid rule over the speed samples."""
+    steps = 0.5 * (speed.values[1:] + speed.values[:-1]) * np.diff(speed.t)
+    distance = np.concatenate(([0.0], np.cumsum(steps)))
+    return Channel(speed.t, distance, speed.max_gap_s)
+
+
+@dataclass
+class TelemetryTrack:
+    """Vehicle signals on the media clock; fields are None where the log does not cover a time."""
+
+    channels: dict[str, Channel]  # canonical units: speed m/s, accelerations m/s², angles degrees
+    marker_list: list[tuple[float, str]] = field(default_factory=list)
+    description: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if "speed" in self.channels and "odometer" not in self.channels:
+            self.channels["odometer"] = odometer_channel(self.channels["speed"])
+        self._lookups = [
+            (name, self.channels[channel], factor)
+            for name, (channel, factor) in _STATE_FIELDS.items()
+            if channel in self.channels
+        ]
+        self._marker_times = [t for t, _ in self.marker_list]
+
+    def at(self, t: float) -> VehicleState:
+        values = {}
+        for name, channel, factor in self._lookups:
+            value = channel.at(t)
+            values[name] = value * factor if value is not None else None
+        return VehicleState(**values)
+
+    def markers(self) -> list[tuple[float, str]]:
+        return list(self.marker_list)
+
+    def markers_between(self, t0: float, t1: float) -> list[str]:
+        """Names of the markers with t0 < time <= t1."""
+        lo = bisect.bisect_right(self._marker_times, t0)
+        hi = bisect.bisect_right(self._marker_times, t1)
+        return [name for _, name in self.marker_list[lo:hi]]
+
+    def event_context(self, start_s: float, end_s: float) -> tuple[dict | None, float | None]:
+        """Speed at start, mean and max (km/h) and distance travelled (m) over [start_s, end_s].
+
+        Mean speed is distance over duration when the whole event is covered; the distance is
+        None unless the speed is known at both ends.
+        """
+        speed = self.channels.get("speed")
+        if speed is None:
+            return None, None
+        at_start, at_end = speed.at(start_s), speed.at(end_s)
+        known = [v for v in (at_start, at_end) if v is not None] + list(speed.between(start_s, end_s))
+        if not known:
+            return None, None
+        odometer = self.channels["odometer"]
+        odo_start, odo_end = odometer.at(start_s), odometer.at(end_s)
+        distance = odo_end - odo_start if odo_start is not None and odo_end is not None else None
+        if distance is not None and end_s > start_s:
+            mean_ms = distance / (end_s - start_s)
+        else:
+            mean_ms = float(np.mean(known))
+        summary = {
+            "start": round(at_start * 3.6, 2) if at_start is not None else None,
+            "mean": round(mean_ms * 3.6, 2),
+            "max": round(float(np.max(known)) * 3.6, 2),
+        }
+        return summary, round(distance, 2) if distance is not None else None
+
+    def describe(self) -> dict:
+        return dict(self.description)
