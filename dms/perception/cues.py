@@ -1,0 +1,150 @@
+"""The landmark stage of the pipeline: one frame in, the driver's cues (DESIGN.md, `Cues`) out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dms.config import Settings
+from dms.perception.calibration import EyeBaseline, HeadReference
+from dms.perception.cuts import CutDetector
+from dms.perception.face_ratios import eye_openness, mouth_aspect_ratio, to_pixels
+from dms.perception.hands import (
+    NEAR_EAR,
+    NEAR_MOUTH,
+    POSE_VISIBLE,
+    HandPosition,
+    ear_points_px,
+    face_scale_px,
+    locate_hands,
+    mouth_point_px,
+    nearest_distance,
+)
+from dms.perception.head_pose import head_angles
+from dms.perception.runner import Detections, MediaPipeRunner
+from dms.profile import CameraProfile
+from dms.types import Cue, Cues, Frame
+
+# Beyond these head angles (from the driver's straight-ahead pose) the lids cannot be read.
+EYES_MEASURABLE_YAW_DEG = 45.0
+EYES_MEASURABLE_PITCH_DEG = 40.0
+MAX_FIT_ERROR = 0.25  # head-pose fit error (face sizes) above which the pose is not trusted
+
+
+class LandmarkCues:
+    """MediaPipe landmarks -> cues, with per-driver calibration of head pose and eye openness.
+
+    Feed frames in media-time order. Cuts in the footage restart landmark tracking; `reset()`
+    also forgets the driver (use it after a seek or when the driver changes).
+    """
+
+    def __init__(self, profile: CameraProfile, settings: Settings, max_side: int = 640):
+        self.profile = profile
+        self.settings = settings
+        self._runner = MediaPipeRunner(max_side=max_side)
+        self._cuts = CutDetector()
+        self._head = HeadReference()
+        self._eyes = EyeBaseline()
+
+    def reset(self) -> None:
+        self._runner.restart()
+        self._cuts.reset()
+        self._head.reset()
+        self._eyes.reset()
+
+    def close(self) -> None:
+        self._runner.close()
+
+    def __enter__(self) -> LandmarkCues:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __call__(self, frame: Frame) -> Cues:
+        if self._cuts.is_cut(frame):
+            self._runner.restart()
+        found = self._runner(frame.image)
+        marks = found.landmarks
+        hands = locate_hands(marks, found.width, found.height, self._runner.min_detection_confidence)
+        face = self._face_cues(frame.t, found)
+        ears = ear_points_px(marks, found.width, found.height)
+        mouth = mouth_point_px(marks, found.width, found.height)
+        return Cues(
+            hands_on_wheel=self._hands_in(hands, "wheel", count=True),
+            hand_at_ear=self._hand_near(found, hands, ears, NEAR_EAR),
+            hand_at_mouth=self._hand_near(found, hands, [] if mouth is None else [mouth], NEAR_MOUTH),
+            hand_in_console=self._hands_in(hands, "console", count=False),
+            face_visible=_face_visible(found),
+            body_visible=_body_visible(found),
+            landmarks=marks,
+            **face,
+        )
+
+    def _face_cues(self, t: float, found: Detections) -> dict[str, Cue]:
+        face = found.landmarks.face
+        if face is None:
+            return {}
+        confidence = found.face_confidence
+        face_px = to_pixels(face, found.width, found.height)
+        cues = {"mouth_open": Cue(mouth_aspect_ratio(face_px), confidence)}
+        angles = head_angles(face, found.width, found.height)
+        if angles is None or angles.error > MAX_FIT_ERROR:
+            return cues
+        self._head.observe(t, angles.yaw_deg, angles.pitch_deg)
+        reference = self._head.value
+        if reference is None:
+            return cues
+        yaw = angles.yaw_deg - reference[0]
+        pitch = angles.pitch_deg - reference[1]
+        settled = 1.0 if self._head.settled else 0.5
+        pose_confidence = confidence * (1.0 - angles.error / MAX_FIT_ERROR) * settled
+        cues["head_yaw"] = Cue(yaw, pose_confidence)
+        cues["head_pitch"] = Cue(pitch, pose_confidence)
+        if abs(yaw) > EYES_MEASURABLE_YAW_DEG or abs(pitch) > EYES_MEASURABLE_PITCH_DEG:
+            return cues
+        openness = eye_openness(face_px, angles.yaw_deg)
+        cues["eye_openness"] = Cue(openness, confidence)
+        self._eyes.observe(t, openness)
+        baseline = self._eyes.value
+        if baseline is not None and baseline > 0:
+            share = openness / baseline
+            margin = abs(share - self.settings.eye_closed_ratio) / self.settings.eye_closed_ratio
+            closed = 1.0 if share < self.settings.eye_closed_ratio else 0.0
+            cues["eyes_closed"] = Cue(closed, confidence * min(1.0, 0.5 + margin))
+        return cues
+
+    def _hands_in(self, hands: list[HandPosition], region: str, count: bool) -> Cue:
+        if not hands:
+            return Cue.unknown()
+        inside = sum(self.profile.contains(region, *h.centre) for h in hands)
+        value = float(inside) if count else float(inside > 0)
+        return Cue(value, float(np.mean([h.confidence for h in hands])))
+
+    def _hand_near(
+        self, found: Detections, hands: list[HandPosition], targets: list[np.ndarray], within: float
+    ) -> Cue:
+        scale = face_scale_px(found.landmarks, found.width, found.height)
+        if not hands or not targets or scale is None or scale <= 0:
+            return Cue.unknown()
+        distance = min(nearest_distance(hands, target) for target in targets) / scale
+        confidence = float(np.mean([h.confidence for h in hands]))
+        return Cue(1.0 if distance <= within else 0.0, confidence)
+
+
+def _face_visible(found: Detections) -> Cue:
+    if found.landmarks.face is not None:
+        return Cue(1.0, found.face_confidence)
+    pose = found.landmarks.pose
+    if pose is not None:
+        return Cue(0.0, 1.0 - float(pose[:11, 3].mean()))
+    return Cue(0.0, 0.5)
+
+
+def _body_visible(found: Detections) -> Cue:
+    pose = found.landmarks.pose
+    if pose is None:
+        return Cue(0.0, 0.5)
+    shoulders = float(pose[[11, 12], 3].mean())
+    if shoulders >= POSE_VISIBLE:
+        return Cue(1.0, shoulders)
+    return Cue(0.0, 1.0 - shoulders)

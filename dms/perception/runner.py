@@ -1,0 +1,105 @@
+"""Runs the MediaPipe graphs on one picture and returns their landmarks in normalised coordinates.
+
+Holistic gives pose, both hands (cropped around the pose wrists, which suits a driver whose hands
+are small in the picture) and the face. When the pose is lost (a close-up face camera) Holistic
+has no face either, so a stand-alone face mesh runs as a fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import mediapipe as mp
+import numpy as np
+
+from dms.types import Landmarks
+
+POSE_FACE_POINTS = tuple(range(11))  # nose, eyes, ears, mouth in the 33-point pose
+
+
+@dataclass(frozen=True)
+class Detections:
+    """What MediaPipe found on one picture; `width`/`height` turn normalised points into pixels."""
+
+    landmarks: Landmarks
+    width: int
+    height: int
+    face_confidence: float  # 0 when no face was found
+
+
+class MediaPipeRunner:
+    """Owns the MediaPipe graphs; `restart()` drops their tracking state (after a cut or a seek)."""
+
+    def __init__(self, max_side: int = 640, min_detection_confidence: float = 0.5):
+        self.max_side = max_side
+        self.min_detection_confidence = min_detection_confidence
+        self._holistic = None
+        self._face_mesh = None
+        self.restart()
+
+    def restart(self) -> None:
+        self.close()
+        self._holistic = mp.solutions.holistic.Holistic(
+            static_image_mode=False,
+            model_complexity=1,
+            smooth_landmarks=True,
+            refine_face_landmarks=True,
+            min_detection_confidence=self.min_detection_confidence,
+            min_tracking_confidence=0.5,
+        )
+        self._face_mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=False,
+            max_num_faces=1,
+            refine_landmarks=True,
+            min_detection_confidence=self.min_detection_confidence,
+            min_tracking_confidence=0.5,
+        )
+
+    def close(self) -> None:
+        for graph in (self._holistic, self._face_mesh):
+            if graph is not None:
+                graph.close()
+        self._holistic = None
+        self._face_mesh = None
+
+    def __call__(self, image_bgr: np.ndarray) -> Detections:
+        height, width = image_bgr.shape[:2]
+        rgb = cv2.cvtColor(_downscaled(image_bgr, self.max_side), cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False
+        result = self._holistic.process(rgb)
+        pose = _array(result.pose_landmarks, with_visibility=True)
+        face = _array(result.face_landmarks)
+        face_confidence = float(pose[POSE_FACE_POINTS, 3].mean()) if face is not None else 0.0
+        if face is None:
+            meshes = self._face_mesh.process(rgb).multi_face_landmarks
+            if meshes:
+                face = _array(meshes[0])
+                # FaceMesh reports no score; a face it returns has passed its detector's threshold.
+                face_confidence = self.min_detection_confidence
+        landmarks = Landmarks(
+            pose=pose,
+            face=face,
+            left_hand=_array(result.left_hand_landmarks),
+            right_hand=_array(result.right_hand_landmarks),
+        )
+        return Detections(landmarks, width, height, face_confidence)
+
+
+def _downscaled(image: np.ndarray, max_side: int) -> np.ndarray:
+    """The graphs work on 192-256 px crops, so a larger input only costs conversion time."""
+    scale = max_side / max(image.shape[:2])
+    if scale >= 1.0:
+        return image
+    size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _array(landmark_list, with_visibility: bool = False) -> np.ndarray | None:
+    if landmark_list is None:
+        return None
+    if with_visibility:
+        rows = [(p.x, p.y, p.z, p.visibility) for p in landmark_list.landmark]
+    else:
+        rows = [(p.x, p.y, p.z) for p in landmark_list.landmark]
+    return np.asarray(rows, dtype=np.float32)

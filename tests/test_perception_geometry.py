@@ -1,0 +1,146 @@
+"""Head pose, eye/mouth ratios, calibration, hand location and cut detection on constructed input
+with a known answer (the clip tests check the same code on real footage)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from dms.perception.calibration import EyeBaseline, HeadReference
+from dms.perception.cuts import CutDetector
+from dms.perception.face_ratios import eye_measure, eye_openness, mouth_aspect_ratio
+from dms.perception.hands import face_scale_px, locate_hands
+from dms.perception.head_pose import GENERIC_FACE, head_angles
+from dms.types import Frame, Landmarks
+
+WIDTH, HEIGHT = 1280, 720
+
+
+def projected_face(yaw_deg: float, pitch_deg: float, distance_mm: float = 650.0) -> np.ndarray:
+    """A 478-point face array whose pose points are the generic face turned by yaw/pitch and
+    projected through a pin-hole camera like the one head_angles assumes."""
+    yaw, up = math.radians(yaw_deg), -math.radians(pitch_deg)  # image y points down
+    turn = np.array([[math.cos(yaw), 0, math.sin(yaw)], [0, 1, 0], [-math.sin(yaw), 0, math.cos(yaw)]])
+    nod = np.array([[1, 0, 0], [0, math.cos(up), -math.sin(up)], [0, math.sin(up), math.cos(up)]])
+    face = np.full((478, 3), 0.5, dtype=np.float32)
+    focal = max(WIDTH, HEIGHT)
+    for index, point in GENERIC_FACE.items():
+        x, y, z = turn @ nod @ np.array(point) + (30.0, -20.0, distance_mm)
+        face[index] = (focal * x / z / WIDTH + 0.5, focal * y / z / HEIGHT + 0.5, 0.0)
+    return face
+
+
+@pytest.mark.parametrize("yaw, pitch", [(0, 0), (25, 0), (-40, 0), (0, -25), (0, 15), (30, -20)])
+def test_head_angles_recover_known_pose_and_signs(yaw, pitch):
+    angles = head_angles(projected_face(yaw, pitch), WIDTH, HEIGHT)
+    assert angles is not None
+    assert angles.yaw_deg == pytest.approx(yaw, abs=2.0)
+    assert angles.pitch_deg == pytest.approx(pitch, abs=2.0)
+    assert angles.error < 0.02
+
+
+def test_head_turn_to_drivers_right_moves_nose_to_image_left():
+    """The sign convention in pixels: a frontal camera sees the driver's right on the image left."""
+    ahead, right = projected_face(0, 0), projected_face(30, 0)
+
+    def nose_offset(face):
+        return face[1, 0] - face[[33, 263], 0].mean()
+
+    assert nose_offset(right) < nose_offset(ahead) - 0.01
+    assert head_angles(right, WIDTH, HEIGHT).yaw_deg > 0
+
+
+def test_eye_and_mouth_ratios_are_gap_over_width():
+    face_px = np.zeros((478, 3))
+    # right eye: corners 10 px apart, both lid gaps 3 px
+    face_px[33], face_px[133] = (0, 0, 0), (10, 0, 0)
+    face_px[160], face_px[144] = (3, -1.5, 0), (3, 1.5, 0)
+    face_px[158], face_px[153] = (7, -1.5, 0), (7, 1.5, 0)
+    assert eye_measure(face_px, (33, 133, 160, 144, 158, 153)).ratio == pytest.approx(0.3, abs=1e-4)
+    # left eye seen narrower (head turned) and more closed
+    face_px[263], face_px[362] = (40, 0, 0), (46, 0, 0)
+    face_px[387], face_px[373] = (42, -0.3, 0), (42, 0.3, 0)
+    face_px[385], face_px[380] = (44, -0.3, 0), (44, 0.3, 0)
+    assert eye_openness(face_px, yaw_deg=0.0) == pytest.approx((0.3 + 0.1) / 2, abs=1e-3)
+    assert eye_openness(face_px, yaw_deg=35.0) == pytest.approx(0.3, abs=1e-3)  # the better-seen eye
+    face_px[13], face_px[14], face_px[78], face_px[308] = (0, 0, 0), (0, 12, 0), (-10, 6, 0), (10, 6, 0)
+    assert mouth_aspect_ratio(face_px) == pytest.approx(0.6, abs=1e-4)
+
+
+def test_head_reference_learns_straight_ahead_and_ignores_glances():
+    reference = HeadReference()
+    rng = np.random.default_rng(0)
+    t = 0.0
+    for _ in range(25):  # 2.5 s looking ahead, camera mounted off-axis
+        reference.observe(t, 12.0 + rng.normal(0, 1), -8.0 + rng.normal(0, 1))
+        t += 0.1
+    assert reference.settled
+    yaw0, pitch0 = reference.value
+    assert yaw0 == pytest.approx(12.0, abs=1.0) and pitch0 == pytest.approx(-8.0, abs=1.0)
+    for _ in range(30):  # a 3 s glance at the mirror does not move straight ahead
+        reference.observe(t, 55.0, -8.0)
+        t += 0.1
+    assert reference.value[0] == pytest.approx(yaw0, abs=0.01)
+    for _ in range(600):  # a minute sitting slightly differently: followed slowly
+        reference.observe(t, yaw0 + 6.0, pitch0)
+        t += 0.1
+    assert yaw0 + 4.0 < reference.value[0] <= yaw0 + 6.0
+    reference.reset()
+    assert reference.value is None
+
+
+def test_head_reference_is_provisional_during_warmup():
+    reference = HeadReference()
+    for i in range(5):
+        reference.observe(i * 0.1, 3.0, 1.0)
+    assert reference.value == (3.0, 1.0) and not reference.settled
+
+
+def test_eye_baseline_is_a_high_percentile_of_the_last_minute():
+    baseline = EyeBaseline()
+    for i in range(4):
+        baseline.observe(i * 0.1, 0.3)
+    assert baseline.value is None
+    for i in range(4, 100):
+        baseline.observe(i * 0.1, 0.1 if i % 5 == 0 else 0.3)  # closures a fifth of the time
+    assert baseline.value == pytest.approx(0.3)
+    baseline.observe(200.0, 0.25)  # older than a minute: forgotten
+    assert baseline.value is None
+
+
+def test_cut_detector_flags_new_pictures_and_time_jumps():
+    ramp = np.linspace(0, 255, 640, dtype=np.float32)
+    picture = np.repeat(np.tile(ramp, (480, 1))[:, :, None], 3, axis=2).astype(np.uint8)
+    other = picture[:, ::-1].copy()  # the same scene mirrored: a different picture
+    cuts = CutDetector()
+    assert not cuts.is_cut(Frame(0, 0.0, picture))
+    assert not cuts.is_cut(Frame(1, 0.1, picture))
+    assert cuts.is_cut(Frame(2, 0.2, other))
+    assert cuts.is_cut(Frame(3, 5.0, other))  # seek forward
+    assert cuts.is_cut(Frame(4, 1.0, other))  # seek back
+
+
+def test_hands_fall_back_to_pose_wrist_points():
+    pose = np.zeros((33, 4), dtype=np.float32)
+    pose[[15, 17, 19, 21]] = (0.30, 0.80, 0.0, 0.9)  # driver's left wrist area, visible
+    pose[[16, 18, 20, 22]] = (0.70, 0.80, 0.0, 0.1)  # right hand hidden
+    hands = locate_hands(Landmarks(pose=pose), WIDTH, HEIGHT, 0.5)
+    assert [h.side for h in hands] == ["left"]
+    assert hands[0].centre == pytest.approx((0.30, 0.80))
+    assert hands[0].confidence == pytest.approx(0.9)
+    hand = np.tile(np.array([0.6, 0.5, 0.0], dtype=np.float32), (21, 1))
+    hands = locate_hands(Landmarks(pose=pose, right_hand=hand), WIDTH, HEIGHT, 0.5)
+    assert {h.side: h.centre for h in hands}["right"] == pytest.approx((0.6, 0.5))
+
+
+def test_face_scale_from_mesh_or_shoulders():
+    face = np.zeros((478, 3), dtype=np.float32)
+    face[10], face[152] = (0.5, 0.2, 0), (0.5, 0.5, 0)
+    assert face_scale_px(Landmarks(face=face), WIDTH, HEIGHT) == pytest.approx(0.3 * HEIGHT)
+    pose = np.zeros((33, 4), dtype=np.float32)
+    pose[0] = (0.5, 0.3, 0, 1.0)
+    pose[11], pose[12] = (0.7, 0.6, 0, 1.0), (0.3, 0.6, 0, 1.0)
+    scale = face_scale_px(Landmarks(pose=pose), WIDTH, HEIGHT)
+    assert scale == pytest.approx(max(0.45 * 0.4 * WIDTH, 0.8 * 0.3 * HEIGHT))
+    pose[11, 3] = 0.1
+    assert face_scale_px(Landmarks(pose=pose), WIDTH, HEIGHT) is None
