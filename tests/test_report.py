@@ -26,7 +26,13 @@ HOSTILE = '<script>alert("x")</script>'
 def record(store: Store, source: str = "drive.mp4", info: dict | None = None, **kwargs) -> str:
     session_id = store.create_session(source, info if info is not None else {
         "classifier": {"checkpoint": "tsm_r50.pth", "classes": ["safe", "phone_right", "drinking"]},
-        "telemetry": {"files": ["torque.csv"], "alignment": "log start = video start", "offset_s": 0.0},
+        "telemetry": {  # the shape of dms.telemetry's describe()
+            "files": [{"path": "/logs/torque.csv", "time_column": "Device Time", "time_form": "device time",
+                       "signals": {"speed": {"column": "Speed (OBD)(km/h)", "unit": "km/h"}}}],
+            "alignment": {"rule": "same start", "offset_s": 0.0, "reason": "the video has no creation time"},
+            "coverage_s": [0.0, 600.0], "video_covered_s": 9.9,
+            "harsh": {"brake_ms2": 3.5, "accel_ms2": 3.0, "acceleration": "derived from speed", "markers": 1},
+        },
     })
     recorder = StoreRecorder(store, session_id)
     results, summary = drive(**kwargs)
@@ -132,7 +138,9 @@ def test_html_is_self_contained_and_embeds_thumbnails_and_chart(store, tmp_path)
     chart = next(u for u in images if u.startswith("data:image/png;base64,"))
     chart_image = cv2.imdecode(np.frombuffer(base64.b64decode(chart.split(",", 1)[1]), np.uint8), 1)
     assert chart_image.shape[1] == 1100 and chart_image.shape[0] > 400  # bands and the speed trace
-    for text in ("tsm_r50.pth (3 classes)", "log start = video start", "harsh_braking &times; 1",
+    for text in ("tsm_r50.pth (3 classes)", "torque.csv; time Device Time (device time); speed [km/h]",
+                 "same start, log starts at 0.0 s of media (the video has no creation time)",
+                 "below -3.5 / above 3.0 m/s², 1 marker(s)", "harsh_braking &times; 1",
                  "Distraction exposure by speed", "90+ km/h", "Yawns"):
         assert text in html
 

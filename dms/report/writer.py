@@ -16,7 +16,6 @@ import numpy as np
 from dms.report.chart import timeline_chart_png
 from dms.report.files import staged_output, write_events_csv, write_events_json, write_timeline_csv
 from dms.report.html import render_report_html
-from dms.report.jsonable import to_json
 from dms.report.rows import event_record
 from dms.report.stats import (
     SPEED_BANDS,
@@ -26,13 +25,13 @@ from dms.report.stats import (
     perclos_summary,
     yawn_count,
 )
+from dms.report.summary import readable, summary_rows
 from dms.types import Event
 
 if TYPE_CHECKING:
     from dms.store import SessionRecord, Store
 
 THUMB_WIDTH = 320  # pixels; inlined thumbnails are re-encoded at this width to keep the page small
-NO_CLASSIFIER = "no classifier: landmark cues only"
 
 
 def session_record(session: SessionRecord) -> dict:
@@ -99,38 +98,6 @@ def _thumbnail_uri(path: Path) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(encoded.tobytes()).decode() if ok else None
 
 
-def _summary_rows(session: SessionRecord, timeline: list[dict]) -> list[tuple[str, str]]:
-    info = session.info
-    classifier = info.get("classifier")
-    if classifier:
-        classes = classifier.get("classes") or []
-        classifier_text = f"{classifier.get('checkpoint', 'classifier')} ({len(classes)} classes)"
-    else:
-        classifier_text = NO_CLASSIFIER
-    telemetry = info.get("telemetry")
-    if telemetry:
-        telemetry_text = "; ".join(f"{key}: {_readable(value)}" for key, value in telemetry.items())
-    else:
-        telemetry_text = "none"
-    duration = info.get("duration_s")
-    fps = info.get("analysed_fps")
-    rows = [
-        ("Source", session.source),
-        ("Session", f"{session.id} ({session.status})"),
-        ("Started", session.started_at),
-        ("Duration", "unknown" if duration is None else f"{duration:.1f} s"),
-        ("Analysed frames", f"{len(timeline)}" + ("" if fps is None else f" at {fps:.1f} frames/s")),
-        ("Classifier", classifier_text),
-        ("Telemetry", telemetry_text + ("" if not telemetry or has_speed(timeline) else " (no speed)")),
-    ]
-    stopped = info.get("stopped_early")
-    if stopped:
-        rows.append(("Stopped early", str(stopped)))
-    elif session.status in ("interrupted", "running", "cancelled"):
-        rows.append(("Stopped early", f"analysis {session.status}; the report covers what was logged"))
-    return rows
-
-
 def write_report(
     out_dir: str | Path,
     session: SessionRecord,
@@ -159,7 +126,7 @@ def write_report(
         chart = timeline_chart_png(events, timeline, duration)
         html = render_report_html({
             "session": session_dict,
-            "summary": _summary_rows(session, timeline),
+            "summary": summary_rows(session, len(timeline), has_speed(timeline)),
             "chart_png": base64.b64encode(chart).decode(),
             "yawns": yawn_count(events),
             "perclos": perclos_summary(timeline),
@@ -176,17 +143,8 @@ def write_report(
     return {name: out_dir / name for name in names}
 
 
-def _readable(value: object) -> str:
-    """A value for a person: lists joined by commas, dicts as JSON, numbers and text as they are."""
-    if isinstance(value, list | tuple):
-        return ", ".join(_readable(v) for v in value)
-    if isinstance(value, dict):
-        return to_json(value)
-    return str(value)
-
-
 def _evidence_items(evidence: dict) -> list[tuple[str, str]]:
-    return [(str(k), _readable(v)) for k, v in (evidence or {}).items()]
+    return [(str(k), readable(v)) for k, v in (evidence or {}).items()]
 
 
 def write_session_report(store: Store, session_id: str, out_dir: str | Path) -> dict[str, Path]:

@@ -1,0 +1,110 @@
+"""The report's drive summary: what was analysed, with which classifier and telemetry, and whether the
+analysis stopped early. Reads the session info written by dms.build (source, classifier and telemetry
+descriptions); any part may be missing."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+from dms.report.jsonable import to_json
+
+if TYPE_CHECKING:
+    from dms.store import SessionRecord
+
+NO_CLASSIFIER = "no classifier: landmark cues only"
+
+
+def readable(value: object) -> str:
+    """A value for a person: lists joined by commas, dicts as JSON, numbers and text as they are."""
+    if isinstance(value, list | tuple):
+        return ", ".join(readable(v) for v in value)
+    if isinstance(value, dict):
+        return to_json(value)
+    return str(value)
+
+
+def _video_text(source: dict) -> str | None:
+    parts = []
+    if source.get("fps"):
+        parts.append(f"{source['fps']:.2f} fps")
+    if source.get("frame_count"):
+        parts.append(f"{source['frame_count']} frames")
+    if source.get("creation_time"):
+        parts.append(f"created {source['creation_time']}")
+    if source.get("live"):
+        parts.append("live camera")
+    return ", ".join(parts) or None
+
+
+def _classifier_text(classifier: dict | None) -> str:
+    if not classifier:
+        return NO_CLASSIFIER
+    classes = classifier.get("classes") or []
+    return f"{classifier.get('checkpoint', 'classifier')} ({len(classes)} classes)"
+
+
+def _log_file_text(log: dict) -> str:
+    name = PurePath(str(log.get("path", "?"))).name
+    signals = log.get("signals") or {}
+    units = ", ".join(f"{s} [{(info or {}).get('unit', '?')}]" for s, info in signals.items())
+    clock = f"time {log['time_column']} ({log.get('time_form', '?')})" if log.get("time_column") else ""
+    return "; ".join(p for p in (name, clock, units) if p)
+
+
+def telemetry_rows(telemetry: dict | None, has_speed: bool) -> list[tuple[str, str]]:
+    """Summary rows for the telemetry description (dms.telemetry's describe()), any key optional."""
+    if not telemetry:
+        return [("Telemetry", "none")]
+    rows = []
+    known = {"files", "alignment", "coverage_s", "video_covered_s", "harsh", "warning"}
+    for log in telemetry.get("files") or []:
+        rows.append(("Telemetry file", _log_file_text(log) if isinstance(log, dict) else readable(log)))
+    alignment = telemetry.get("alignment")
+    if isinstance(alignment, dict):
+        text = f"{alignment.get('rule', '?')}, log starts at {alignment.get('offset_s', '?')} s of media"
+        rows.append(("Alignment", text + (f" ({alignment['reason']})" if alignment.get("reason") else "")))
+    elif alignment is not None:
+        rows.append(("Alignment", readable(alignment)))
+    if telemetry.get("coverage_s") is not None:
+        start, end = telemetry["coverage_s"]
+        text = f"{start} s to {end} s of media"
+        if telemetry.get("video_covered_s") is not None:
+            text += f"; {telemetry['video_covered_s']} s of the video covered"
+        rows.append(("Telemetry coverage", text + ("" if has_speed else "; no speed at analysed frames")))
+    harsh = telemetry.get("harsh")
+    if isinstance(harsh, dict):
+        accel = harsh.get("acceleration") or "not available"
+        rows.append(("Harsh braking / acceleration", (
+            f"below -{harsh.get('brake_ms2', '?')} / above {harsh.get('accel_ms2', '?')} m/s², "
+            f"{harsh.get('markers', '?')} marker(s), acceleration {accel}"
+        )))
+    if telemetry.get("warning"):
+        rows.append(("Telemetry warning", readable(telemetry["warning"])))
+    rows += [(f"Telemetry {k}", readable(v)) for k, v in telemetry.items() if k not in known]
+    return rows
+
+
+def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[tuple[str, str]]:
+    info = session.info
+    duration = info.get("duration_s")
+    fps = info.get("analysed_fps")
+    rows = [
+        ("Source", session.source),
+        ("Session", f"{session.id} ({session.status})"),
+        ("Started", session.started_at),
+    ]
+    if isinstance(info.get("source"), dict) and _video_text(info["source"]):
+        rows.append(("Video", _video_text(info["source"])))
+    rows += [
+        ("Duration", "unknown" if duration is None else f"{duration:.1f} s"),
+        ("Analysed frames", f"{frames}" + ("" if fps is None else f" at {fps:.1f} frames/s")),
+        ("Classifier", _classifier_text(info.get("classifier"))),
+    ]
+    rows += telemetry_rows(info.get("telemetry"), has_speed)
+    stopped = info.get("stopped_early")
+    if stopped:
+        rows.append(("Stopped early", str(stopped)))
+    elif session.status in ("interrupted", "running", "cancelled"):
+        rows.append(("Stopped early", f"analysis {session.status}; the report covers what was logged"))
+    return rows
