@@ -1,0 +1,155 @@
+"""`bench pipeline VIDEO` and `bench tsm`: speed and memory, measured side by side in one run.
+
+`bench pipeline` replays a drive exactly as `replay` does (store, clips and all, into a temporary
+folder) and prints frames/s, the real-time factor, per-stage milliseconds and memory; with
+`--repeat N` the clip is played N times in a row as one long drive, so memory growth with drive
+length shows as `rss_growth_mb`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from tqdm import tqdm
+
+from dms.build import build_pipeline, load_classifier
+from dms.commands.replay import add_common_arguments, settings_from_args, telemetry_from_args
+from dms.profile import CameraProfile
+from dms.sources import open_source
+from dms.store import Store
+from dms.types import Frame
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("bench", help="benchmarks: bench pipeline VIDEO | bench tsm")
+    targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
+    pipe = targets.add_parser("pipeline", help="full replay speed and memory on a video")
+    pipe.add_argument("video")
+    add_common_arguments(pipe)
+    pipe.add_argument("--repeat", type=int, default=1, help="play the clip N times as one drive")
+    pipe.add_argument("--json", action="store_true", help="print one JSON object")
+    pipe.set_defaults(func=run_pipeline)
+    tsm = targets.add_parser("tsm", help="TSM per-frame cost: 2D vs online vs ONNX vs offline window")
+    from models import bench_tsm
+
+    bench_tsm.add_arguments(tsm)
+    tsm.set_defaults(func=run_tsm)
+
+
+def run_tsm(args: argparse.Namespace) -> int:
+    from models import bench_tsm
+
+    result = bench_tsm.run(args)
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+class Timed:
+    """Wraps a stage callable and adds up the time spent in it."""
+
+    def __init__(self, stage):
+        self.stage = stage
+        self.seconds = 0.0
+        self.calls = 0
+
+    def __call__(self, *args):
+        start = time.perf_counter()
+        try:
+            return self.stage(*args)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.calls += 1
+
+    def __getattr__(self, name):
+        return getattr(self.stage, name)
+
+    @property
+    def ms(self) -> float | None:
+        return round(1000 * self.seconds / self.calls, 2) if self.calls else None
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def repeated(
+    path: str, settings, image_fps: float, times: int, decode: Timed, marks: list
+) -> Iterator[Frame]:
+    """The clip `times` times in a row on one media clock; records RSS after each pass."""
+    offset, index = 0.0, 0
+    for _ in range(times):
+        with open_source(path, analysis_fps=settings.analysis_fps, image_fps=image_fps) as source:
+            frames = iter(source)
+            while True:
+                frame = decode(frames, None)
+                if frame is None:
+                    break
+                yield Frame(index + frame.index, offset + frame.t, frame.image)
+            offset += source.duration_s or frame_t(source)
+            index += source.frame_count or 0
+        marks.append(rss_mb())
+
+
+def frame_t(source) -> float:
+    return (source.frame_count or 0) / source.fps if source.fps else 0.0
+
+
+def run_pipeline(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    profile = CameraProfile.load(args.profile)
+    with open_source(args.video, analysis_fps=settings.analysis_fps, image_fps=args.image_fps) as probe:
+        media_s = (probe.duration_s or frame_t(probe)) * args.repeat
+        telemetry = telemetry_from_args(args, probe, settings)
+        rate = settings.analysis_fps if settings.analysis_fps > 0 else probe.fps
+    classifier = load_classifier(args.checkpoint, args.backend)
+    with tempfile.TemporaryDirectory(prefix="dms-bench-") as tmp:
+        store = Store(Path(tmp) / "bench.sqlite")
+        pipeline, _ = build_pipeline(
+            settings, profile, classifier=classifier, telemetry=telemetry, store=store
+        )
+        landmarks = pipeline.landmarks = Timed(pipeline.landmarks)
+        if pipeline.classifier is not None:
+            pipeline.classifier = Timed(pipeline.classifier)
+        decode = Timed(next)
+        marks: list[float] = []
+        rss_start = rss_mb()
+        bar = tqdm(total=int(media_s * rate) + 1, unit="frame", desc="bench", disable=args.json)
+        with bar:
+            frames = repeated(args.video, settings, args.image_fps, args.repeat, decode, marks)
+            summary = pipeline.run(frames, progress=lambda r: bar.update(1))
+        store.close()
+    wall = summary.wall_s
+    result = {
+        "video": str(args.video),
+        "media_s": round(media_s, 2),
+        "frames": summary.frames,
+        "wall_s": round(wall, 2),
+        "fps": round(summary.frames / wall, 2),
+        "realtime_factor": round(media_s / wall, 3),
+        "analysis_fps": rate,
+        "ms_per_frame": round(1000 * wall / max(1, summary.frames), 2),
+        "ms_landmarks": landmarks.ms,
+        "ms_classifier": pipeline.classifier.ms if pipeline.classifier is not None else None,
+        "ms_decode": round(1000 * decode.seconds / max(1, summary.frames), 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_start_mb": round(rss_start, 1),
+        "rss_after_each_pass_mb": [round(m, 1) for m in marks],
+        "rss_growth_mb": round(marks[-1] - marks[0], 1) if marks else None,
+        "events": len(summary.events),
+        "classifier": classifier.describe() if classifier is not None else None,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:24s} {value}")
+    return 0
