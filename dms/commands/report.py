@@ -30,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
             session_id = store.latest_session_id()
             if session_id is None:
                 raise InputError(db, "the event log has no sessions yet")
-        written = write_session_report(store, session_id, args.out or Path(f"report-{session_id}"))
+        out = args.out or Path(f"report-{session_id}")
+        written = write_session_report(store, session_id, out, progress=True)
     for path in written.values():
         print(path)
     return 0

@@ -15,6 +15,17 @@ from dms.types import BEHAVIOURS, SEVERITIES, Event
 
 SEVERITY_COLOURS = {"info": "#4a90d9", "warning": "#f0a020", "critical": "#d0312d"}
 SCORE_COLOUR = "#9ccf9a"
+MAX_POINTS = 2000  # per trace: more than the chart has pixels across
+
+
+def _block_max(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Thin a trace to at most MAX_POINTS by keeping each block's first time and largest value,
+    so short score peaks stay visible on long drives."""
+    step = -(-len(t) // MAX_POINTS)
+    if step <= 1:
+        return t, values
+    starts = np.arange(0, len(t), step)
+    return t[starts], np.fmax.reduceat(values, starts)
 
 
 def _marker_style(name: str) -> tuple[str, str]:
@@ -42,15 +53,16 @@ def timeline_chart_png(events: list[Event], timeline: list[dict], duration_s: fl
             bands_ax.axhspan(y - 0.5, y + 0.5, color="#f4f4f4", lw=0)
         score = column(timeline, f"score_{behaviour}")
         if len(t) and not np.isnan(score).all():
-            bands_ax.fill_between(t, y - 0.4, y - 0.4 + 0.8 * np.nan_to_num(score), color=SCORE_COLOUR, lw=0)
+            bt, bscore = _block_max(t, np.nan_to_num(score))
+            bands_ax.fill_between(bt, y - 0.4, y - 0.4 + 0.8 * bscore, color=SCORE_COLOUR, lw=0)
+    min_width = duration_s / 500 if duration_s > 0 else 0.05  # keep very short events visible
+    spans: dict[tuple[int, str], list[tuple[float, float]]] = {}
     for event in events:
-        y = rows.get(event.behavior)
-        if y is None:
-            continue
-        width = max(event.end_s - event.start_s, duration_s / 500 if duration_s > 0 else 0.05)
-        bands_ax.broken_barh(
-            [(event.start_s, width)], (y - 0.35, 0.7), color=SEVERITY_COLOURS.get(event.severity, "#777777")
-        )
+        if event.behavior in rows:
+            width = max(event.end_s - event.start_s, min_width)
+            spans.setdefault((rows[event.behavior], event.severity), []).append((event.start_s, width))
+    for (y, severity), bars in spans.items():
+        bands_ax.broken_barh(bars, (y - 0.35, 0.7), color=SEVERITY_COLOURS.get(severity, "#777777"))
     bands_ax.set_yticks(list(rows.values()), list(rows.keys()), fontsize=8)
     bands_ax.set_ylim(-0.5, len(BEHAVIOURS) - 0.5)
     bands_ax.set_xlim(0, max(duration_s, float(np.nanmax(t)) if len(t) else 0.0, 1.0))
@@ -61,7 +73,7 @@ def timeline_chart_png(events: list[Event], timeline: list[dict], duration_s: fl
                     frameon=False)
     marker_ax = speed_ax if speed_ax is not None else bands_ax
     if speed_ax is not None:
-        speed_ax.plot(t, column(timeline, "speed_kmh"), color="#333333", lw=1)
+        speed_ax.plot(*_block_max(t, column(timeline, "speed_kmh")), color="#333333", lw=1)
         speed_ax.set_ylabel("km/h", fontsize=8)
         speed_ax.grid(alpha=0.3)
     (speed_ax or bands_ax).set_xlabel("media time (s)", fontsize=8)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from dms.report.chart import timeline_chart_png
 from dms.report.files import staged_output, write_events_csv, write_events_json, write_timeline_csv
@@ -104,14 +106,17 @@ def write_report(
     events: list[Event],
     timeline: list[dict],
     media_dir: Path | None,
+    progress: bool = False,
 ) -> dict[str, Path]:
     """Write the report folder for one session; returns the written files by name.
 
     All files are staged and moved into `out_dir` only when every one of them was written.
+    `progress` shows a bar on stderr (a long drive takes seconds: timeline.csv and the chart).
     """
     out_dir = Path(out_dir)
     duration = session.info.get("duration_s") or (float(timeline[-1]["t"]) if timeline else 0.0)
-    with staged_output(out_dir) as staging:
+    bar = tqdm(total=len(events) + 3, desc="report", unit="step", disable=not progress, file=sys.stderr)
+    with bar, staged_output(out_dir) as staging:
         records = []
         thumbs: dict[str, str | None] = {}
         for event in events:
@@ -119,11 +124,14 @@ def write_report(
             record["thumbnail"], record["clip"] = _copy_media(staging, media_dir, event)
             thumbs[event.id] = _thumbnail_uri(staging / record["thumbnail"]) if record["thumbnail"] else None
             records.append(record)
+            bar.update()
         session_dict = session_record(session)
         write_events_json(staging / "events.json", session_dict, records)
         write_events_csv(staging / "events.csv", records)
         write_timeline_csv(staging / "timeline.csv", timeline)
+        bar.update()
         chart = timeline_chart_png(events, timeline, duration)
+        bar.update()
         html = render_report_html({
             "session": session_dict,
             "summary": summary_rows(session, len(timeline), has_speed(timeline)),
@@ -139,6 +147,7 @@ def write_report(
             ],
         })
         (staging / "report.html").write_text(html, encoding="utf-8")
+        bar.update()
     names = ("events.json", "events.csv", "timeline.csv", "report.html")
     return {name: out_dir / name for name in names}
 
@@ -147,9 +156,10 @@ def _evidence_items(evidence: dict) -> list[tuple[str, str]]:
     return [(str(k), readable(v)) for k, v in (evidence or {}).items()]
 
 
-def write_session_report(store: Store, session_id: str, out_dir: str | Path) -> dict[str, Path]:
+def write_session_report(
+    store: Store, session_id: str, out_dir: str | Path, progress: bool = False
+) -> dict[str, Path]:
     """Rebuild a session's report folder from the event log (used by `report` and `replay`)."""
     session = store.session(session_id)
-    return write_report(
-        out_dir, session, store.events(session_id), store.timeline(session_id), store.media_dir(session_id)
-    )
+    events, timeline = store.events(session_id), store.timeline(session_id)
+    return write_report(out_dir, session, events, timeline, store.media_dir(session_id), progress)
