@@ -8,7 +8,6 @@ accelerometer column, acceleration is the speed's slope between consecutive samp
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 HARSH_BRAKING = "harsh_braking"
 HARSH_ACCELERATION = "harsh_acceleration"
@@ -27,8 +26,11 @@ def acceleration_from_speed(
 
 
 def smoothed(t: np.ndarray, accel: np.ndarray) -> np.ndarray:
-    series = pd.Series(accel, index=pd.to_timedelta(t, unit="s"))
-    return series.rolling(pd.Timedelta(seconds=SMOOTHING_S), center=True, min_periods=1).mean().to_numpy()
+    """Mean over the samples within ±SMOOTHING_S/2 of each sample (running sums, any sample rate)."""
+    sums = np.concatenate(([0.0], np.cumsum(accel)))
+    lo = np.searchsorted(t, t - SMOOTHING_S / 2, side="left")
+    hi = np.searchsorted(t, t + SMOOTHING_S / 2, side="right")
+    return (sums[hi] - sums[lo]) / (hi - lo)
 
 
 def harsh_markers(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from dms.errors import InputError
 from dms.telemetry.detection import SignalColumn
@@ -95,10 +94,14 @@ def _shares_clock(a: LogFile, b: LogFile) -> bool:
 
 def _clean(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep = np.isfinite(t) & np.isfinite(values)
-    if not keep.any():
-        return np.empty(0), np.empty(0)
-    grouped = pd.Series(values[keep]).groupby(t[keep], sort=True).mean()
-    return grouped.index.to_numpy(dtype=float), grouped.to_numpy(dtype=float)
+    t, values = t[keep], values[keep]
+    if t.size < 2 or np.all(np.diff(t) > 0):
+        return t, values
+    order = np.argsort(t, kind="stable")
+    t, values = t[order], values[order]
+    unique_t, first = np.unique(t, return_index=True)
+    counts = np.diff(np.append(first, t.size))
+    return unique_t, np.add.reduceat(values, first) / counts
 
 
 def _rank(column: SignalColumn) -> tuple[int, int]:

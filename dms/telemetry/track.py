@@ -1,6 +1,7 @@
 """The telemetry track the pipeline asks once per analysed frame (dms.pipeline.TelemetryStage).
 
-Everything is precomputed into numpy arrays at load time, so `at(t)` is a few binary searches.
+Everything is precomputed into numpy arrays at load time. Signals logged on the same clock (one
+CAN or IMU file) are stacked, so `at(t)` costs one binary search and one vector step per clock.
 """
 
 from __future__ import annotations
@@ -33,6 +34,61 @@ def odometer_channel(speed: Channel) -> Channel:
     return Channel(speed.t, distance, speed.max_gap_s)
 
 
+@dataclass(frozen=True)
+class _ClockGroup:
+    """VehicleState fields whose channels share one time array: interpolated together."""
+
+    t: np.ndarray
+    values: np.ndarray  # (samples, fields), C order so one sample is one contiguous row
+    fields: tuple[str, ...]
+    wrapped: tuple[int, ...]  # fields that are headings, reported modulo 360
+    max_gap_s: float
+    start: float
+    end: float
+
+    def at(self, x: float) -> dict[str, float | None] | None:
+        if not self.start <= x <= self.end:
+            return None
+        i = int(np.searchsorted(self.t, x, side="right"))
+        if i == self.t.size:
+            row = self.values[-1].tolist()
+        else:
+            t0, t1 = float(self.t[i - 1]), float(self.t[i])
+            if t1 - t0 > self.max_gap_s and x != t0:
+                return None
+            before = self.values[i - 1]
+            row = (before + (self.values[i] - before) * ((x - t0) / (t1 - t0))).tolist()
+        for j in self.wrapped:
+            row[j] %= 360.0
+        return dict(zip(self.fields, row, strict=True))
+
+
+def _clock_groups(channels: dict[str, Channel]) -> list[_ClockGroup]:
+    groups: list[tuple[Channel, list[tuple[str, Channel, float]]]] = []
+    for name, (channel_name, factor) in _STATE_FIELDS.items():
+        channel = channels.get(channel_name)
+        if channel is None:
+            continue
+        for first, members in groups:
+            if first.max_gap_s == channel.max_gap_s and np.array_equal(first.t, channel.t):
+                members.append((name, channel, factor))
+                break
+        else:
+            groups.append((channel, [(name, channel, factor)]))
+    return [
+        _ClockGroup(
+            first.t,
+            np.ascontiguousarray(np.column_stack([c.values * factor for _, c, factor in members])),
+            tuple(name for name, _, _ in members),
+            tuple(j for j, (_, c, _) in enumerate(members) if c.wrap_deg),
+            first.max_gap_s,
+            first.start,
+            first.end,
+        )
+        for first, members in groups
+    ]
+
+
 @dataclass
 class TelemetryTrack:
     """Vehicle signals on the media clock; fields are None where the log does not cover a time."""
@@ -44,18 +100,15 @@ class TelemetryTrack:
     def __post_init__(self) -> None:
         if "speed" in self.channels and "odometer" not in self.channels:
             self.channels["odometer"] = odometer_channel(self.channels["speed"])
-        self._lookups = [
-            (name, self.channels[channel], factor)
-            for name, (channel, factor) in _STATE_FIELDS.items()
-            if channel in self.channels
-        ]
+        self._groups = _clock_groups(self.channels)
         self._marker_times = [t for t, _ in self.marker_list]
 
     def at(self, t: float) -> VehicleState:
-        values = {}
-        for name, channel, factor in self._lookups:
-            value = channel.at(t)
-            values[name] = value * factor if value is not None else None
+        values: dict[str, float | None] = {}
+        for group in self._groups:
+            found = group.at(t)
+            if found is not None:
+                values.update(found)
         return VehicleState(**values)
 
     def markers(self) -> list[tuple[float, str]]:
