@@ -140,7 +140,7 @@ def test_html_is_self_contained_and_embeds_thumbnails_and_chart(store, tmp_path)
     assert chart_image.shape[1] == 1100 and chart_image.shape[0] > 400  # bands and the speed trace
     for text in ("tsm_r50.pth (3 classes)", "torque.csv; time Device Time (device time); speed [km/h]",
                  "same start, log starts at 0.0 s of media (the video has no creation time)",
-                 "below -3.5 / above 3.0 m/s², 1 marker(s)", "harsh_braking &times; 1",
+                 "below -3.5 / above 3.0 m/s², 1 marker(s) in the log", "harsh_braking &times; 1",
                  "Distraction exposure by speed", "90+ km/h", "Yawns"):
         assert text in html
 

@@ -73,7 +73,10 @@ def timeline_chart_png(events: list[Event], timeline: list[dict], duration_s: fl
                     frameon=False)
     marker_ax = speed_ax if speed_ax is not None else bands_ax
     if speed_ax is not None:
-        speed_ax.plot(*_block_max(t, column(timeline, "speed_kmh")), color="#333333", lw=1)
+        speed = column(timeline, "speed_kmh")
+        speed_ax.plot(*_block_max(t, speed), color="#333333", lw=1)
+        top = max(20.0, float(np.nanmax(speed)) * 1.1)
+        speed_ax.set_ylim(min(0.0, float(np.nanmin(speed))) - 0.05 * top, top)
         speed_ax.set_ylabel("km/h", fontsize=8)
         speed_ax.grid(alpha=0.3)
     (speed_ax or bands_ax).set_xlabel("media time (s)", fontsize=8)

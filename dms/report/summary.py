@@ -52,14 +52,28 @@ def _log_file_text(log: dict) -> str:
     return "; ".join(p for p in (name, clock, units) if p)
 
 
+def _signal_text(name: str, signal: object) -> str:
+    if not isinstance(signal, dict):
+        return f"{name}: {readable(signal)}"
+    details = [signal.get("unit"), f"{signal['rate_hz']} Hz" if signal.get("rate_hz") else None]
+    return f"{name} ({', '.join(str(d) for d in details if d)})"
+
+
 def telemetry_rows(telemetry: dict | None, has_speed: bool) -> list[tuple[str, str]]:
     """Summary rows for the telemetry description (dms.telemetry's describe()), any key optional."""
     if not telemetry:
         return [("Telemetry", "none")]
     rows = []
-    known = {"files", "alignment", "coverage_s", "video_covered_s", "harsh", "warning"}
+    known = {"files", "alignment", "coverage_s", "video_covered_s", "harsh", "warning", "signals", "clock",
+             "log_start_utc", "sample_rate_hz"}
     for log in telemetry.get("files") or []:
         rows.append(("Telemetry file", _log_file_text(log) if isinstance(log, dict) else readable(log)))
+    signals = telemetry.get("signals")
+    if isinstance(signals, dict):
+        rows.append(("Telemetry signals", ", ".join(_signal_text(n, s) for n, s in signals.items())))
+    if telemetry.get("log_start_utc") or telemetry.get("clock"):
+        start = telemetry.get("log_start_utc") or "no wall-clock start"
+        rows.append(("Telemetry clock", f"{telemetry.get('clock') or '?'}; log starts {start}"))
     alignment = telemetry.get("alignment")
     if isinstance(alignment, dict):
         text = f"{alignment.get('rule', '?')}, log starts at {alignment.get('offset_s', '?')} s of media"
@@ -77,7 +91,7 @@ def telemetry_rows(telemetry: dict | None, has_speed: bool) -> list[tuple[str, s
         accel = harsh.get("acceleration") or "not available"
         rows.append(("Harsh braking / acceleration", (
             f"below -{harsh.get('brake_ms2', '?')} / above {harsh.get('accel_ms2', '?')} m/s², "
-            f"{harsh.get('markers', '?')} marker(s), acceleration {accel}"
+            f"{harsh.get('markers', '?')} marker(s) in the log, acceleration {accel}"
         )))
     if telemetry.get("warning"):
         rows.append(("Telemetry warning", readable(telemetry["warning"])))
@@ -102,6 +116,11 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
         ("Classifier", _classifier_text(info.get("classifier"))),
     ]
     rows += telemetry_rows(info.get("telemetry"), has_speed)
+    settings = info.get("settings")
+    if info.get("telemetry") and isinstance(settings, dict) and settings.get("speed_gate_kmh") is not None:
+        rows.append(("Speed gate", (
+            f"alerts above {settings['speed_gate_kmh']} km/h; below it events are logged as stationary (info)"
+        )))
     stopped = info.get("stopped_early")
     if stopped:
         rows.append(("Stopped early", str(stopped)))
