@@ -196,10 +196,14 @@ def test_comma_absolute_alignment_with_a_video_creation_time(comma, comma_can):
     assert explicit.at(1.0).speed_kmh is None  # before the log starts
 
 
-def test_comma_log_after_the_video_is_reported_as_not_overlapping():
-    log_start = datetime.fromisoformat(load_track(COMMA).describe()["log_start_utc"])
-    track = load_track(COMMA, video_start=log_start - timedelta(hours=1), video_duration_s=20.0)
-    assert "warning" in track.describe()
+def test_a_video_whose_clock_misses_the_log_is_reported_as_not_overlapping():
+    # ir_night_drowsy.mp4 carries creation_time 2013-01-01 12:38:29Z (an unset camera clock).
+    camera_clock = datetime(2013, 1, 1, 12, 38, 29, tzinfo=UTC)
+    track = load_track(COMMA, video_start=camera_clock, video_duration_s=16.76)
+    described = track.describe()
+    assert described["alignment"]["rule"] == "absolute time"
+    assert described["video_covered_s"] == 0.0
+    assert "--telemetry-offset" in described["warning"]
     assert track.at(10.0).speed_kmh is None
 
 

@@ -103,7 +103,11 @@ def _describe(
         overlap = max(0.0, min(end, video_duration_s) - max(start, 0.0))
         description["video_covered_s"] = round(overlap, 3)
         if overlap == 0.0:
-            description["warning"] = "the telemetry does not overlap the video: all signals are unknown"
+            description["warning"] = (
+                f"the telemetry covers media {start:.1f}..{end:.1f} s, outside the video "
+                f"(0..{video_duration_s:.1f} s): all signals unknown; "
+                "check the clocks or give --telemetry-offset"
+            )
     return description
 
 
