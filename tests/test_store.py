@@ -168,6 +168,11 @@ def test_media_dir_is_beside_the_db(store):
 def test_bad_files(tmp_path):
     with pytest.raises(InputError, match="no event log"):
         Store(tmp_path / "missing.sqlite", create=False)
+    with pytest.raises(InputError, match="is a folder"):
+        Store(tmp_path)
+    (tmp_path / "file").write_text("a file, not a folder")
+    with pytest.raises(InputError, match="cannot open or create"):
+        Store(tmp_path / "file" / "dms.sqlite")
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not a database at all, just text" * 100)
     with pytest.raises(InputError, match="junk.sqlite: not a DMS event log"):

@@ -100,11 +100,15 @@ class Store:
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise InputError(self.path, "no event log (SQLite file) found")
-        if create:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise InputError(self.path, "is a folder; give the event log's file name")
         self._lock = threading.RLock()
         self._host = socket.gethostname()
-        self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise InputError(self.path, f"cannot open or create the event log ({exc})") from None
         try:
             self._open(create)
         except sqlite3.DatabaseError as exc:
