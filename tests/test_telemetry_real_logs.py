@@ -240,3 +240,23 @@ def test_carobd_with_a_sample_rate_map(tmp_path):
     assert track.describe()["signals"]["speed"]["unit_from"] == "assumed"  # OBD-II reports km/h
     assert track.at(100.0).speed_kmh == pytest.approx(raw["VEHICLE_SPEED ()"].iloc[100])
     assert track.describe()["coverage_s"] == [0.0, float(len(raw) - 1)]
+
+
+def test_torque_map_overrides_detection(tmp_path, torque_raw):
+    mapping = tmp_path / "torque.json"
+    mapping.write_text(json.dumps({
+        "time": {"column": "GPS Time", "form": "android_time"},
+        "signals": {"speed": {"column": "GPS Speed (Meters/second)", "unit": "m/s"}},
+    }))
+    track = load_track([TORQUE], mapping_path=mapping)
+    log = track.describe()["files"][0]
+    assert (log["time_column"], log["time_form"], log["timezone"]) == ("GPS Time", "android_time", None)
+    assert log["signals"]["speed"]["column"] == "GPS Speed (Meters/second)"
+    assert log["signals"]["speed"]["unit_from"] == "mapped"
+    assert track.describe()["log_start_utc"] == "2022-02-22T22:37:13+00:00"  # first GPS fix, 06:37:13 +08:00
+    gps = torque_raw.dropna(subset=["GPS Time", "GPS Speed (Meters/second)"])
+    fixes = [datetime.strptime(text, "%a %b %d %H:%M:%S GMT%z %Y") for text in gps["GPS Time"]]
+    seconds = np.array([(fix - fixes[0]).total_seconds() for fix in fixes])
+    per_second = pd.Series(gps["GPS Speed (Meters/second)"].to_numpy()).groupby(seconds).mean()
+    expected = np.interp(100.0, per_second.index, per_second.to_numpy()) * 3.6
+    assert track.at(100.0).speed_kmh == pytest.approx(expected, rel=1e-9)

@@ -25,6 +25,7 @@ TIME_FORMS: tuple[str, ...] = (
     "epoch_ns",
     "iso8601",
     "device_time",
+    "android_time",
     "seconds_from_start",
     "seconds_from_boot",
     "ms_from_start",

@@ -37,6 +37,10 @@ _STRING_FORMS = (
     ("android_time", ("%a %b %d %H:%M:%S GMT%z %Y",)),
     ("iso8601", ("ISO8601",)),
 )
+_NUMERIC_FORMS = frozenset(
+    {"auto", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns", "seconds_from_start", "seconds_from_boot",
+     "ms_from_start"}
+)
 _OFFSET_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 
 
@@ -65,7 +69,8 @@ class LogClock:
 
     @property
     def primary(self) -> ClockColumn:
-        return self.wall if self.wall is not None else self.relative  # type: ignore[return-value]
+        """The wall clock if the file has one; every file has at least one of the two."""
+        return self.wall or self.relative
 
     @property
     def relative_key(self) -> str | None:
@@ -116,8 +121,7 @@ def read_clock_column(series: pd.Series, form: str) -> ClockColumn | None:
     present = int(series.notna().sum())
     if present == 0:
         return None
-    if form in ("auto", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns", "seconds_from_start",
-                "seconds_from_boot", "ms_from_start") and numbers.notna().sum() >= 0.9 * present:
+    if form in _NUMERIC_FORMS and numbers.notna().sum() >= 0.9 * present:
         return _numeric_clock(name, numbers.to_numpy(dtype=float), form)
     for string_form, formats in _STRING_FORMS:
         if form in ("auto", string_form):
