@@ -49,7 +49,7 @@ class _ClockGroup:
     def at(self, x: float) -> dict[str, float | None] | None:
         if not self.start <= x <= self.end:
             return None
-        i = int(np.searchsorted(self.t, x, side="right"))
+        i = int(self.t.searchsorted(x, side="right"))
         if i == self.t.size:
             row = self.values[-1].tolist()
         else:
