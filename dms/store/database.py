@@ -130,7 +130,7 @@ class Store:
             raise InputError(self.path, f"event log schema {version} is newer than this program's")
         if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA synchronous = FULL")  # fsync each commit: about one a second
 
     def _create_schema(self) -> None:
         with self._transaction():
