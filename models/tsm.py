@@ -1,0 +1,133 @@
+"""TSN/TSM networks: a 2D backbone applied to each frame, temporal shifts inside it, averaged consensus.
+
+Layout follows the official TSM code so its checkpoints map onto it: the backbone is `base_model`
+(torchvision ResNet or MobileNetV2), its last layer becomes dropout, and a new classifier `new_fc`
+follows. "blockres" shifts the input of the first convolution of each residual branch (the paper's
+choice); "block" shifts the input of the whole block. `shift_mode="none"` is the plain 2D TSN.
+"""
+
+from __future__ import annotations
+
+import torch
+import torchvision
+from torch import nn
+
+from models.temporal_shift import SHIFT_MODES, TemporalShift
+
+ARCHS = ("mobilenetv2", "resnet50", "resnet18")
+SHIFT_PLACES = ("blockres", "block")
+
+
+def build_backbone(base_model: str, pretrained: bool) -> tuple[nn.Module, int]:
+    """A torchvision backbone with its classifier replaced later; returns (model, feature dim)."""
+    if base_model not in ARCHS:
+        raise ValueError(f"unknown base_model {base_model!r}; expected one of {', '.join(ARCHS)}")
+    if base_model == "mobilenetv2":
+        weights = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1 if pretrained else None
+        net = torchvision.models.mobilenet_v2(weights=weights)
+        return net, net.last_channel
+    constructor = getattr(torchvision.models, base_model)
+    weights = "IMAGENET1K_V1" if pretrained else None
+    net = constructor(weights=weights)
+    return net, net.fc.in_features
+
+
+def insert_shifts(
+    net: nn.Module, base_model: str, n_segment: int, shift_div: int, place: str, mode: str
+) -> int:
+    """Wrap the layers named by `place` in TemporalShift; returns how many shifts were inserted."""
+    count = 0
+    if base_model == "mobilenetv2":
+        for i, block in enumerate(net.features):
+            # Residual inverted blocks with an expansion layer, as in the official code and online demo.
+            if isinstance(block, torchvision.models.mobilenetv2.InvertedResidual) and block.use_res_connect:
+                if len(block.conv) != 4:
+                    continue
+                if place == "blockres":
+                    block.conv[0] = TemporalShift(block.conv[0], n_segment, shift_div, mode)
+                else:
+                    net.features[i] = TemporalShift(block, n_segment, shift_div, mode)
+                count += 1
+        return count
+    for stage_name in ("layer1", "layer2", "layer3", "layer4"):
+        stage = getattr(net, stage_name)
+        for i, block in enumerate(stage):
+            if place == "blockres":
+                block.conv1 = TemporalShift(block.conv1, n_segment, shift_div, mode)
+            else:
+                stage[i] = TemporalShift(block, n_segment, shift_div, mode)
+            count += 1
+    return count
+
+
+class TSN(nn.Module):
+    """Temporal Segment Network with optional temporal shift (TSM).
+
+    `forward(x)` takes a clip batch `(N*T, 3, H, W)` with T = n_segment and returns the
+    consensus-averaged logits `(N, num_class)`; `forward_frames` returns per-frame logits.
+    """
+
+    def __init__(
+        self,
+        num_class: int,
+        n_segment: int = 8,
+        base_model: str = "mobilenetv2",
+        shift_div: int = 8,
+        shift_place: str = "blockres",
+        shift_mode: str = "bidirectional",
+        dropout: float = 0.5,
+        partial_bn: bool = False,
+        pretrained: bool = False,
+    ):
+        super().__init__()
+        if shift_mode not in SHIFT_MODES:
+            raise ValueError(f"unknown shift_mode {shift_mode!r}; expected one of {', '.join(SHIFT_MODES)}")
+        if shift_place not in SHIFT_PLACES:
+            raise ValueError(
+                f"unknown shift_place {shift_place!r}; expected one of {', '.join(SHIFT_PLACES)}"
+            )
+        self.num_class = num_class
+        self.n_segment = n_segment
+        self.arch = base_model
+        self.shift_div = shift_div
+        self.shift_place = shift_place
+        self.shift_mode = shift_mode
+        self.dropout = dropout
+        self.base_model, feature_dim = build_backbone(base_model, pretrained)
+        if shift_mode != "none":
+            insert_shifts(self.base_model, base_model, n_segment, shift_div, shift_place, shift_mode)
+        last_layer = "classifier" if base_model == "mobilenetv2" else "fc"
+        setattr(self.base_model, last_layer, nn.Dropout(p=dropout) if dropout > 0 else nn.Identity())
+        self.new_fc = nn.Linear(feature_dim, num_class)
+        nn.init.normal_(self.new_fc.weight, 0.0, 0.001)
+        nn.init.zeros_(self.new_fc.bias)
+        self._partial_bn = partial_bn
+        self.train(self.training)
+
+    def forward_frames(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-frame logits `(N*T, num_class)` before the consensus."""
+        return self.new_fc(self.base_model(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        frames = self.forward_frames(x)
+        return frames.reshape(-1, self.n_segment, self.num_class).mean(dim=1)
+
+    def shift_modules(self) -> list[TemporalShift]:
+        """The temporal shifts in forward order."""
+        return [m for m in self.modules() if isinstance(m, TemporalShift)]
+
+    def partial_bn(self, enable: bool) -> None:
+        """Freeze every BatchNorm but the first while training (TSN's partial BN), or stop doing so."""
+        self._partial_bn = enable
+        self.train(self.training)
+
+    def train(self, mode: bool = True) -> TSN:
+        super().train(mode)
+        norms = [m for m in self.base_model.modules() if isinstance(m, nn.BatchNorm2d)]
+        for norm in norms[1:]:
+            frozen = self._partial_bn and mode
+            if frozen:
+                norm.eval()
+            norm.weight.requires_grad_(not frozen)
+            norm.bias.requires_grad_(not frozen)
+        return self
