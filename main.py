@@ -16,6 +16,7 @@ COMMANDS = (
     "dms.commands.replay",
     "dms.commands.report",
     "dms.commands.batch",
+    "dms.commands.score",
     "dms.commands.classify",
     "dms.commands.bench",
     "dms.commands.export_dataset",

@@ -44,8 +44,7 @@ class _Active:
     start_speed: float | None = None
     start_odometer: float | None = None
     end_odometer: float | None = None
-    stationary_frames: int = 0
-    moving_frames: int = 0
+    below_odometer: float | None = None  # odometer when the score fell below `off`: the event's end
 
 
 class SpeedContext:
@@ -105,6 +104,7 @@ class BehaviourTracker:
             active.last_above_s = t
         elif active.below_since is None:
             active.below_since = t
+            active.below_odometer = scores.vehicle.odometer_m if scores.vehicle is not None else None
         if active.below_since is not None and t - active.below_since >= rule.gap_s:
             return self._end(active.below_since)
         if active.below_since is None:
@@ -175,6 +175,9 @@ class BehaviourTracker:
         active, self.active = self.active, None
         if active.event is None:
             return []
+        if end_s == active.below_since and active.below_odometer is not None:
+            active.end_odometer = active.below_odometer
+            SpeedContext.apply(active, active.event, self.settings.speed_gate_kmh)
         active.event.end_s = round(max(end_s, active.event.start_s), 3)
         self.cooldown_until = end_s + self.rule.cooldown_s
         return [_update("close", active.event)]
