@@ -67,7 +67,7 @@ class Settings:
     vats_window_s: float = 30.0
     vats_reset_s: float = 2.0
     perclos_window_s: float = 60.0
-    perclos_min_s: float = 30.0  # PERCLOS is reported once this much eye state has been seen
+    perclos_min_s: float = 10.0  # PERCLOS is reported once this much eye state has been seen
     perclos_warning: float = 0.15  # share of time with eyes closed that raises a drowsiness warning
     # Cue thresholds (angles in degrees; ratios are landmark geometry, camera independent).
     # The road gaze zone itself belongs to the camera profile (CameraProfile.road_*_deg).

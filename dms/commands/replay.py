@@ -102,10 +102,12 @@ def run(args: argparse.Namespace) -> int:
         with stop_on_interrupt() as stop, bar:
             summary = pipeline.run(source, progress=lambda result: bar.update(1), stop=stop)
     out = Path(args.out or Path("out") / session_id)
-    written = write_session_report(store, session_id, out)
+    written = write_session_report(store, session_id, out, progress=not args.no_progress)
     store.close()
     if classifier is None:
         print("no classifier checkpoint: landmark cues only", file=sys.stderr)
+    if telemetry is not None and telemetry.describe().get("warning"):
+        print(f"warning: telemetry: {telemetry.describe()['warning']}", file=sys.stderr)
     if summary.stopped_early:
         print(f"warning: {args.video}: stopped early: {summary.stopped_early}", file=sys.stderr)
     print(
