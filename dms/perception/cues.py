@@ -33,8 +33,8 @@ MAX_FIT_ERROR = 0.25  # head-pose fit error (face sizes) above which the pose is
 class LandmarkCues:
     """MediaPipe landmarks -> cues, with per-driver calibration of head pose and eye openness.
 
-    Feed frames in media-time order. Cuts in the footage restart landmark tracking; `reset()`
-    also forgets the driver (use it after a seek or when the driver changes).
+    Feed frames in media-time order. A cut in the footage is analysed without landmark tracking;
+    `reset()` also forgets the driver (use it after a seek or when the driver changes).
     """
 
     def __init__(self, profile: CameraProfile, settings: Settings, max_side: int = 640):
@@ -61,9 +61,7 @@ class LandmarkCues:
         self.close()
 
     def __call__(self, frame: Frame) -> Cues:
-        if self._cuts.is_cut(frame):
-            self._runner.restart()
-        found = self._runner(frame.image)
+        found = self._runner(frame.image, continuous=not self._cuts.is_cut(frame))
         marks = found.landmarks
         hands = locate_hands(marks, found.width, found.height, self._runner.min_detection_confidence)
         face = self._face_cues(frame.t, found)

@@ -49,8 +49,9 @@ def locate_hands(landmarks: Landmarks, width: int, height: int, min_confidence: 
             seen = rows[(rows[:, 3] >= POSE_VISIBLE) & _inside_image(rows)]
             if len(seen):
                 centre = seen[:, :2].mean(axis=0)
-                hands.append(HandPosition(side, seen[:, :2] * (width, height), _pair(centre),
-                                          float(seen[:, 3].mean())))
+                hands.append(
+                    HandPosition(side, seen[:, :2] * (width, height), _pair(centre), float(seen[:, 3].mean()))
+                )
     return hands
 
 
@@ -64,8 +65,10 @@ def face_scale_px(landmarks: Landmarks, width: int, height: int) -> float | None
         return None
     shoulders = pose[11, :2] * size, pose[12, :2] * size
     neck = abs(float((shoulders[0][1] + shoulders[1][1]) / 2 - pose[0, 1] * height))
-    return max(FACE_PER_SHOULDER_WIDTH * float(np.linalg.norm(shoulders[0] - shoulders[1])),
-               FACE_PER_NECK_HEIGHT * neck)
+    return max(
+        FACE_PER_SHOULDER_WIDTH * float(np.linalg.norm(shoulders[0] - shoulders[1])),
+        FACE_PER_NECK_HEIGHT * neck,
+    )
 
 
 def mouth_point_px(landmarks: Landmarks, width: int, height: int) -> np.ndarray | None:

@@ -1,8 +1,14 @@
 """Runs the MediaPipe graphs on one picture and returns their landmarks in normalised coordinates.
 
 Holistic gives pose, both hands (cropped around the pose wrists, which suits a driver whose hands
-are small in the picture) and the face. When the pose is lost (a close-up face camera) Holistic
-has no face either, so a stand-alone face mesh runs as a fallback.
+are small in the picture) and the face with refined eye and lip contours (the lids of a closed
+eye are only traced well by the refined mesh). When the pose is lost (a close-up face camera)
+Holistic has no face either, so a stand-alone face mesh runs as a fallback.
+
+Continuous footage goes through tracking graphs (fast, smoothed). A picture that does not follow
+from the previous one (a cut, a seek, a photo sequence) goes through still-image graphs, so no
+tracking or smoothing carries over; restarting the tracking graphs instead would cost a model
+load (hundreds of ms) per cut.
 """
 
 from __future__ import annotations
@@ -28,33 +34,39 @@ class Detections:
     face_confidence: float  # 0 when no face was found
 
 
-class MediaPipeRunner:
-    """Owns the MediaPipe graphs; `restart()` drops their tracking state (after a cut or a seek)."""
+class _Graphs:
+    """One Holistic and one FaceMesh graph, created on first use."""
 
-    def __init__(self, max_side: int = 640, min_detection_confidence: float = 0.5):
-        self.max_side = max_side
+    def __init__(self, still_images: bool, min_detection_confidence: float):
+        self.still_images = still_images
         self.min_detection_confidence = min_detection_confidence
         self._holistic = None
         self._face_mesh = None
-        self.restart()
 
-    def restart(self) -> None:
-        self.close()
-        self._holistic = mp.solutions.holistic.Holistic(
-            static_image_mode=False,
-            model_complexity=1,
-            smooth_landmarks=True,
-            refine_face_landmarks=True,
-            min_detection_confidence=self.min_detection_confidence,
-            min_tracking_confidence=0.5,
-        )
-        self._face_mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=False,
-            max_num_faces=1,
-            refine_landmarks=True,
-            min_detection_confidence=self.min_detection_confidence,
-            min_tracking_confidence=0.5,
-        )
+    @property
+    def holistic(self):
+        if self._holistic is None:
+            self._holistic = mp.solutions.holistic.Holistic(
+                static_image_mode=self.still_images,
+                model_complexity=1,
+                smooth_landmarks=not self.still_images,
+                refine_face_landmarks=True,
+                min_detection_confidence=self.min_detection_confidence,
+                min_tracking_confidence=0.5,
+            )
+        return self._holistic
+
+    @property
+    def face_mesh(self):
+        if self._face_mesh is None:
+            self._face_mesh = mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=self.still_images,
+                max_num_faces=1,
+                refine_landmarks=True,
+                min_detection_confidence=self.min_detection_confidence,
+                min_tracking_confidence=0.5,
+            )
+        return self._face_mesh
 
     def close(self) -> None:
         for graph in (self._holistic, self._face_mesh):
@@ -63,16 +75,35 @@ class MediaPipeRunner:
         self._holistic = None
         self._face_mesh = None
 
-    def __call__(self, image_bgr: np.ndarray) -> Detections:
+
+class MediaPipeRunner:
+    """Owns the MediaPipe graphs. `restart()` drops the tracking state (after a seek)."""
+
+    def __init__(self, max_side: int = 640, min_detection_confidence: float = 0.5):
+        self.max_side = max_side
+        self.min_detection_confidence = min_detection_confidence
+        self._tracking = _Graphs(still_images=False, min_detection_confidence=min_detection_confidence)
+        self._still = _Graphs(still_images=True, min_detection_confidence=min_detection_confidence)
+
+    def restart(self) -> None:
+        self._tracking.close()
+
+    def close(self) -> None:
+        self._tracking.close()
+        self._still.close()
+
+    def __call__(self, image_bgr: np.ndarray, continuous: bool = True) -> Detections:
+        """Landmarks of one picture; `continuous` is False when it does not follow the last one."""
+        graphs = self._tracking if continuous else self._still
         height, width = image_bgr.shape[:2]
         rgb = cv2.cvtColor(_downscaled(image_bgr, self.max_side), cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        result = self._holistic.process(rgb)
+        result = graphs.holistic.process(rgb)
         pose = _array(result.pose_landmarks, with_visibility=True)
         face = _array(result.face_landmarks)
         face_confidence = float(pose[POSE_FACE_POINTS, 3].mean()) if face is not None else 0.0
         if face is None:
-            meshes = self._face_mesh.process(rgb).multi_face_landmarks
+            meshes = graphs.face_mesh.process(rgb).multi_face_landmarks
             if meshes:
                 face = _array(meshes[0])
                 # FaceMesh reports no score; a face it returns has passed its detector's threshold.

@@ -1,0 +1,71 @@
+"""The LandmarkCues stage as the pipeline uses it: interface, unknown cues, cuts, reset, close."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from dms.config import Settings
+from dms.perception import LandmarkCues
+from dms.profile import CameraProfile
+from dms.types import CUE_NAMES, Cues, Frame
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+STATEFARM = SHARED / "images" / "statefarm"
+
+
+@pytest.fixture(scope="module")
+def stage():
+    with LandmarkCues(CameraProfile.load(), Settings()) as landmarks:
+        yield landmarks
+
+
+def still(name: str) -> np.ndarray:
+    image = cv2.imread(str(next(STATEFARM.glob(f"*/{name}"))))
+    assert image is not None
+    return image
+
+
+def test_an_empty_picture_gives_unknown_cues_not_false(stage):
+    stage.reset()
+    cues = stage(Frame(0, 0.0, np.zeros((480, 640, 3), dtype=np.uint8)))
+    assert isinstance(cues, Cues)
+    assert cues.face_visible.value == 0.0 and cues.body_visible.value == 0.0
+    for name in CUE_NAMES:
+        if name not in ("face_visible", "body_visible"):
+            assert getattr(cues, name).value is None, name
+    assert cues.landmarks.face is None and cues.landmarks.pose is None
+
+
+def test_unrelated_stills_do_not_carry_landmarks_over(stage):
+    """Each new picture is a cut: the same still gives the same landmarks whatever came before."""
+    stage.reset()
+    names = sorted(p.name for p in STATEFARM.glob("c0/*.jpg"))[:1] + sorted(
+        p.name for p in STATEFARM.glob("c6/*")
+    )
+    first, second = still(names[0]), still(names[1])
+    results = [stage(Frame(i, i * 1.0, image)) for i, image in enumerate((second, first, second, first))]
+    for earlier, later in ((results[1], results[3]), (results[0], results[2])):
+        if earlier.landmarks.pose is None:
+            assert later.landmarks.pose is None
+        else:
+            np.testing.assert_allclose(earlier.landmarks.pose, later.landmarks.pose, atol=1e-5)
+
+
+def test_reset_forgets_the_drivers_straight_ahead_pose(stage):
+    stage.reset()
+    image = cv2.imread(str(SHARED / "images" / "dmd" / "eyes_closed.jpg"))
+    seen = [stage(Frame(i, i * 0.1, image)) for i in range(6)]
+    assert seen[0].face_visible.value == 1.0
+    assert not seen[0].head_yaw.known  # no straight-ahead reference yet
+    assert seen[-1].head_yaw.known and abs(seen[-1].head_yaw.value) < 1.0  # the same picture is "ahead"
+    stage.reset()
+    assert not stage(Frame(0, 0.0, image)).head_yaw.known
+
+
+def test_close_frees_the_graphs_and_can_be_called_twice():
+    landmarks = LandmarkCues(CameraProfile.load(), Settings())
+    landmarks(Frame(0, 0.0, np.zeros((120, 160, 3), dtype=np.uint8)))
+    landmarks.close()
+    landmarks.close()
