@@ -120,6 +120,25 @@ def test_cut_detector_flags_new_pictures_and_time_jumps():
     assert cuts.is_cut(Frame(4, 1.0, other))  # seek back
 
 
+def grey(level: float) -> np.ndarray:
+    return np.full((480, 640, 3), level, dtype=np.uint8)
+
+
+def test_cut_detector_on_a_montage_of_similar_stills():
+    """A still held for a second, then a similar one: small change, but far above the recent ones."""
+    cuts = CutDetector()
+    flags = [cuts.is_cut(Frame(i, i * 0.1, grey(100))) for i in range(10)]
+    flags.append(cuts.is_cut(Frame(10, 1.0, grey(112))))
+    assert flags == [False] * 10 + [True]
+
+
+def test_cut_detector_ignores_steady_motion():
+    cuts = CutDetector()
+    flags = [cuts.is_cut(Frame(i, i * 0.1, grey(60 + 5 * i))) for i in range(12)]
+    flags.append(cuts.is_cut(Frame(12, 1.2, grey(130))))  # a faster change, still motion
+    assert not any(flags)
+
+
 def test_hands_fall_back_to_pose_wrist_points():
     pose = np.zeros((33, 4), dtype=np.float32)
     pose[[15, 17, 19, 21]] = (0.30, 0.80, 0.0, 0.9)  # driver's left wrist area, visible
