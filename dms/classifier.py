@@ -1,0 +1,137 @@
+"""The classifier stage: the online TSM on each analysed frame -> per-class and per-behaviour probabilities.
+
+Frames are preprocessed exactly as the checkpoint's metadata says, run through the streaming network
+(PyTorch or onnxruntime), and the softmax is averaged over the last `smooth_frames` frames so a single
+odd frame does not flip the answer. A jump back in media time (seek) or a gap longer than `max_gap_s`
+resets the shift buffers, whose temporal context would otherwise be stale.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from dms.errors import InputError
+from dms.types import ClassProbs, Frame
+
+BACKENDS = ("torch", "onnx")
+
+
+class ClassifierStage:
+    """Callable `(Frame) -> ClassProbs`; `.classes`, `.describe()`, `.reset()`.
+
+    `allow_offline=True` runs bi-directional (offline) weights with the causal shift anyway, with a
+    warning: they were trained to look one frame ahead, so their online accuracy is unknown.
+    """
+
+    def __init__(
+        self,
+        checkpoint_path: str | Path,
+        backend: str = "torch",
+        smooth_frames: int = 3,
+        allow_offline: bool = False,
+        max_gap_s: float = 1.0,
+    ):
+        from models.checkpoints import load_checkpoint
+        from models.online import OnlineTSM
+        from models.preprocess import Preprocess
+
+        if backend not in BACKENDS:
+            raise InputError(backend, f"unknown classifier backend; expected one of {', '.join(BACKENDS)}")
+        if smooth_frames < 1:
+            raise InputError(smooth_frames, "smooth_frames must be at least 1")
+        self.checkpoint_path = Path(checkpoint_path)
+        self.backend = backend
+        model, meta = load_checkpoint(self.checkpoint_path)
+        if meta.shift_mode == "bidirectional":
+            if not allow_offline:
+                raise InputError(
+                    self.checkpoint_path,
+                    "bi-directional (offline) TSM weights cannot run online: fine-tune them with the "
+                    "uni-directional shift first (or pass allow_offline to run them anyway)",
+                )
+            warnings.warn(
+                f"{self.checkpoint_path}: running bi-directional TSM weights with the causal shift; "
+                "they were never trained that way and their online accuracy is unknown",
+                stacklevel=2,
+            )
+            model = causal_copy(model)
+        self.meta = meta
+        self.classes: tuple[str, ...] = tuple(meta.classes)
+        self.preprocess = Preprocess.from_meta(meta)
+        if backend == "torch":
+            self.runner = OnlineTSM(model)
+        else:
+            from models.onnx_export import online_onnx_bytes
+            from models.onnx_online import OnnxOnlineTSM
+
+            self.runner = OnnxOnlineTSM(online_onnx_bytes(model, meta))
+        self.behaviour_of = meta.class_to_behaviour
+        self.max_gap_s = max_gap_s
+        self.history: deque[np.ndarray] = deque(maxlen=smooth_frames)
+        self.last_t: float | None = None
+
+    def __call__(self, frame: Frame) -> ClassProbs:
+        if self.last_t is not None and not (0 <= frame.t - self.last_t <= self.max_gap_s):
+            self.reset()
+        self.last_t = frame.t
+        probs = softmax(self.logits(frame.image))
+        self.history.append(probs)
+        smoothed = np.mean(self.history, axis=0)
+        return ClassProbs(self.classes, smoothed, self.behaviour_mass(smoothed))
+
+    def logits(self, image: np.ndarray) -> np.ndarray:
+        if self.backend == "torch":
+            return self.runner.step(self.preprocess(image)).numpy()[0].astype(np.float64)
+        return self.runner.step(self.preprocess.array(image))[0].astype(np.float64)
+
+    def behaviour_mass(self, probs: np.ndarray) -> dict[str, float]:
+        """Probability summed over the classes mapped to each behaviour ("safe/other" classes map to none)."""
+        mass: dict[str, float] = {}
+        for name, p in zip(self.classes, probs, strict=True):
+            behaviour = self.behaviour_of.get(name)
+            if behaviour is not None:
+                mass[behaviour] = mass.get(behaviour, 0.0) + float(p)
+        return mass
+
+    def reset(self) -> None:
+        """Forget the temporal context (new drive, seek)."""
+        self.runner.reset()
+        self.history.clear()
+        self.last_t = None
+
+    def describe(self) -> dict:
+        """For events.json `session.classifier`."""
+        return {
+            "checkpoint": str(self.checkpoint_path),
+            "classes": list(self.classes),
+            "arch": self.meta.arch,
+            "shift_mode": self.meta.shift_mode,
+            "backend": self.backend,
+            "frame_rate": self.meta.frame_rate,
+            "source": self.meta.source,
+        }
+
+
+def causal_copy(model):
+    """The same weights in a network with the causal (online) shift."""
+    from models.tsm import TSN
+
+    causal = TSN(
+        model.num_class,
+        n_segment=model.n_segment,
+        base_model=model.arch,
+        shift_div=model.shift_div,
+        shift_place=model.shift_place,
+        shift_mode="online",
+    )
+    causal.load_state_dict(model.state_dict())
+    return causal.eval()
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.exp(logits - logits.max())
+    return z / z.sum()

@@ -1,0 +1,63 @@
+"""`classify VIDEO --checkpoint C`: the online TSM's per-frame probabilities for a recording."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tqdm import tqdm
+
+from dms.classifier import BACKENDS, ClassifierStage
+from dms.config import Settings
+from dms.sources import open_source
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("classify", help="per-frame classifier probabilities for a video")
+    parser.add_argument("video", help="video file or a folder of images")
+    parser.add_argument("--checkpoint", required=True, help="classifier checkpoint (.pth)")
+    parser.add_argument("--backend", choices=BACKENDS, default="torch", help="classifier runtime")
+    parser.add_argument(
+        "--analysis-fps",
+        type=float,
+        default=Settings().analysis_fps,
+        help="frames analysed per second (default %(default)s; 0 = all)",
+    )
+    parser.add_argument("--smooth", type=int, default=3, help="frames of probability smoothing (default 3)")
+    parser.add_argument(
+        "--allow-offline",
+        action="store_true",
+        help="run bi-directional (offline) weights online anyway (accuracy unknown)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    stage = ClassifierStage(
+        args.checkpoint, backend=args.backend, smooth_frames=args.smooth, allow_offline=args.allow_offline
+    )
+    rows = []
+    with open_source(args.video, analysis_fps=args.analysis_fps) as source:
+        for frame in tqdm(source, desc="classify", unit="frame", disable=args.no_progress, file=sys.stderr):
+            probs = stage(frame)
+            top, p = probs.top()
+            rows.append(
+                {
+                    "index": frame.index,
+                    "t": round(frame.t, 3),
+                    "top": top,
+                    "top_prob": round(p, 4),
+                    "probs": {c: round(float(v), 4) for c, v in zip(probs.classes, probs.probs, strict=True)},
+                    "behaviours": {b: round(v, 4) for b, v in probs.behaviours.items()},
+                }
+            )
+    if args.json:
+        print(json.dumps({"video": str(args.video), "classifier": stage.describe(), "frames": rows}))
+        return 0
+    for row in rows:
+        behaviours = " ".join(f"{b}={v:.2f}" for b, v in sorted(row["behaviours"].items()))
+        print(f"{row['t']:8.2f}s  {row['top']:<24} {row['top_prob']:.2f}  {behaviours}")
+    return 0
