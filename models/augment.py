@@ -25,9 +25,11 @@ def multiscale_crop_box(height: int, width: int, rng: np.random.Generator,
     return x, y, crop_w, crop_h
 
 
-def centre_crop_box(height: int, width: int) -> tuple[int, int, int, int]:
-    side = min(height, width)
-    return (width - side) // 2, (height - side) // 2, side, side
+def resize_short_side(frame: np.ndarray, short: int) -> np.ndarray:
+    height, width = frame.shape[:2]
+    scale = short / min(height, width)
+    size = (max(short, round(width * scale)), max(short, round(height * scale)))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
 
 
 def jitter_colour(frames: list[np.ndarray], rng: np.random.Generator, strength: float) -> list[np.ndarray]:
@@ -53,15 +55,22 @@ class ClipTransform:
 
     size: int
     train: bool
+    scale_size: int | None = None  # short side before cropping; None = size * 256 / 224 as in TSN
+    crop_scales: tuple[float, ...] = SCALES
     colour_jitter: float = 0.2
     flip_permutation: tuple[int, ...] | None = None
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
+    channel_order: str = "RGB"  # what the network expects; official TSM weights and ours use RGB
 
     def __call__(self, frames: list[np.ndarray], label: int,
                  rng: np.random.Generator) -> tuple[torch.Tensor, int]:
+        frames = [resize_short_side(f, self.scale_size or round(self.size * 256 / 224)) for f in frames]
         height, width = frames[0].shape[:2]
-        x, y, w, h = multiscale_crop_box(height, width, rng) if self.train else centre_crop_box(height, width)
+        if self.train:
+            x, y, w, h = multiscale_crop_box(height, width, rng, self.crop_scales)
+        else:
+            x, y, w, h = (width - self.size) // 2, (height - self.size) // 2, self.size, self.size
         frames = [cv2.resize(f[y:y + h, x:x + w], (self.size, self.size), interpolation=cv2.INTER_AREA)
                   for f in frames]
         if self.train and self.colour_jitter > 0:
@@ -70,5 +79,7 @@ class ClipTransform:
             frames = [np.ascontiguousarray(f[:, ::-1]) for f in frames]
             label = self.flip_permutation[label]
         array = np.stack(frames).astype(np.float32) / 255.0
+        if self.channel_order == "BGR":
+            array = array[..., ::-1]
         array = (array - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
         return torch.from_numpy(array).permute(0, 3, 1, 2).contiguous(), label

@@ -1,0 +1,78 @@
+"""The eval command's work: load a checkpoint and clips, score them, write the matrix and heat maps."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from models.augment import ClipTransform
+from models.checkpoints import CheckpointMeta, load_checkpoint
+from models.commands.training_setup import default_dataset
+from models.datasets.clip_dataset import ClipDataset
+from models.datasets.loading import read_clips
+from models.errors import ModelInputError
+from models.evaluate import build_report, format_report, predict, save_confusion_png
+from models.gradcam import gradcam, overlay, save_heatmaps
+from models.labelmap import load_label_map
+
+
+def eval_transform(meta: CheckpointMeta) -> ClipTransform:
+    """The app's preprocessing for this checkpoint: short side to scale_size, centre crop, its mean/std."""
+    return ClipTransform(meta.input_size, False, meta.scale_size, mean=tuple(meta.mean), std=tuple(meta.std),
+                         channel_order=meta.channel_order)
+
+
+def displayable(clip: torch.Tensor, transform: ClipTransform) -> list[np.ndarray]:
+    """Undo the normalisation: (T, 3, H, W) network input -> RGB uint8 frames."""
+    array = clip.permute(0, 2, 3, 1).numpy() * np.asarray(transform.std) + np.asarray(transform.mean)
+    if transform.channel_order == "BGR":
+        array = array[..., ::-1]
+    return [np.ascontiguousarray(f) for f in np.clip(array * 255, 0, 255).astype(np.uint8)]
+
+
+def run_evaluation(args: argparse.Namespace) -> str:
+    model, meta = load_checkpoint(args.checkpoint)
+    label_map = load_label_map(args.labels)
+    name = args.dataset or default_dataset(args.format)
+    try:
+        classes = label_map.dataset(name)
+    except KeyError as exc:
+        raise ModelInputError(args.labels, str(exc.args[0])) from None
+    if list(classes.classes) != list(meta.classes):
+        raise ModelInputError(args.checkpoint, f"its classes are not those of data set {name} "
+                                               f"({len(meta.classes)} vs {len(classes.classes)} classes)")
+    clips = read_clips(args.format, args.list, args.root, classes, args.dmd_stream)
+    dense = args.sampling == "dense" or (args.sampling == "auto" and meta.shift_mode == "online")
+    stride = (args.dense_stride or meta.training.get("dense_stride") or 1) if dense else None
+    transform = eval_transform(meta)
+    dataset = ClipDataset(clips, meta.n_segment, transform, stride)
+    loader = DataLoader(dataset, args.batch_size, shuffle=False, num_workers=args.workers)
+    truth, predicted = predict(model, loader)
+    report = build_report(truth, predicted, tuple(meta.classes))
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    save_confusion_png(report, args.out / "confusion.png")
+    metrics = {"checkpoint": str(args.checkpoint), "dataset": name, **report.as_dict()}
+    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    lines = [format_report(report), f"wrote {args.out / 'confusion.png'} and {args.out / 'metrics.json'}"]
+    if args.heatmaps is not None:
+        chosen = args.heatmaps or list(range(min(4, len(dataset))))
+        bad = [i for i in chosen if not 0 <= i < len(dataset)]
+        if bad:
+            raise ModelInputError(args.list[0], f"no clip number(s) {bad}; there are {len(dataset)} clips")
+        folder = args.out / "heatmaps"
+        folder.mkdir(exist_ok=True)
+        for index in tqdm(chosen, desc="grad-cam"):
+            clip, label = dataset[index]
+            cams, explained = gradcam(model, clip)
+            target = folder / f"clip{index:04d}_true-{meta.classes[label]}_pred-{meta.classes[explained]}"
+            save_heatmaps(overlay(displayable(clip, transform), cams),
+                          Path(f"{target}.{args.heatmap_format}"))
+        lines.append(f"wrote {len(chosen)} heat map(s) into {folder}")
+    return "\n".join(lines)

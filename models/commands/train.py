@@ -1,0 +1,81 @@
+"""`python main.py train`: fine-tune a TSM on a driver data set into a checkpoint the app loads as it is.
+
+Runs alone or under torchrun (one process per GPU, or several CPU processes with gloo).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from models.datasets.loading import FORMATS
+
+DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "data" / "labels.json"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="train or fine-tune the TSM classifier",
+                              description="Train or fine-tune the TSM classifier; writes best.pth, last.pth, "
+                                          "log.csv and train_state.pt into --out.")
+    data = p.add_argument_group("data")
+    data.add_argument("--format", choices=FORMATS, required=True, help="annotation format of --train/--val")
+    data.add_argument("--train", nargs="+", type=Path, required=True, help="list/annotation file(s)")
+    data.add_argument("--val", nargs="+", type=Path, help="default: split --train by driver")
+    data.add_argument("--val-fraction", type=float, default=0.2, help="share of drivers kept for validation")
+    data.add_argument("--root", type=Path, help="media folder (default: the list's)")
+    data.add_argument("--dataset", help="label-map entry naming the classes (default: from --format)")
+    data.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="label map (data/labels.json)")
+    data.add_argument("--dmd-stream", default="body_camera", help="DMD camera stream to cut clips from")
+    model = p.add_argument_group("model")
+    model.add_argument("--arch", default="mobilenetv2", choices=("mobilenetv2", "resnet50", "resnet18"))
+    model.add_argument("--n-segment", type=int, default=8)
+    model.add_argument("--shift-div", type=int, default=8)
+    model.add_argument("--shift-place", default="blockres", choices=("blockres", "block"))
+    model.add_argument("--shift-mode", default="online", choices=("online", "bidirectional", "none"),
+                       help="online (uni-directional) runs in the app frame by frame; the default")
+    model.add_argument("--dropout", type=float, default=0.5)
+    model.add_argument("--input-size", type=int, default=224)
+    model.add_argument("--init", type=Path, help="start from this checkpoint (official TSM or project)")
+    sampling = p.add_argument_group("sampling and augmentation")
+    sampling.add_argument("--sampling", default="auto", choices=("auto", "segment", "dense"),
+                          help="auto: dense consecutive frames for the online model, TSN segments otherwise")
+    sampling.add_argument("--dense-stride", type=int, default=2, help="frame step of dense sampling")
+    sampling.add_argument("--fps", type=float, help="frame rate of the source media")
+    sampling.add_argument("--flip", action="store_true", help="random flip, swapping left/right classes")
+    sampling.add_argument("--colour-jitter", type=float, default=0.2)
+    opt = p.add_argument_group("optimisation")
+    opt.add_argument("--epochs", type=int, default=25)
+    opt.add_argument("--batch-size", type=int, default=8, help="clips per process")
+    opt.add_argument("--lr", type=float, default=0.01)
+    opt.add_argument("--weight-decay", type=float, default=5e-4)
+    opt.add_argument("--warmup-epochs", type=float, default=1.0)
+    opt.add_argument("--fc-lr-mult", type=float, default=5.0, help="LR factor of the new classifier")
+    opt.add_argument("--loss", default="ce", choices=("ce", "focal"))
+    opt.add_argument("--label-smoothing", type=float, default=0.0)
+    opt.add_argument("--focal-gamma", type=float, default=2.0)
+    opt.add_argument("--mixup", type=float, default=0.0, help="mixup alpha (0 = off)")
+    opt.add_argument("--partial-bn", action=argparse.BooleanOptionalAction, default=None,
+                     help="freeze all BatchNorm but the first (default: on with --init)")
+    opt.add_argument("--workers", type=int, default=2, help="data-loading processes")
+    opt.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--resume", action="store_true", help="continue from --out/train_state.pt")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from models.commands.training_setup import build_training
+    from models.distributed import init_from_env, shutdown
+    from models.train import fit
+
+    ctx = init_from_env()
+    try:
+        setup = build_training(args)
+        result = fit(setup.model, setup.meta, setup.train_set, setup.val_set, setup.config, args.out,
+                     resume=args.resume, ctx=ctx)
+    finally:
+        shutdown(ctx)
+    if ctx.is_main:
+        print(f"best validation top-1 {result.best_val_acc:.4f} at epoch {result.best_epoch + 1}; "
+              f"checkpoint {result.best_path}")
+    return 0

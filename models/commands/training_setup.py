@@ -1,0 +1,87 @@
+"""Turn the train command's arguments into a model, its checkpoint metadata and the two data sets."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from torch.utils.data import Dataset
+
+from models.augment import ClipTransform
+from models.checkpoints import CheckpointMeta, load_checkpoint
+from models.datasets.clip_dataset import ClipDataset
+from models.datasets.loading import read_clips
+from models.datasets.split import split_by_group
+from models.errors import ModelInputError
+from models.labelmap import load_label_map
+from models.train import TrainConfig, init_weights_from
+from models.tsm import TSN
+
+
+@dataclass
+class TrainingSetup:
+    model: TSN
+    meta: CheckpointMeta
+    train_set: Dataset
+    val_set: Dataset
+    config: TrainConfig
+
+
+def default_dataset(fmt: str) -> str:
+    return "dms_events" if fmt in ("rawframes", "video") else fmt
+
+
+def build_training(args: argparse.Namespace) -> TrainingSetup:
+    label_map = load_label_map(args.labels)
+    name = args.dataset or default_dataset(args.format)
+    try:
+        classes = label_map.dataset(name)
+    except KeyError as exc:
+        raise ModelInputError(args.labels, str(exc.args[0])) from None
+    train_clips = read_clips(args.format, args.train, args.root, classes, args.dmd_stream)
+    if args.val:
+        val_clips = read_clips(args.format, args.val, args.root, classes, args.dmd_stream)
+    else:
+        try:
+            train_clips, val_clips = split_by_group(train_clips, args.val_fraction, args.seed)
+        except ValueError as exc:
+            raise ModelInputError(args.train[0], f"cannot split for validation: {exc}; give --val") from None
+
+    arch, shift_div, shift_place = args.arch, args.shift_div, args.shift_place
+    source = None
+    if args.init:
+        source, source_meta = load_checkpoint(args.init)
+        arch, shift_div, shift_place = source_meta.arch, source_meta.shift_div, source_meta.shift_place
+    model = TSN(len(classes.classes), n_segment=args.n_segment, base_model=arch, shift_div=shift_div,
+                shift_place=shift_place, shift_mode=args.shift_mode, dropout=args.dropout)
+    if source is not None:
+        init_weights_from(model, source)
+
+    dense = args.sampling == "dense" or (args.sampling == "auto" and args.shift_mode == "online")
+    stride = args.dense_stride if dense else None
+    perm = None
+    if args.flip:
+        perm = tuple(classes.flip_permutation() or range(len(classes.classes)))
+    scale = round(args.input_size * 256 / 224)
+    train_tf = ClipTransform(args.input_size, True, scale, colour_jitter=args.colour_jitter,
+                             flip_permutation=perm)
+    val_tf = ClipTransform(args.input_size, False, scale)
+    meta = CheckpointMeta(
+        arch=arch, num_class=len(classes.classes), classes=list(classes.classes),
+        class_to_behaviour=classes.class_to_behaviour(), n_segment=args.n_segment, shift_div=shift_div,
+        shift_place=shift_place, shift_mode=args.shift_mode, input_size=args.input_size, scale_size=scale,
+        channel_order="RGB", frame_rate=(args.fps / stride) if (dense and args.fps) else None,
+        training={"dataset": name, "format": args.format, "sampling": "dense" if dense else "segment",
+                  "dense_stride": stride, "init": str(args.init) if args.init else None,
+                  "train_clips": len(train_clips), "val_clips": len(val_clips)},
+    )
+    config = TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+        warmup_epochs=args.warmup_epochs, fc_lr_mult=args.fc_lr_mult, loss=args.loss,
+        label_smoothing=args.label_smoothing, focal_gamma=args.focal_gamma, mixup_alpha=args.mixup,
+        partial_bn=args.partial_bn if args.partial_bn is not None else args.init is not None,
+        workers=args.workers, seed=args.seed,
+    )
+    return TrainingSetup(model, meta,
+                         ClipDataset(train_clips, args.n_segment, train_tf, stride),
+                         ClipDataset(val_clips, args.n_segment, val_tf, stride), config)
