@@ -23,13 +23,14 @@ from ui.alerts import BANNER_COLOURS, AlertBanner, AlertSound
 from ui.calibration import CalibrationDialog
 from ui.event_list import EventList
 from ui.image import bgr_to_qimage
+from ui.player import AnalysedHistory, Shown
 from ui.replay_controls import ReplayControls
 from ui.sessions import SessionsDialog
 from ui.settings_dialog import RULE_FIELDS, SettingsDialog
 from ui.timeline import TimelineWidget
 from ui.tones import RATE, chime, critical_tone, write_wav
 from ui.video_view import VideoView
-from ui.worker import AnalysedHistory, ResultMailbox, Shown
+from ui.worker import ResultMailbox
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CLIP = SHARED / "video" / "day_eating.mp4"

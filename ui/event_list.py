@@ -98,7 +98,8 @@ class EventList(QWidget):
         for update in updates:
             if update.kind == "open" and thumbnail is not None:
                 self.thumbs[update.event.id] = QPixmap.fromImage(
-                    thumbnail.scaled(THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+                    thumbnail if thumbnail.width() <= THUMB.width()
+                    else thumbnail.scaled(THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
                 )
             if update.kind == "close":
                 self.open_ids.discard(update.event.id)

@@ -27,19 +27,19 @@ from dms.config import Settings
 from dms.errors import InputError
 from dms.profile import CameraProfile
 from dms.sources import VIDEO_SUFFIXES, list_cameras
-from models.errors import ModelInputError
 from ui.alerts import AlertBanner
+from ui.analysis_process import AnalysisInfo
 from ui.calibration import CalibrationDialog
 from ui.event_list import EventList
-from ui.image import bgr_to_qimage
-from ui.opening import Analysis, open_analysis
+from ui.opening import AnalysisRecipe
 from ui.overlays import OVERLAYS
+from ui.player import SPEEDS
 from ui.replay_controls import ReplayControls
 from ui.sessions import SessionsDialog
 from ui.settings_dialog import SettingsDialog
 from ui.timeline import TimelineWidget
 from ui.video_view import VideoView
-from ui.worker import SPEEDS, AnalysisWorker, Shown
+from ui.worker import AnalysisWorker, analysis_context
 
 VIDEO_FILTER = "Videos ({})".format(" ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)))
 
@@ -88,9 +88,10 @@ class MainWindow(QMainWindow):
         self.telemetry = telemetry
         self.settings_path = settings_path
         self.worker: AnalysisWorker | None = None
-        self.analysis: Analysis | None = None
+        self.session_id: str | None = None
+        self.source_info: dict = {}
         self.dialogs: list = []
-        self.last_error: Exception | None = None  # why the last open_source failed
+        self.last_error: str | None = None  # why the last source could not be analysed
 
         self.banner = AlertBanner()
         self.banner.sound.set_muted(not self.settings.sound)
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         self.events.jump_requested.connect(self.seek)
         self._build_menus()
         self.resize(1280, 820)
+        analysis_context()
 
     # --- menus ---
     def _build_menus(self) -> None:
@@ -168,55 +170,64 @@ class MainWindow(QMainWindow):
         self.status_label.setText(text)
 
     # --- opening ---
-    def open_source(self, spec: str | int | Path) -> bool:
-        """Stop what plays, open `spec` and start analysing it; False (and a message) on bad input."""
+    def open_source(self, spec: str | int | Path) -> None:
+        """Stop what plays and start analysing `spec`. Everything slow, opening the source included,
+        happens in the analysis process; problems come back through `_failed`."""
         self.stop()
-        try:
-            analysis = open_analysis(
-                spec, self.settings, self.profile,
-                checkpoint=self.checkpoint, telemetry=self.telemetry, store=self.store,
-            )
-        except (InputError, ModelInputError) as exc:
-            self.last_error = exc
-            self.show_welcome(f"Cannot open: {exc}")
-            self.say(f"error: {exc}")
-            return False
-        self.analysis = analysis
-        source = analysis.source
+        self.last_error = None
+        self.session_id = None
+        self.source_info = {}
         self.banner.clear()
         self.events.clear()
-        self.events.attach_store(self.store, analysis.session_id)
-        self.timeline.reset(source.duration_s)
-        self.controls.set_duration(None if source.is_live else source.duration_s)
-        self.controls.set_seekable(not source.is_live)
+        self.events.attach_store(self.store, None)
+        self.timeline.reset(None)
+        self.controls.set_duration(None)
         self.controls.set_playing(True)
-        self.video.show_message(f"Opening {source.name} …")
+        self.video.show_message(f"Opening {spec} …")
         self.stack.setCurrentWidget(self.video)
-        notes = [f"{source.name}", "live" if source.is_live else f"{source.duration_s or 0:.1f} s"]
+        self.say(f"{spec}: opening …")
+        recipe = AnalysisRecipe(
+            self.settings, self.profile, self.checkpoint, self.telemetry,
+            self.store.path if self.store is not None else None,
+        )
+        self.worker = AnalysisWorker(spec, recipe, speed=self._speed())
+        self.worker.opened.connect(self._opened)
+        self.worker.ready.connect(self._ready)
+        self.worker.results_ready.connect(self._drain)
+        self.worker.analysis_done.connect(self._analysis_done)
+        self.worker.failed.connect(self._failed)
+        self.worker.start()
+
+    def _opened(self, info: dict) -> None:
+        self.source_info = info
+        live = info["live"]
+        self.timeline.reset(None if live else info["duration_s"])
+        self.controls.set_duration(None if live else info["duration_s"])
+        self.controls.set_seekable(not live)
+        self.video.show_message(f"Loading the models for {info['source']} …")
+        self.say(f"{info['source']}: loading the models …")
+
+    def _ready(self, analysis: AnalysisInfo) -> None:
+        if self.worker is None:
+            return
+        source = self.source_info
+        self.session_id = analysis.session_id
+        self.events.attach_store(self.store, analysis.session_id)
+        notes = [source["source"], "live" if source["live"] else f"{source['duration_s'] or 0:.1f} s"]
         notes.append("classifier on" if analysis.has_classifier else "no classifier: landmark cues only")
         notes.append("telemetry on" if analysis.has_telemetry else "no telemetry")
         if analysis.session_id:
             notes.append(f"session {analysis.session_id}")
         self.say(" · ".join(notes))
-        self.worker = AnalysisWorker(analysis.pipeline, source, speed=self._speed())
-        self.worker.results_ready.connect(self._drain)
-        self.worker.analysis_done.connect(self._analysis_done)
-        self.worker.failed.connect(self._failed)
-        self.worker.start()
-        return True
 
     def show_welcome(self, message: str) -> None:
         self.welcome.message.setText(message)
         self.stack.setCurrentWidget(self.welcome)
 
-    def open_default_camera(self, index: int = 0) -> bool:
-        """`python main.py`: the default camera, else the welcome panel offering a recording."""
-        if self.open_source(index):
-            return True
-        self.show_welcome(
-            f"No camera found (camera {index} cannot be opened). Open a recording or an image folder instead."
-        )
-        return False
+    def open_default_camera(self, index: int = 0) -> None:
+        """`python main.py`: the default camera; if it cannot be opened, `_failed` shows the welcome
+        panel offering a recording."""
+        self.open_source(index)
 
     def choose_recording(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a recording", "", f"{VIDEO_FILTER};;All files (*)")
@@ -308,21 +319,21 @@ class MainWindow(QMainWindow):
         """Apply every result handed over since the last call; paint only the newest picture."""
         if self.worker is None:
             return
-        shown: list[Shown] = self.worker.take()
-        if not shown:
+        delivered = self.worker.take()
+        if not delivered:
             return
-        for item in shown:
-            if not item.fresh:
+        for item in delivered:
+            if not item.shown.fresh:
                 continue
-            result = item.result
+            result = item.shown.result
             self.timeline.add_result(result)
-            opened = any(u.kind == "open" for u in result.updates)
-            self.events.apply_updates(result.updates, bgr_to_qimage(result.frame.image) if opened else None)
+            self.events.apply_updates(result.updates, item.thumbnail)
             self.banner.apply(result.updates)
-        last = shown[-1].result
-        self.video.show_result(last)
-        self.timeline.set_cursor(last.frame.t)
-        self.controls.set_position(last.frame.t)
+        last = delivered[-1]
+        t = last.shown.result.frame.t
+        self.video.show_result(last.shown.result, last.image)
+        self.timeline.set_cursor(t)
+        self.controls.set_position(t)
 
     def _analysis_done(self, summary) -> None:
         self._drain()
@@ -338,8 +349,15 @@ class MainWindow(QMainWindow):
         )
 
     def _failed(self, message: str) -> None:
-        self.say(f"analysis failed: {message}")
+        self.last_error = message
+        self.say(f"error: {message}")
         self.controls.set_playing(False)
+        if self.video.result is not None:
+            return
+        if self.worker is not None and isinstance(self.worker.spec, int) and not self.source_info:
+            self.show_welcome(f"No camera found ({message}). Open a recording or an image folder instead.")
+        else:
+            self.show_welcome(f"Cannot open: {message}")
 
     # --- dialogs ---
     def current_image(self):

@@ -1,5 +1,5 @@
-"""Opening a source for analysis: the source, the classifier and telemetry, the pipeline and its
-store session, all or nothing (a failure closes what was opened and raises InputError)."""
+"""What the analysis process needs to build the pipeline for a source: settings, camera profile,
+classifier checkpoint, telemetry and the event log, all plain picklable values."""
 
 from __future__ import annotations
 
@@ -10,18 +10,51 @@ from dms.build import build_pipeline, load_classifier
 from dms.config import Settings
 from dms.pipeline import Pipeline
 from dms.profile import CameraProfile
-from dms.sources import FrameSource, open_source
+from dms.sources import FrameSource
 
 
 @dataclass
 class Analysis:
-    """What the main window needs to play one source."""
+    """A ready pipeline for one source and the event log it writes to (closed with it)."""
 
-    source: FrameSource
     pipeline: Pipeline
     session_id: str | None
     has_classifier: bool
     has_telemetry: bool
+    store: object | None = None
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+@dataclass(frozen=True)
+class AnalysisRecipe:
+    settings: Settings
+    profile: CameraProfile
+    checkpoint: Path | None = None
+    telemetry: Path | None = None
+    db_path: Path | None = None
+
+    def build(self, source: FrameSource) -> Analysis:
+        """Load the classifier and telemetry and assemble the pipeline (InputError on bad files)."""
+        classifier = load_classifier(self.checkpoint)
+        track = load_telemetry(self.telemetry)
+        store = None
+        if self.db_path is not None:
+            from dms.store import Store
+
+            store = Store(self.db_path)
+        try:
+            pipeline, session_id = build_pipeline(
+                self.settings, self.profile,
+                source=source, classifier=classifier, telemetry=track, store=store,
+            )
+        except BaseException:
+            if store is not None:
+                store.close()
+            raise
+        return Analysis(pipeline, session_id, classifier is not None, track is not None, store)
 
 
 def load_telemetry(path: Path | None):
@@ -30,25 +63,3 @@ def load_telemetry(path: Path | None):
     from dms.telemetry import load_track
 
     return load_track(path)
-
-
-def open_analysis(
-    spec: str | int | Path,
-    settings: Settings,
-    profile: CameraProfile,
-    *,
-    checkpoint: Path | None = None,
-    telemetry: Path | None = None,
-    store=None,
-) -> Analysis:
-    source = open_source(spec, analysis_fps=settings.analysis_fps)
-    try:
-        classifier = load_classifier(checkpoint)
-        track = load_telemetry(telemetry)
-        pipeline, session_id = build_pipeline(
-            settings, profile, source=source, classifier=classifier, telemetry=track, store=store
-        )
-    except BaseException:
-        source.close()
-        raise
-    return Analysis(source, pipeline, session_id, classifier is not None, track is not None)

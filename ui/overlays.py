@@ -55,8 +55,7 @@ def _draw_points(painter: QPainter, to_px: Mapper, points: np.ndarray, links, co
     for a, b in links:
         painter.drawLine(to_px(*points[a, :2]), to_px(*points[b, :2]))
     painter.setPen(QPen(colour, 3))
-    for x, y in points[:, :2]:
-        painter.drawPoint(to_px(x, y))
+    painter.drawPoints(QPolygonF([to_px(x, y) for x, y in points[:, :2]]))
 
 
 def draw_landmarks(painter: QPainter, to_px: Mapper, result: FrameResult) -> None:
@@ -69,8 +68,7 @@ def draw_landmarks(painter: QPainter, to_px: Mapper, result: FrameResult) -> Non
                 painter.drawLine(to_px(*marks.pose[a, :2]), to_px(*marks.pose[b, :2]))
     if marks.face is not None:
         painter.setPen(QPen(QColor(255, 255, 255, 140), 1))
-        for x, y in marks.face[::3, :2]:
-            painter.drawPoint(to_px(x, y))
+        painter.drawPoints(QPolygonF([to_px(x, y) for x, y in marks.face[::3, :2]]))
     for hand, colour in ((marks.left_hand, QColor(255, 80, 200)), (marks.right_hand, QColor(80, 160, 255))):
         if hand is not None:
             _draw_points(painter, to_px, hand, HAND_LINKS, colour)

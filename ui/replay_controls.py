@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
-from ui.worker import SPEEDS
+from ui.player import SPEEDS
 
 SLIDER_STEPS_PER_S = 10
 

@@ -57,9 +57,10 @@ class VideoView(QWidget):
         self.enabled[name] = on
         self.update()
 
-    def show_result(self, result: FrameResult) -> None:
+    def show_result(self, result: FrameResult, image: QImage | None = None) -> None:
+        """Show a result; `image` is its picture already converted (else converted here)."""
         self.result = result
-        self.image = bgr_to_qimage(result.frame.image)
+        self.image = image if image is not None else bgr_to_qimage(result.frame.image)
         self.meter.tick()
         self.update()
 

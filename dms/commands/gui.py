@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from dms.config import Settings
     from dms.errors import InputError
     from dms.profile import CameraProfile
+    from dms.sources import open_source
     from dms.store import Store, default_db_path
 
     saved = args.settings or settings_path()
@@ -40,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     for path, what in inputs:
         if path is not None and not path.exists():
             raise InputError(path, f"{what} not found")
+    if args.video is not None:
+        open_source(args.video).close()  # a bad recording is one line and exit 2, before any window
     store = Store(args.db or default_db_path())
 
     from ui.app import application, run_window
@@ -51,9 +54,7 @@ def run(args: argparse.Namespace) -> int:
         settings_path=saved,
     )
     if args.video is not None:
-        if not window.open_source(args.video):
-            store.close()
-            raise window.last_error
+        window.open_source(args.video)
     else:
         window.open_default_camera(args.camera or 0)
     try:

@@ -1,0 +1,164 @@
+"""The whole app on a real clip through the real pipeline (pytest-qt, offscreen): open, play with
+the event loop measured, seek, step, event click, review into the store, bad file, no camera."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PyQt5.QtCore import QTimer
+
+from dms.config import Settings
+from dms.store import Store
+from main import main
+from ui.main_window import MainWindow
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+CLIP = SHARED / "video" / "day_eating.mp4"
+ANALYSIS_FPS = 4.0
+STALL_LIMIT_S = 0.050
+
+
+class LoopMeter:
+    """A 5 ms timer on the GUI thread; the longest gap between its ticks is the worst stall."""
+
+    def __init__(self):
+        self.last = self.started = time.perf_counter()
+        self.worst = 0.0
+        self.ticks = 0
+        self.long: list[tuple[float, float]] = []  # (when, gap) of gaps over 30 ms, for the report
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self.tick)
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        if now - self.last > 0.030:
+            self.long.append((round(now - self.started, 2), round(now - self.last, 3)))
+        self.worst = max(self.worst, now - self.last)
+        self.last = now
+        self.ticks += 1
+
+    def start(self) -> None:
+        self.last = self.started = time.perf_counter()
+        self.timer.start()
+
+
+@pytest.fixture(scope="module")
+def played(qapp, tmp_path_factory):
+    """The window after playing the clip to its end at 8x, with what was measured on the way."""
+    store = Store(tmp_path_factory.mktemp("gui") / "events.sqlite")
+    window = MainWindow(Settings(analysis_fps=ANALYSIS_FPS), store=store)
+    window.show()
+    window.controls.speed_box.setCurrentText("8x")
+    settle = time.perf_counter() + 0.5  # the window's first layout and paint are not playback
+    while time.perf_counter() < settle:
+        qapp.processEvents()
+        time.sleep(0.002)
+    meter = LoopMeter()
+    meter.start()
+    window.open_source(CLIP)
+    worker = window.worker
+    done = []
+    worker.analysis_done.connect(done.append)
+    deadline = time.perf_counter() + 120
+    while not done and time.perf_counter() < deadline:
+        qapp.processEvents()
+        time.sleep(0.002)
+    meter.timer.stop()
+    assert done, "the clip did not finish playing within 120 s"
+    qapp.processEvents()
+    yield window, done[0], meter, store
+    window.close()
+    store.close()
+
+
+def wait_until(qapp, condition, timeout_s=20.0) -> None:
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        assert time.perf_counter() < deadline, "timed out"
+        qapp.processEvents()
+        time.sleep(0.005)
+
+
+def test_play_analyses_every_frame_without_stalling_the_gui(played):
+    window, summary, meter, store = played
+    assert summary.frames == pytest.approx(14.9 * ANALYSIS_FPS, abs=2)
+    assert meter.ticks > 100
+    assert meter.worst < STALL_LIMIT_S, f"event loop stalled {meter.worst * 1000:.0f} ms; gaps {meter.long}"
+    assert window.video.result is not None and window.video.result.frame.t > 14.0
+    assert "analysis finished" in window.status_label.text()
+    assert len(window.events.events) == len(summary.events) >= 1
+    assert window.timeline.events.keys() == {e.id for e in summary.events}
+    stored = store.events(window.session_id)
+    assert {e.id for e in stored} == {e.id for e in summary.events}
+
+
+def test_seek_replays_analysed_frames(played, qapp):
+    window, *_ = played
+    window.seek(3.0)
+    wait_until(qapp, lambda: window.video.result is not None and abs(window.video.result.frame.t - 3.0) < 0.3)
+    shown = window.video.result
+    assert shown.frame.image.shape == (540, 960, 3)  # display copy of the 1280x720 frame
+    assert shown.scores.t == pytest.approx(shown.frame.t, abs=0.3)
+    assert window.controls.slider.value() == pytest.approx(30, abs=3)
+
+
+def test_step_moves_one_analysed_frame(played, qapp):
+    window, *_ = played
+    window.seek(5.0)
+    wait_until(qapp, lambda: abs(window.video.result.frame.t - 5.0) < 0.3)
+    window.pause()
+    before = window.video.result.frame.t
+    window.step(1)
+    wait_until(qapp, lambda: window.video.result.frame.t > before)
+    assert window.video.result.frame.t - before == pytest.approx(1 / ANALYSIS_FPS, abs=0.1)
+    window.step(-1)
+    wait_until(qapp, lambda: window.video.result.frame.t < before + 0.2)
+    assert window.video.result.frame.t == pytest.approx(before, abs=0.1)
+
+
+def test_event_click_jumps_and_review_is_stored(played, qapp):
+    window, _, _, store = played
+    event_list = window.events
+    last = len(event_list.events) - 1
+    target = event_list.events[last]
+    event_list.table.selectRow(last)
+    event_list._on_click(last, 2)
+    wait_until(qapp, lambda: abs(window.video.result.frame.t - target.start_s) < 0.3)
+    event_list.relabel_box.setCurrentText("drinking")
+    assert event_list.review_selected("confirmed")
+    stored = {e.id: e for e in store.events(window.session_id)}[target.id]
+    assert (stored.review, stored.relabel) == ("confirmed", "drinking")
+
+
+def test_bad_file_is_reported_not_crashed(qtbot, tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"this is not a video" * 100)
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    window.open_source(broken)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.welcome, timeout=30000)
+    assert f"Cannot open: {broken}: not a readable video" in window.welcome.message.text()
+    assert window.last_error.startswith(str(broken))
+    window.close()
+
+
+def test_no_camera_offers_a_recording(qtbot):
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    window.open_default_camera(9)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.welcome, timeout=30000)
+    assert "No camera found (camera 9: cannot be opened" in window.welcome.message.text()
+    assert window.welcome.recording_button.isVisibleTo(window)
+    window.close()
+
+
+def test_gui_command_rejects_a_missing_recording(tmp_path, capsys):
+    missing = tmp_path / "nope.mp4"
+    assert main(["gui", "--video", str(missing), "--db", str(tmp_path / "db.sqlite")]) == 2
+    assert str(missing) in capsys.readouterr().err
