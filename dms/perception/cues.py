@@ -19,14 +19,16 @@ from dms.perception.hands import (
     mouth_point_px,
     nearest_distance,
 )
-from dms.perception.head_pose import head_angles
+from dms.perception.head_pose import HeadAngles, head_angles
 from dms.perception.runner import Detections, MediaPipeRunner
 from dms.profile import CameraProfile
 from dms.types import Cue, Cues, Frame
 
-# Beyond these head angles (from the driver's straight-ahead pose) the lids cannot be read.
-EYES_MEASURABLE_YAW_DEG = 45.0
+# Beyond these head angles to the camera the lids cannot be read.
+EYES_MEASURABLE_YAW_DEG = 50.0
 EYES_MEASURABLE_PITCH_DEG = 40.0
+LOOKING_DOWN_EYE_CONFIDENCE = 0.5
+MISSING_HAND_FACTOR = 0.5
 MAX_FIT_ERROR = 0.25  # head-pose fit error (face sizes) above which the pose is not trusted
 
 
@@ -88,27 +90,43 @@ class LandmarkCues:
         angles = head_angles(face, found.width, found.height)
         if angles is None or angles.error > MAX_FIT_ERROR:
             return cues
+        cues.update(self._head_cues(t, angles, confidence))
+        if (
+            abs(angles.yaw_deg) <= EYES_MEASURABLE_YAW_DEG
+            and abs(angles.pitch_deg) <= EYES_MEASURABLE_PITCH_DEG
+        ):
+            pitch = cues.get("head_pitch", Cue.unknown()).value
+            looking_down = pitch is not None and pitch < self.profile.road_pitch_deg[0]
+            cues.update(self._eye_cues(t, eye_openness(face_px, angles.yaw_deg), confidence, looking_down))
+        return cues
+
+    def _head_cues(self, t: float, angles: HeadAngles, confidence: float) -> dict[str, Cue]:
+        """Yaw and pitch from the driver's own straight-ahead pose (none until it is learned)."""
         self._head.observe(t, angles.yaw_deg, angles.pitch_deg)
         reference = self._head.value
         if reference is None:
-            return cues
-        yaw = angles.yaw_deg - reference[0]
-        pitch = angles.pitch_deg - reference[1]
+            return {}
         settled = 1.0 if self._head.settled else 0.5
         pose_confidence = confidence * (1.0 - angles.error / MAX_FIT_ERROR) * settled
-        cues["head_yaw"] = Cue(yaw, pose_confidence)
-        cues["head_pitch"] = Cue(pitch, pose_confidence)
-        if abs(yaw) > EYES_MEASURABLE_YAW_DEG or abs(pitch) > EYES_MEASURABLE_PITCH_DEG:
-            return cues
-        openness = eye_openness(face_px, angles.yaw_deg)
-        cues["eye_openness"] = Cue(openness, confidence)
+        return {
+            "head_yaw": Cue(angles.yaw_deg - reference[0], pose_confidence),
+            "head_pitch": Cue(angles.pitch_deg - reference[1], pose_confidence),
+        }
+
+    def _eye_cues(self, t: float, openness: float, confidence: float, looking_down: bool) -> dict[str, Cue]:
+        """Openness, and closed against the driver's open-eye baseline. Eyes looking down lower the
+        lids without closing them, so a closure seen with the head down is less certain."""
         self._eyes.observe(t, openness)
+        cues = {"eye_openness": Cue(openness, confidence)}
         baseline = self._eyes.value
-        if baseline is not None and baseline > 0:
-            share = openness / baseline
-            margin = abs(share - self.settings.eye_closed_ratio) / self.settings.eye_closed_ratio
-            closed = 1.0 if share < self.settings.eye_closed_ratio else 0.0
-            cues["eyes_closed"] = Cue(closed, confidence * min(1.0, 0.5 + margin))
+        if baseline is None or baseline <= 0:
+            return cues
+        share = openness / baseline
+        ratio = self.settings.eye_closed_ratio
+        closed_confidence = confidence * min(1.0, 0.5 + abs(share - ratio) / ratio)
+        if looking_down:
+            closed_confidence *= LOOKING_DOWN_EYE_CONFIDENCE
+        cues["eyes_closed"] = Cue(1.0 if share < ratio else 0.0, closed_confidence)
         return cues
 
     def _hands_in(self, hands: list[HandPosition], region: str, count: bool) -> Cue:
@@ -116,7 +134,7 @@ class LandmarkCues:
             return Cue.unknown()
         inside = sum(self.profile.contains(region, *h.centre) for h in hands)
         value = float(inside) if count else float(inside > 0)
-        return Cue(value, float(np.mean([h.confidence for h in hands])))
+        return Cue(value, _hands_confidence(hands, certain=not count and inside > 0))
 
     def _hand_near(
         self, found: Detections, hands: list[HandPosition], targets: list[np.ndarray], within: float
@@ -125,8 +143,15 @@ class LandmarkCues:
         if not hands or not targets or scale is None or scale <= 0:
             return Cue.unknown()
         distance = min(nearest_distance(hands, target) for target in targets) / scale
-        confidence = float(np.mean([h.confidence for h in hands]))
-        return Cue(1.0 if distance <= within else 0.0, confidence)
+        near = distance <= within
+        return Cue(1.0 if near else 0.0, _hands_confidence(hands, certain=near))
+
+
+def _hands_confidence(hands: list[HandPosition], certain: bool) -> float:
+    """Mean confidence of the located hands, halved when a hand is missing and could change the
+    answer (a hidden hand may be on the wheel, at the ear, ...)."""
+    confidence = float(np.mean([h.confidence for h in hands]))
+    return confidence if certain or len(hands) >= 2 else confidence * MISSING_HAND_FACTOR
 
 
 def _face_visible(found: Detections) -> Cue:

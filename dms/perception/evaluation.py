@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,15 +43,21 @@ class LabelInterval:
 
 @dataclass
 class CueRun:
-    """The cues of every analysed frame of one source, and how long each frame took."""
+    """The cues of every analysed frame of one source, and how long each frame took: wall time,
+    and CPU time of the process (all threads), which other work on a shared machine inflates less."""
 
     times: list[float] = field(default_factory=list)
     cues: list[Cues] = field(default_factory=list)
     ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
 
     @property
     def median_ms(self) -> float:
         return float(np.median(self.ms)) if self.ms else 0.0
+
+    @property
+    def median_cpu_ms(self) -> float:
+        return float(np.median(self.cpu_ms)) if self.cpu_ms else 0.0
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,10 @@ def run_cues(
         LandmarkCues(profile or CameraProfile.load(), settings) as landmarks,
     ):
         for frame in tqdm(source, desc=Path(spec).name, unit="frame", disable=not progress):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             cues = landmarks(frame)
             run.ms.append((time.perf_counter() - started) * 1000.0)
+            run.cpu_ms.append((time.process_time() - cpu_started) * 1000.0)
             run.times.append(frame.t)
             run.cues.append(cues)
     return run
@@ -185,17 +193,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="camera profile JSON (default: the frontal profile)")
     args = parser.parse_args(argv)
     profile = CameraProfile.load(args.profile)
-    print("clip | behaviour (cue) | inside: agree/known | away: agree/known | unknown inside | ms/frame")
+    runs: dict[str, CueRun] = {}
+    print("clip | behaviour (cue) | inside: agree/known | away: agree/known | unknown inside")
     for labels_path in sorted((args.data / "labels").glob("*.csv")):
         videos = sorted((args.data / "video").glob(labels_path.stem + ".*"))
         if not videos:
             continue
         run = run_cues(videos[0], profile, progress=True)
+        runs[videos[0].name] = run
         for a in agreements(run, read_labels(labels_path), profile=profile):
-            print(
-                f"{videos[0].name} | {a.behavior} ({a.cue}) | {_pct(a.inside)} | {_pct(a.outside)} | "
-                f"{a.unknown_inside} | {run.median_ms:.1f}"
-            )
+            scores = f"{_pct(a.inside)} | {_pct(a.outside)} | {a.unknown_inside}"
+            print(f"{videos[0].name} | {a.behavior} ({a.cue}) | {scores}")
+    if not runs:
+        print(f"error: {args.data}: no clip in video/ with a label file in labels/")
+        return 2
+    print("\nclip | frames | median ms/frame (wall) | median CPU ms/frame (all threads)")
+    for name, run in runs.items():
+        print(f"{name} | {len(run.ms)} | {run.median_ms:.1f} | {run.median_cpu_ms:.1f}")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
 
 
