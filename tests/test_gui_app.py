@@ -19,6 +19,7 @@ from ui.main_window import MainWindow
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CLIP = SHARED / "video" / "day_eating.mp4"
+SPEED_LOG = SHARED / "telemetry" / "comma2k19_can_speed_steering.csv"
 ANALYSIS_FPS = 4.0
 STALL_LIMIT_S = 0.050
 
@@ -52,7 +53,7 @@ class LoopMeter:
 def played(qapp, tmp_path_factory):
     """The window after playing the clip to its end at 8x, with what was measured on the way."""
     store = Store(tmp_path_factory.mktemp("gui") / "events.sqlite")
-    window = MainWindow(Settings(analysis_fps=ANALYSIS_FPS), store=store)
+    window = MainWindow(Settings(analysis_fps=ANALYSIS_FPS), store=store, telemetry=(SPEED_LOG,))
     window.show()
     window.controls.speed_box.setCurrentText("8x")
     settle = time.perf_counter() + 0.5  # the window's first layout and paint are not playback
@@ -92,6 +93,8 @@ def test_play_analyses_every_frame_without_stalling_the_gui(played):
     assert meter.worst < STALL_LIMIT_S, f"event loop stalled {meter.worst * 1000:.0f} ms; gaps {meter.long}"
     assert window.video.result is not None and window.video.result.frame.t > 14.0
     assert "analysis finished" in window.status_label.text()
+    assert len(window.timeline.speed) == summary.frames  # the speed trace from the telemetry log
+    assert window.timeline.speed[0][1] == pytest.approx(7.97 * 3.6, abs=1.0)  # the log's first row, in km/h
     assert len(window.events.events) == len(summary.events) >= 1
     assert window.timeline.events.keys() == {e.id for e in summary.events}
     stored = store.events(window.session_id)

@@ -7,7 +7,7 @@ from PyQt5.QtGui import QImage
 
 
 def bgr_to_qimage(image: np.ndarray) -> QImage:
-    """A deep-copied RGB QImage of a BGR uint8 array (the copy outlives the numpy buffer)."""
-    rgb = np.ascontiguousarray(image[:, :, ::-1])
-    h, w, _ = rgb.shape
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
+    """A deep-copied QImage of a BGR uint8 array (Qt reads BGR directly; the copy outlives the array)."""
+    bgr = np.ascontiguousarray(image)
+    h, w, _ = bgr.shape
+    return QImage(bgr.data, w, h, 3 * w, QImage.Format_BGR888).copy()

@@ -76,7 +76,9 @@ class MainWindow(QMainWindow):
         *,
         store=None,
         checkpoint: Path | None = None,
-        telemetry: Path | None = None,
+        telemetry: tuple[Path, ...] = (),
+        telemetry_map: Path | None = None,
+        telemetry_offset_s: float | None = None,
         settings_path: Path | None = None,
     ):
         super().__init__()
@@ -85,7 +87,9 @@ class MainWindow(QMainWindow):
         self.profile = profile or CameraProfile.load()
         self.store = store
         self.checkpoint = checkpoint
-        self.telemetry = telemetry
+        self.telemetry = tuple(telemetry)
+        self.telemetry_map = telemetry_map
+        self.telemetry_offset_s = telemetry_offset_s
         self.settings_path = settings_path
         self.worker: AnalysisWorker | None = None
         self.session_id: str | None = None
@@ -189,6 +193,7 @@ class MainWindow(QMainWindow):
         recipe = AnalysisRecipe(
             self.settings, self.profile, self.checkpoint, self.telemetry,
             self.store.path if self.store is not None else None,
+            self.telemetry_map, self.telemetry_offset_s,
         )
         self.worker = AnalysisWorker(spec, recipe, speed=self._speed())
         self.worker.opened.connect(self._opened)
@@ -252,7 +257,7 @@ class MainWindow(QMainWindow):
     def choose_telemetry(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Telemetry CSV", "", "CSV (*.csv);;All files (*)")
         if path:
-            self.telemetry = Path(path)
+            self.telemetry = (Path(path),)
             self.say(f"telemetry {path} is used from the next source opened")
 
     def choose_profile(self) -> None:

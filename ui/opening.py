@@ -33,13 +33,15 @@ class AnalysisRecipe:
     settings: Settings
     profile: CameraProfile
     checkpoint: Path | None = None
-    telemetry: Path | None = None
+    telemetry: tuple[Path, ...] = ()  # one or more logs of the drive
     db_path: Path | None = None
+    telemetry_map: Path | None = None
+    telemetry_offset_s: float | None = None
 
     def build(self, source: FrameSource) -> Analysis:
         """Load the classifier and telemetry and assemble the pipeline (InputError on bad files)."""
         classifier = load_classifier(self.checkpoint)
-        track = load_telemetry(self.telemetry)
+        track = self.load_telemetry(source)
         store = None
         if self.db_path is not None:
             from dms.store import Store
@@ -56,10 +58,17 @@ class AnalysisRecipe:
             raise
         return Analysis(pipeline, session_id, classifier is not None, track is not None, store)
 
+    def load_telemetry(self, source: FrameSource):
+        if not self.telemetry:
+            return None
+        from dms.telemetry import load_track
 
-def load_telemetry(path: Path | None):
-    if path is None:
-        return None
-    from dms.telemetry import load_track
-
-    return load_track(path)
+        return load_track(
+            self.telemetry,
+            mapping_path=self.telemetry_map,
+            offset_s=self.telemetry_offset_s,
+            video_start=source.creation_time,
+            video_duration_s=source.duration_s,
+            harsh_brake_ms2=self.settings.harsh_brake_ms2,
+            harsh_accel_ms2=self.settings.harsh_accel_ms2,
+        )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+from dms.telemetry import add_arguments as add_telemetry_arguments
+
 
 def settings_path() -> Path:
     return Path(user_config_dir("dms", appauthor=False)) / "settings.json"
@@ -17,12 +19,12 @@ def add_parser(subparsers) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--camera", type=int, metavar="N", help="camera index (default 0)")
     source.add_argument("--video", type=Path, metavar="FILE", help="a recording (or a folder of images)")
-    parser.add_argument("--telemetry", type=Path, metavar="CSV", help="vehicle telemetry of the drive")
     parser.add_argument("--profile", type=Path, metavar="JSON", help="camera profile (wheel/console regions)")
     parser.add_argument("--checkpoint", type=Path, metavar="PTH", help="classifier checkpoint")
     parser.add_argument("--db", type=Path, metavar="FILE", help="event log (default: the user's data folder)")
     parser.add_argument("--settings", type=Path, metavar="JSON",
                         help="settings file (default: saved by the app)")
+    add_telemetry_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -37,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     saved = args.settings or settings_path()
     settings = Settings.load(saved) if args.settings or saved.is_file() else Settings()
     profile = CameraProfile.load(args.profile)
-    inputs = ((args.video, "recording"), (args.telemetry, "telemetry CSV"), (args.checkpoint, "checkpoint"))
+    inputs = [(args.video, "recording"), (args.checkpoint, "checkpoint")]
+    inputs += [(path, "telemetry CSV") for path in args.telemetry or ()]
     for path, what in inputs:
         if path is not None and not path.exists():
             raise InputError(path, f"{what} not found")
@@ -50,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
     application()
     window = MainWindow(
-        settings, profile, store=store, checkpoint=args.checkpoint, telemetry=args.telemetry,
-        settings_path=saved,
+        settings, profile, store=store, checkpoint=args.checkpoint, telemetry=tuple(args.telemetry or ()),
+        telemetry_map=args.telemetry_map, telemetry_offset_s=args.telemetry_offset, settings_path=saved,
     )
     if args.video is not None:
         window.open_source(args.video)
