@@ -6,6 +6,7 @@ runtime needs nothing else. Uses the TorchScript exporter (the dynamo exporter n
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -32,8 +33,11 @@ def buffer_shapes(step: OnlineStep, input_size: int) -> list[tuple[int, ...]]:
 
 
 def online_onnx_bytes(model: TSN, meta: CheckpointMeta) -> bytes:
-    """The serialised ONNX model of the online step, with the metadata embedded."""
-    step = OnlineStep(model.eval())
+    """The serialised ONNX model of the online step, with the metadata embedded.
+
+    Exports a copy: tracing leaves the traced module slower to run eagerly afterwards.
+    """
+    step = OnlineStep(copy.deepcopy(model).eval())
     shapes = buffer_shapes(step, meta.input_size)
     frame = torch.zeros(1, 3, meta.input_size, meta.input_size)
     buffers = tuple(torch.zeros(s) for s in shapes)

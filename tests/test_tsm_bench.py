@@ -1,0 +1,49 @@
+"""`bench tsm` runs every variant and reports the contract's keys (the figures are measured, not tested)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+import torch
+
+from models import bench_tsm
+from models.tsm import ARCHS
+
+
+@pytest.fixture(autouse=True)
+def keep_threads():
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def test_bench_reports_every_variant_side_by_side(capsys):
+    parser = argparse.ArgumentParser()
+    bench_tsm.add_arguments(parser)
+    args = parser.parse_args(["--json", "--iters", "2", "--warmup", "0", "--size", "64", "--threads", "1"])
+    result = bench_tsm.run(args)
+    assert capsys.readouterr().out == ""  # with --json the bench command prints the returned dict
+    json.dumps(result)
+    for key in ("ms_2d", "ms_online_torch", "ms_online_onnx", "ms_offline_window"):
+        assert result[key] > 0
+    assert result["ratio_online_vs_2d"] == pytest.approx(
+        result["ms_online_torch"] / result["ms_2d"], rel=0.01
+    )
+    # The shift moves data and adds no arithmetic; the window does 8 frames' worth.
+    assert result["flops"] == result["flops_2d"] > 0
+    assert result["flops_offline_window"] == 8 * result["flops"]
+    assert result["params"] == result["params_2d"] and result["shift_buffers"] == 10
+
+
+def test_bench_offers_every_architecture():
+    assert bench_tsm.ARCHS == ARCHS
+
+
+def test_bench_prints_a_table_without_json(capsys):
+    parser = argparse.ArgumentParser()
+    bench_tsm.add_arguments(parser)
+    bench_tsm.run(parser.parse_args(["--iters", "1", "--warmup", "0", "--size", "64", "--threads", "1"]))
+    out = capsys.readouterr().out
+    assert "online TSM, onnxruntime" in out and "window / online" in out
