@@ -1,4 +1,4 @@
-"""Hand and head cues on the real daylight and side-view clips and the State Farm stills."""
+"""Hand and head cues on the real daylight clip (frontal dashboard camera)."""
 
 from pathlib import Path
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from dms.perception.evaluation import agreements, read_labels, run_cues
-from dms.types import Cue, Cues
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -14,11 +13,6 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 @pytest.fixture(scope="module")
 def day():
     return run_cues(SHARED / "video" / "day_eating.mp4")
-
-
-@pytest.fixture(scope="module")
-def montage():
-    return run_cues(SHARED / "video" / "side_montage_a.mp4")
 
 
 def by_behaviour(run, clip):
@@ -55,26 +49,3 @@ def test_hands_out_of_view_are_unknown_not_zero(day):
     """Between 6.75 s and 13.3 s no hand is visible: the hand cues must say unknown."""
     hidden = values(day, "hands_on_wheel", 7.5, 13.0)
     assert sum(v is None for v in hidden) >= 0.8 * len(hidden)
-
-
-def test_phone_call_at_the_ear_on_a_side_camera(montage):
-    assert np.mean([v == 1.0 for v in values(montage, "hand_at_ear", 2.1, 2.9)]) >= 0.6
-    at_ear = by_behaviour(montage, "side_montage_a")["hand_at_ear"]
-    assert at_ear.share(at_ear.outside) >= 0.9
-
-
-def test_state_farm_stills_play_as_a_sequence():
-    run = run_cues(SHARED / "images" / "statefarm", image_fps=1.0)
-    assert len(run.cues) == 20
-    assert all(
-        isinstance(c, Cues) and all(isinstance(v, Cue) for v in vars(c).values() if v is not c.landmarks)
-        for c in run.cues
-    )
-    bodies = sum(c.landmarks.pose is not None for c in run.cues)
-    located = sum(c.hands_on_wheel.known or c.face_visible.value == 1.0 for c in run.cues)
-    assert bodies >= 15 and located >= 15
-    for c in run.cues:
-        marks = c.landmarks
-        assert marks.pose is None or marks.pose.shape == (33, 4)
-        for hand in (marks.left_hand, marks.right_hand):
-            assert hand is None or hand.shape == (21, 3)
