@@ -11,7 +11,7 @@ from dms.perception.cuts import CutDetector
 from dms.perception.face_ratios import eye_measure, eye_openness, mouth_aspect_ratio
 from dms.perception.hands import face_scale_px, locate_hands
 from dms.perception.head_pose import GENERIC_FACE, head_angles
-from dms.types import Frame, Landmarks
+from dms.types import Landmarks
 
 WIDTH, HEIGHT = 1280, 720
 
@@ -113,11 +113,11 @@ def test_cut_detector_flags_new_pictures_and_time_jumps():
     picture = np.repeat(np.tile(ramp, (480, 1))[:, :, None], 3, axis=2).astype(np.uint8)
     other = picture[:, ::-1].copy()  # the same scene mirrored: a different picture
     cuts = CutDetector()
-    assert not cuts.is_cut(Frame(0, 0.0, picture))
-    assert not cuts.is_cut(Frame(1, 0.1, picture))
-    assert cuts.is_cut(Frame(2, 0.2, other))
-    assert cuts.is_cut(Frame(3, 5.0, other))  # seek forward
-    assert cuts.is_cut(Frame(4, 1.0, other))  # seek back
+    assert not cuts.is_cut(picture, 0.0)
+    assert not cuts.is_cut(picture, 0.1)
+    assert cuts.is_cut(other, 0.2)
+    assert cuts.is_cut(other, 5.0)  # seek forward
+    assert cuts.is_cut(other, 1.0)  # seek back
 
 
 def grey(level: float) -> np.ndarray:
@@ -127,15 +127,15 @@ def grey(level: float) -> np.ndarray:
 def test_cut_detector_on_a_montage_of_similar_stills():
     """A still held for a second, then a similar one: small change, but far above the recent ones."""
     cuts = CutDetector()
-    flags = [cuts.is_cut(Frame(i, i * 0.1, grey(100))) for i in range(10)]
-    flags.append(cuts.is_cut(Frame(10, 1.0, grey(112))))
+    flags = [cuts.is_cut(grey(100), i * 0.1) for i in range(10)]
+    flags.append(cuts.is_cut(grey(112), 1.0))
     assert flags == [False] * 10 + [True]
 
 
 def test_cut_detector_ignores_steady_motion():
     cuts = CutDetector()
-    flags = [cuts.is_cut(Frame(i, i * 0.1, grey(60 + 5 * i))) for i in range(12)]
-    flags.append(cuts.is_cut(Frame(12, 1.2, grey(130))))  # a faster change, still motion
+    flags = [cuts.is_cut(grey(60 + 5 * i), i * 0.1) for i in range(12)]
+    flags.append(cuts.is_cut(grey(130), 1.2))  # a faster change, still motion
     assert not any(flags)
 
 

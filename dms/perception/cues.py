@@ -20,7 +20,7 @@ from dms.perception.hands import (
     nearest_distance,
 )
 from dms.perception.head_pose import HeadAngles, head_angles
-from dms.perception.runner import Detections, MediaPipeRunner
+from dms.perception.runner import Detections, MediaPipeRunner, shrink
 from dms.profile import CameraProfile
 from dms.types import Cue, Cues, Frame
 
@@ -63,7 +63,8 @@ class LandmarkCues:
         self.close()
 
     def __call__(self, frame: Frame) -> Cues:
-        found = self._runner(frame.image, continuous=not self._cuts.is_cut(frame))
+        image = shrink(frame.image, self._runner.max_side)
+        found = self._runner(image, continuous=not self._cuts.is_cut(image, frame.t))
         marks = found.landmarks
         hands = locate_hands(marks, found.width, found.height, self._runner.min_detection_confidence)
         face = self._face_cues(frame.t, found)

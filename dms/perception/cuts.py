@@ -13,8 +13,6 @@ from collections import deque
 import cv2
 import numpy as np
 
-from dms.types import Frame
-
 THUMB_SIZE = (32, 24)
 CUT_MEAN_DIFF = 20.0  # mean absolute grey difference (0..255) of area-averaged thumbnails
 RELATIVE_MIN_DIFF = 8.0  # below this a change is never a cut
@@ -32,14 +30,15 @@ class CutDetector:
         self._t: float | None = None
         self._recent: deque[float] = deque(maxlen=RECENT_FRAMES)
 
-    def is_cut(self, frame: Frame) -> bool:
-        small = cv2.resize(frame.image, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+    def is_cut(self, image: np.ndarray, t: float) -> bool:
+        """Does this picture (BGR, any size) at media time t not follow from the previous one?"""
+        small = cv2.resize(image, THUMB_SIZE, interpolation=cv2.INTER_AREA)
         thumb = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
         previous, last_t = self._thumb, self._t
-        self._thumb, self._t = thumb, frame.t
+        self._thumb, self._t = thumb, t
         if previous is None or last_t is None:
             return False
-        if frame.t < last_t or frame.t - last_t > MAX_GAP_S:
+        if t < last_t or t - last_t > MAX_GAP_S:
             return True
         change = float(np.abs(thumb - previous).mean())
         typical = float(np.median(self._recent)) if self._recent else change

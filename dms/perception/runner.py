@@ -93,10 +93,11 @@ class MediaPipeRunner:
         self._still.close()
 
     def __call__(self, image_bgr: np.ndarray, continuous: bool = True) -> Detections:
-        """Landmarks of one picture; `continuous` is False when it does not follow the last one."""
+        """Landmarks of one picture (best already shrunk with `shrink`); `continuous` is False when
+        it does not follow the previous one. Pixel sizes in the result are those of this picture."""
         graphs = self._tracking if continuous else self._still
         height, width = image_bgr.shape[:2]
-        rgb = cv2.cvtColor(_downscaled(image_bgr, self.max_side), cv2.COLOR_BGR2RGB)
+        rgb = cv2.cvtColor(shrink(image_bgr, self.max_side), cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
         result = graphs.holistic.process(rgb)
         pose = _array(result.pose_landmarks, with_visibility=True)
@@ -117,8 +118,9 @@ class MediaPipeRunner:
         return Detections(landmarks, width, height, face_confidence)
 
 
-def _downscaled(image: np.ndarray, max_side: int) -> np.ndarray:
-    """The graphs work on 192-256 px crops, so a larger input only costs conversion time."""
+def shrink(image: np.ndarray, max_side: int) -> np.ndarray:
+    """The picture with its longer side at most `max_side` px. The graphs work on 192-256 px crops,
+    so a larger input only costs conversion time."""
     scale = max_side / max(image.shape[:2])
     if scale >= 1.0:
         return image
