@@ -139,6 +139,19 @@ def test_event_click_jumps_and_review_is_stored(played, qapp):
     assert (stored.review, stored.relabel) == ("confirmed", "drinking")
 
 
+def test_sessions_review_shows_the_stored_session(played):
+    window, summary, _, store = played
+    dialog = window.show_sessions()
+    assert dialog.sessions[0].id == window.session_id
+    dialog.close()
+    window.events.clear()
+    window.review_session(window.session_id)
+    assert [e.id for e in window.events.events] == [e.id for e in store.events(window.session_id)]
+    assert window.timeline.events.keys() == {e.id for e in summary.events}
+    thumbs = [e for e in window.events.events if e.thumbnail]
+    assert all(e.id in window.events.thumbs for e in thumbs)  # the recorder's thumbnails are shown
+
+
 def test_bad_file_is_reported_not_crashed(qtbot, tmp_path):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"this is not a video" * 100)

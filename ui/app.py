@@ -19,7 +19,16 @@ SCREENSHOT_ENV = "DMS_GUI_SCREENSHOT"
 SCREENSHOT_AFTER_ENV = "DMS_GUI_SCREENSHOT_AFTER_S"
 
 
+def use_pyqt_plugins() -> None:
+    """opencv-python points Qt at its own bundled plugins when cv2 is imported; those do not match
+    PyQt5's Qt and the window fails to start on X11. Point Qt back at PyQt5's platform plugins."""
+    for name in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
+        if "cv2" in Path(os.environ.get(name, "")).parts:
+            del os.environ[name]
+
+
 def application() -> QApplication:
+    use_pyqt_plugins()
     return QApplication.instance() or QApplication(sys.argv[:1])
 
 
@@ -36,8 +45,7 @@ def schedule_screenshot(window: MainWindow) -> None:
     QTimer.singleShot(int(delay_s * 1000), shoot)
 
 
-def run_window(window: MainWindow) -> int:
-    app = application()
+def run_window(app: QApplication, window: MainWindow) -> int:
     window.show()
     schedule_screenshot(window)
     return app.exec_()

@@ -13,7 +13,8 @@ from dms.types import BEHAVIOURS, Event, EventUpdate, FrameResult
 
 SEVERITY_COLOURS = {"info": QColor("#42a5f5"), "warning": QColor("#f9a825"), "critical": QColor("#e53935")}
 LABEL_W = 110
-ROW_H = 13
+ROW_H = 15
+LABEL_FONT_PX = 10
 SPEED_H = 40
 
 
@@ -75,6 +76,9 @@ class TimelineWidget(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(35, 35, 35))
+        font = painter.font()
+        font.setPixelSize(LABEL_FONT_PX)
+        painter.setFont(font)
         rect = self.plot_rect()
         for row, behaviour in enumerate(BEHAVIOURS):
             y = rect.y() + row * ROW_H

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from ui.app import application, run_window
     from ui.main_window import MainWindow
 
-    application()
+    app = application()  # kept alive for the whole run
     window = MainWindow(
         settings, profile, store=store, checkpoint=args.checkpoint, telemetry=tuple(args.telemetry or ()),
         telemetry_map=args.telemetry_map, telemetry_offset_s=args.telemetry_offset, settings_path=saved,
@@ -61,6 +61,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         window.open_default_camera(args.camera or 0)
     try:
-        return run_window(window)
+        return run_window(app, window)
     finally:
         store.close()
