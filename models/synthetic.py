@@ -35,9 +35,19 @@ def moving_square(direction: int, n_frames: int, size: int, rng: np.random.Gener
     return frames
 
 
-def write_motion_dataset(root: str | Path, n_train: int, n_val: int, n_frames: int = 12, size: int = 32,
-                         seed: int = 0) -> tuple[Path, Path]:
-    """Write balanced rawframes clips under root/{train,val}/ and their list files; returns the two lists."""
+def noisy_brightness(label: int, n_frames: int, size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """RGB noise frames, dark for label 0 and bright for label 1: learnt in a few steps by any network.
+
+    Used to test the training machinery (loss falls, checkpoints, DDP) apart from temporal learning.
+    """
+    low = 150 if label else 0
+    return [rng.integers(low, low + 100, (size, size, 3), dtype=np.uint8) for _ in range(n_frames)]
+
+
+def write_rawframes_dataset(root: str | Path, make_clip, n_train: int, n_val: int, n_frames: int = 12,
+                            size: int = 32, seed: int = 0) -> tuple[Path, Path]:
+    """Write balanced two-class rawframes clips from `make_clip(label, n_frames, size, rng)` under
+    root/{train,val}/ with their list files; returns the two lists."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -48,10 +58,16 @@ def write_motion_dataset(root: str | Path, n_train: int, n_val: int, n_frames: i
             label = i % 2
             clip_dir = root / split / f"{i:05d}"
             clip_dir.mkdir(parents=True, exist_ok=True)
-            for t, frame in enumerate(moving_square(label, n_frames, size, rng), start=1):
+            for t, frame in enumerate(make_clip(label, n_frames, size, rng), start=1):
                 cv2.imwrite(str(clip_dir / FRAME_TEMPLATE.format(t)), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
             entries.append((f"{split}/{i:05d}", n_frames, label))
         list_path = root / f"{split}.txt"
         write_rawframes_list(list_path, entries)
         lists.append(list_path)
     return lists[0], lists[1]
+
+
+def write_motion_dataset(root: str | Path, n_train: int, n_val: int, n_frames: int = 12, size: int = 32,
+                         seed: int = 0) -> tuple[Path, Path]:
+    """The moving-square set (labels 0 = moving_left, 1 = moving_right) as rawframes lists."""
+    return write_rawframes_dataset(root, moving_square, n_train, n_val, n_frames, size, seed)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -18,6 +17,7 @@ from models.datasets.rawframes import read_rawframes_list
 from models.distributed import DistContext
 from models.errors import ModelInputError
 from models.losses import FocalLoss, mixup
+from models.synthetic import noisy_brightness, write_rawframes_dataset
 from models.train import TrainConfig, param_groups, validate, warmup_cosine
 from models.tsm import TSN
 
@@ -34,28 +34,10 @@ def run_train(argv: list[str]) -> int:
 
 @pytest.fixture(scope="module")
 def bright_dark_lists(tmp_path_factory):
-    """Generated rawframes: dark noisy clips are `none` (0), bright ones `phone` (1) of dms_events.
-
-    Learnable in a few iterations, so a falling loss tests the training machinery itself; the
-    temporal learning is proved in test_synthetic.py.
-    """
+    """Generated clips, dark = `none` (0), bright = `phone` (1) of dms_events: learnable in a few
+    iterations, so a falling loss tests the machinery; temporal learning is proved in test_synthetic."""
     root = tmp_path_factory.mktemp("bright_dark")
-    rng = np.random.default_rng(0)
-    lists = []
-    for split, count in (("train", 24), ("val", 8)):
-        lines = []
-        for i in range(count):
-            label = i % 2
-            folder = root / split / f"{i:03d}"
-            folder.mkdir(parents=True)
-            low = 150 if label else 0
-            for t in range(1, 7):
-                frame = rng.integers(low, low + 100, (SIZE, SIZE, 3), dtype=np.uint8)
-                cv2.imwrite(str(folder / f"img_{t:05d}.jpg"), frame)
-            lines.append(f"{split}/{i:03d} 6 {label}\n")
-        (root / f"{split}.txt").write_text("".join(lines))
-        lists.append(root / f"{split}.txt")
-    return lists
+    return write_rawframes_dataset(root, noisy_brightness, n_train=24, n_val=8, n_frames=6, size=SIZE)
 
 
 def _train_args(train_list, val_list, out, epochs):
