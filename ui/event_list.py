@@ -58,6 +58,7 @@ class EventList(QWidget):
         self.table.setIconSize(THUMB)
         self.table.verticalHeader().setDefaultSectionSize(THUMB.height() + 4)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellClicked.connect(self._on_click)
         self.confirm_button = QPushButton("Confirm")
         self.reject_button = QPushButton("Reject")
@@ -133,6 +134,7 @@ class EventList(QWidget):
 
     def _upsert(self, event: Event) -> None:
         ids = [e.id for e in self.events]
+        grow = False
         if event.id in ids:
             row = ids.index(event.id)
             self.events[row] = event
@@ -140,6 +142,7 @@ class EventList(QWidget):
             row = len(self.events)
             self.events.append(event)
             self.table.insertRow(row)
+            grow = True
         state = " (open)" if event.id in self.open_ids else ""
         texts = (
             "",
@@ -157,7 +160,9 @@ class EventList(QWidget):
             self.table.setItem(row, column, item)
         if event.id in self.thumbs:
             self.table.item(row, 0).setIcon(QIcon(self.thumbs[event.id]))
-        self.table.setColumnWidth(0, THUMB.width() + 8)
+        if grow:
+            self.table.resizeColumnsToContents()
+            self.table.setColumnWidth(0, THUMB.width() + 8)
 
     def _on_click(self, row: int, column: int) -> None:
         self.jump_requested.emit(self.events[row].start_s)

@@ -41,6 +41,7 @@ from ui.timeline import TimelineWidget
 from ui.video_view import VideoView
 from ui.worker import AnalysisWorker, analysis_context
 
+EVENTS_MIN_W = 520
 VIDEO_FILTER = "Videos ({})".format(" ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)))
 
 
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Events", self)
         dock.setObjectName("events")
         dock.setWidget(self.events)
+        dock.setMinimumWidth(EVENTS_MIN_W)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(Qt.RightDockWidgetArea, dock)
         self.status_label = QLabel("")
