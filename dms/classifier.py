@@ -4,6 +4,10 @@ Frames are preprocessed exactly as the checkpoint's metadata says, run through t
 (PyTorch or onnxruntime), and the softmax is averaged over the last `smooth_frames` frames so a single
 odd frame does not flip the answer. A jump back in media time (seek) or a gap longer than `max_gap_s`
 resets the shift buffers, whose temporal context would otherwise be stale.
+
+The shift mixes each frame with the previous *analysed* frame, so the analysis rate should match the
+rate the checkpoint was trained at (`meta.frame_rate`); after ten frames the stage warns once if the
+rate it is fed differs by more than 25 %.
 """
 
 from __future__ import annotations
@@ -73,15 +77,37 @@ class ClassifierStage:
         self.max_gap_s = max_gap_s
         self.history: deque[np.ndarray] = deque(maxlen=smooth_frames)
         self.last_t: float | None = None
+        self.intervals: list[float] = []
 
     def __call__(self, frame: Frame) -> ClassProbs:
         if self.last_t is not None and not (0 <= frame.t - self.last_t <= self.max_gap_s):
             self.reset()
+        if self.last_t is not None:
+            self.note_interval(frame.t - self.last_t)
         self.last_t = frame.t
         probs = softmax(self.logits(frame.image))
         self.history.append(probs)
         smoothed = np.mean(self.history, axis=0)
         return ClassProbs(self.classes, smoothed, self.behaviour_mass(smoothed))
+
+    def note_interval(self, dt: float) -> None:
+        """Collect the first frame intervals; warn once if their rate is not the checkpoint's."""
+        if len(self.intervals) >= 10 or dt <= 0:
+            return
+        self.intervals.append(dt)
+        expected = self.meta.frame_rate
+        if len(self.intervals) == 10 and expected:
+            fed = 1.0 / float(np.median(self.intervals))
+            if abs(fed - expected) > 0.25 * expected:
+                warnings.warn(
+                    f"{self.checkpoint_path}: trained at {expected:g} frames/s but fed {fed:.1f} frames/s; "
+                    f"set the analysis rate to {expected:g} for the temporal shift to see what it learned",
+                    stacklevel=3,
+                )
+
+    def analysed_fps(self) -> float | None:
+        """The rate the stage has been fed at (median of its first intervals), None before two frames."""
+        return 1.0 / float(np.median(self.intervals)) if self.intervals else None
 
     def logits(self, image: np.ndarray) -> np.ndarray:
         if self.backend == "torch":

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -43,7 +44,9 @@ def online_onnx_bytes(model: TSN, meta: CheckpointMeta) -> bytes:
     buffers = tuple(torch.zeros(s) for s in shapes)
     n = len(shapes)
     stream = io.BytesIO()
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of the dynamo one, which needs onnxscript.
+        warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
             step,
             (frame, *buffers),

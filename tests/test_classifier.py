@@ -138,6 +138,15 @@ def test_seek_back_resets_the_temporal_context(checkpoint):
     assert np.allclose(stage(frames[0]).probs, fresh(frames[0]).probs)
 
 
+def test_stage_warns_when_fed_at_another_rate_than_the_checkpoint_was_trained_at(checkpoint):
+    frames = real_frames(12, step=1)  # 30 frames/s, the checkpoint says 10
+    stage = ClassifierStage(checkpoint)
+    with pytest.warns(UserWarning, match="trained at 10 frames/s but fed 30.0 frames/s"):
+        for frame in frames:
+            stage(frame)
+    assert stage.analysed_fps() == pytest.approx(30.0, rel=0.01)
+
+
 def test_offline_weights_are_refused_unless_explicitly_allowed(tmp_path):
     path = make_checkpoint(tmp_path / "offline.pth", shift_mode="bidirectional")
     with pytest.raises(InputError, match="offline.pth: bi-directional"):
