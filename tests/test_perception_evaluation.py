@@ -3,7 +3,7 @@
 import pytest
 
 from dms.errors import InputError
-from dms.perception.evaluation import Agreement, CueRun, agreements, read_labels
+from dms.perception.evaluation import Agreement, CueRun, agreements, main, read_labels
 from dms.types import Cue, Cues
 
 
@@ -40,3 +40,11 @@ def test_bad_label_files_name_the_file(tmp_path):
     broken.write_text("behavior,start_s,end_s\nyawning,one,2\n")
     with pytest.raises(InputError, match="broken.csv: bad label file"):
         read_labels(broken)
+
+
+def test_command_line_names_a_folder_without_labelled_clips(tmp_path, capsys):
+    assert main([str(tmp_path)]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == f"error: {tmp_path}: no clip in video/ with a label file in labels/"
+    )

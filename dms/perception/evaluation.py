@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -192,21 +193,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="folder with video/ and labels/")
     parser.add_argument("--profile", help="camera profile JSON (default: the frontal profile)")
     args = parser.parse_args(argv)
-    profile = CameraProfile.load(args.profile)
+    try:
+        return _print_tables(args.data, CameraProfile.load(args.profile))
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _print_tables(data: Path, profile: CameraProfile) -> int:
+    clips = {
+        labels: videos[0]
+        for labels in sorted((data / "labels").glob("*.csv"))
+        if (videos := sorted((data / "video").glob(labels.stem + ".*")))
+    }
+    if not clips:
+        raise InputError(data, "no clip in video/ with a label file in labels/")
     runs: dict[str, CueRun] = {}
     print("clip | behaviour (cue) | inside: agree/known | away: agree/known | unknown inside")
-    for labels_path in sorted((args.data / "labels").glob("*.csv")):
-        videos = sorted((args.data / "video").glob(labels_path.stem + ".*"))
-        if not videos:
-            continue
-        run = run_cues(videos[0], profile, progress=True)
-        runs[videos[0].name] = run
+    for labels_path, video in clips.items():
+        run = runs[video.name] = run_cues(video, profile, progress=True)
         for a in agreements(run, read_labels(labels_path), profile=profile):
             scores = f"{_pct(a.inside)} | {_pct(a.outside)} | {a.unknown_inside}"
-            print(f"{videos[0].name} | {a.behavior} ({a.cue}) | {scores}")
-    if not runs:
-        print(f"error: {args.data}: no clip in video/ with a label file in labels/")
-        return 2
+            print(f"{video.name} | {a.behavior} ({a.cue}) | {scores}")
     print("\nclip | frames | median ms/frame (wall) | median CPU ms/frame (all threads)")
     for name, run in runs.items():
         print(f"{name} | {len(run.ms)} | {run.median_ms:.1f} | {run.median_cpu_ms:.1f}")
