@@ -90,6 +90,8 @@ def test_play_analyses_every_frame_without_stalling_the_gui(played):
     window, summary, meter, store = played
     assert summary.frames == pytest.approx(14.9 * ANALYSIS_FPS, abs=2)
     assert meter.ticks > 100
+    print(f"\nplayback: {summary.frames} frames analysed; worst event-loop gap {meter.worst * 1000:.0f} ms "
+          f"over {meter.ticks} ticks of a 5 ms timer")
     assert meter.worst < STALL_LIMIT_S, f"event loop stalled {meter.worst * 1000:.0f} ms; gaps {meter.long}"
     assert window.video.result is not None and window.video.result.frame.t > 14.0
     assert "analysis finished" in window.status_label.text()
@@ -150,6 +152,24 @@ def test_sessions_review_shows_the_stored_session(played):
     assert window.timeline.events.keys() == {e.id for e in summary.events}
     thumbs = [e for e in window.events.events if e.thumbnail]
     assert all(e.id in window.events.thumbs for e in thumbs)  # the recorder's thumbnails are shown
+
+
+def test_live_source_drops_frames_instead_of_queueing(qtbot):
+    """A stream URL is live: OpenCV delivers the clip at ~200 frames/s, far faster than analysis,
+    so most frames must be dropped and the analysis must end soon after the stream does."""
+    window = MainWindow(Settings(analysis_fps=0.0))
+    qtbot.addWidget(window)
+    window.open_source(f"file://{CLIP}")
+    indices = []
+    window.worker.results_ready.connect(lambda: indices.append(window.video.result.frame.index))
+    with qtbot.waitSignal(window.worker.analysis_done, timeout=90000) as done:
+        pass
+    summary = done.args[0]
+    assert window.worker.live and not window.controls.slider.isEnabled()
+    assert summary.stopped_early == "the camera stopped delivering frames"
+    assert 1 <= summary.frames < 447 / 3  # the clip has 447 frames
+    assert max(b - a for a, b in zip(indices, indices[1:], strict=False)) > 3
+    window.close()
 
 
 def test_bad_file_is_reported_not_crashed(qtbot, tmp_path):
