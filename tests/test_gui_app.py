@@ -154,6 +154,19 @@ def test_sessions_review_shows_the_stored_session(played):
     assert all(e.id in window.events.thumbs for e in thumbs)  # the recorder's thumbnails are shown
 
 
+def test_image_folder_plays_every_image(qtbot):
+    window = MainWindow(Settings(analysis_fps=10.0))
+    qtbot.addWidget(window)
+    window.controls.speed_box.setCurrentText("8x")
+    window.open_source(SHARED / "images" / "statefarm")
+    with qtbot.waitSignal(window.worker.analysis_done, timeout=90000) as done:
+        pass
+    assert done.args[0].frames == 20  # 20 images, shown at 10 per second, all analysed
+    assert window.controls.duration == pytest.approx(2.0)
+    assert window.video.result.frame.image.shape == (480, 640, 3)
+    window.close()
+
+
 def test_live_source_drops_frames_instead_of_queueing(qtbot):
     """A stream URL is live: OpenCV delivers the clip at ~200 frames/s, far faster than analysis,
     so most frames must be dropped and the analysis must end soon after the stream does."""
