@@ -27,6 +27,9 @@ BACKENDS = ("torch", "onnx")
 class ClassifierStage:
     """Callable `(Frame) -> ClassProbs`; `.classes`, `.describe()`, `.reset()`.
 
+    `checkpoint_path` is a checkpoint (.pth, any format `models.load_checkpoint` reads) or an ONNX
+    file written by `main.py export` (its metadata is inside; the backend is then onnx).
+
     `allow_offline=True` runs bi-directional (offline) weights with the causal shift anyway, with a
     warning: they were trained to look one frame ahead, so their online accuracy is unknown.
     """
@@ -39,8 +42,6 @@ class ClassifierStage:
         allow_offline: bool = False,
         max_gap_s: float = 1.0,
     ):
-        from models.checkpoints import load_checkpoint
-        from models.online import OnlineTSM
         from models.preprocess import Preprocess
 
         if backend not in BACKENDS:
@@ -48,31 +49,13 @@ class ClassifierStage:
         if smooth_frames < 1:
             raise InputError(smooth_frames, "smooth_frames must be at least 1")
         self.checkpoint_path = Path(checkpoint_path)
-        self.backend = backend
-        model, meta = load_checkpoint(self.checkpoint_path)
-        if meta.shift_mode == "bidirectional":
-            if not allow_offline:
-                raise InputError(
-                    self.checkpoint_path,
-                    "bi-directional (offline) TSM weights cannot run online: fine-tune them with the "
-                    "uni-directional shift first (or pass allow_offline to run them anyway)",
-                )
-            warnings.warn(
-                f"{self.checkpoint_path}: running bi-directional TSM weights with the causal shift; "
-                "they were never trained that way and their online accuracy is unknown",
-                stacklevel=2,
-            )
-            model = causal_copy(model)
+        self.backend = "onnx" if self.checkpoint_path.suffix.lower() == ".onnx" else backend
+        self.runner, meta, self.offline_weights = load_runner(
+            self.checkpoint_path, self.backend, allow_offline
+        )
         self.meta = meta
         self.classes: tuple[str, ...] = tuple(meta.classes)
         self.preprocess = Preprocess.from_meta(meta)
-        if backend == "torch":
-            self.runner = OnlineTSM(model)
-        else:
-            from models.onnx_export import online_onnx_bytes
-            from models.onnx_online import OnnxOnlineTSM
-
-            self.runner = OnnxOnlineTSM(online_onnx_bytes(model, meta))
         self.behaviour_of = meta.class_to_behaviour
         self.max_gap_s = max_gap_s
         self.history: deque[np.ndarray] = deque(maxlen=smooth_frames)
@@ -139,7 +122,41 @@ class ClassifierStage:
             "backend": self.backend,
             "frame_rate": self.meta.frame_rate,
             "source": self.meta.source,
+            "offline_weights_run_causally": self.offline_weights,
         }
+
+
+def load_runner(path: Path, backend: str, allow_offline: bool):
+    """(online runner, CheckpointMeta, whether offline weights run causally) for a .pth or exported .onnx."""
+    from models.checkpoints import load_checkpoint
+    from models.online import OnlineTSM
+    from models.onnx_export import online_onnx_bytes
+    from models.onnx_online import OnnxOnlineTSM
+
+    if path.suffix.lower() == ".onnx":
+        runner = OnnxOnlineTSM(path)
+        meta = runner.meta()
+        if meta is None:
+            raise InputError(path, "ONNX model without DMS metadata (write it with `main.py export`)")
+        return runner, meta, False
+    model, meta = load_checkpoint(path)
+    offline = meta.shift_mode == "bidirectional"
+    if offline:
+        if not allow_offline:
+            raise InputError(
+                path,
+                "bi-directional (offline) TSM weights cannot run online: fine-tune them with the "
+                "uni-directional shift first (or pass allow_offline to run them anyway)",
+            )
+        warnings.warn(
+            f"{path}: running bi-directional TSM weights with the causal shift; "
+            "they were never trained that way and their online accuracy is unknown",
+            stacklevel=3,
+        )
+        model = causal_copy(model)
+    if backend == "torch":
+        return OnlineTSM(model), meta, offline
+    return OnnxOnlineTSM(online_onnx_bytes(model, meta)), meta, offline
 
 
 def causal_copy(model):

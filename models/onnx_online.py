@@ -22,6 +22,7 @@ class OnnxOnlineTSM:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
         source = model if isinstance(model, bytes) else str(model)
+        self.name = "ONNX model" if isinstance(model, bytes) else str(model)
         try:
             self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own types for unreadable models
@@ -38,7 +39,12 @@ class OnnxOnlineTSM:
     def meta(self) -> CheckpointMeta | None:
         """The checkpoint metadata embedded at export, if any."""
         raw = self.session.get_modelmeta().custom_metadata_map.get(META_KEY)
-        return CheckpointMeta.from_dict(json.loads(raw)) if raw else None
+        if raw is None:
+            return None
+        try:
+            return CheckpointMeta.from_dict(json.loads(raw))
+        except (TypeError, ValueError) as exc:
+            raise ModelInputError(self.name, f"bad embedded metadata: {exc}") from None
 
     def step(self, frame: np.ndarray) -> np.ndarray:
         feeds = {"frame": np.ascontiguousarray(frame, dtype=np.float32)}

@@ -118,6 +118,15 @@ def test_onnx_backend_gives_the_same_probabilities(checkpoint):
     assert onnx_stage.describe()["backend"] == "onnx"
 
 
+def test_exported_onnx_file_runs_as_the_checkpoint_does(checkpoint, tmp_path):
+    out = tmp_path / "model.onnx"
+    assert main.main(["export", str(checkpoint), "--out", str(out)]) == 0
+    from_onnx, from_pth = ClassifierStage(out), ClassifierStage(checkpoint)
+    assert from_onnx.describe()["backend"] == "onnx" and from_onnx.classes == tuple(CLASSES)
+    for frame in real_frames(3):
+        assert np.allclose(from_onnx(frame).probs, from_pth(frame).probs, atol=1e-5)
+
+
 def test_describe_for_the_session_record(checkpoint):
     info = ClassifierStage(checkpoint).describe()
     assert info["checkpoint"] == str(checkpoint) and info["classes"] == CLASSES
@@ -153,6 +162,7 @@ def test_offline_weights_are_refused_unless_explicitly_allowed(tmp_path):
         ClassifierStage(path)
     with pytest.warns(UserWarning, match="online accuracy is unknown"):
         stage = ClassifierStage(path, allow_offline=True)
+    assert stage.describe()["offline_weights_run_causally"] is True
     assert stage(real_frames(1)[0]).probs.shape == (5,)
 
 
