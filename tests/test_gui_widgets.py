@@ -97,6 +97,8 @@ def test_banner_colour_and_sound_escalate_and_mute(qtbot):
     banner.apply((EventUpdate("close", critical),))
     assert banner.level is None and banner.sound.cue == "silent"
     assert banner.label.text() == "No alert"
+    banner.show_review([critical])
+    assert banner.label.text() == "replay: phone (critical)" and banner.sound.cue == "silent"
 
 
 def test_video_overlays_are_painted_and_toggle(qtbot, frame):

@@ -8,6 +8,7 @@ from pathlib import Path
 from PyQt5.QtCore import QUrl
 from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from dms.types import EventUpdate
 from ui.alert_state import ActiveAlerts
 from ui.tones import chime, critical_tone, write_wav
 
@@ -120,9 +121,16 @@ class AlertBanner(QWidget):
         self.sound.follow(previous, None)
         self._show(None)
 
-    def _show(self, level: str | None) -> None:
+    def show_review(self, events: list) -> None:
+        """While replaying analysed moments: show the events that covered that moment, silently."""
+        self.alerts.clear()
+        self.alerts.apply([EventUpdate("open", e) for e in events])
+        self.sound.follow("critical", None)
+        self._show(self.alerts.level, prefix="replay: ")
+
+    def _show(self, level: str | None, prefix: str = "") -> None:
         background, foreground = BANNER_COLOURS[level]
-        self.label.setText(self.alerts.summary() or "No alert")
+        self.label.setText(prefix + (self.alerts.summary() or "No alert"))
         self.label.setStyleSheet(
             f"background:{background}; color:{foreground}; font-weight:bold; padding:4px;"
         )

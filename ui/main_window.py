@@ -5,6 +5,7 @@ It opens sources, starts an AnalysisWorker per source and only observes the resu
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from pathlib import Path
 
@@ -140,6 +141,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.resize(1280, 820)
         analysis_context()
+        # Everything loaded so far lives as long as the app: freeze it out of the cyclic garbage
+        # collector, whose full passes over this heap (Qt, numpy, torch, ...) took 30-70 ms and
+        # stalled the event loop while playing.
+        gc.collect()
+        gc.freeze()
 
     # --- menus ---
     def _build_menus(self) -> None:
@@ -338,6 +344,10 @@ class MainWindow(QMainWindow):
             self.banner.apply(result.updates)
         last = delivered[-1]
         t = last.shown.result.frame.t
+        if not last.shown.fresh:  # the analysed moment shown: its time is the one events are stamped with
+            analysed_t = last.shown.result.scores.t
+            covering = [e for e in self.timeline.events.values() if e.start_s <= analysed_t <= e.end_s]
+            self.banner.show_review(covering)
         self.video.show_result(last.shown.result, last.image)
         self.timeline.set_cursor(t)
         self.controls.set_position(t)
