@@ -186,6 +186,23 @@ def test_live_source_drops_frames_instead_of_queueing(qtbot):
     window.close()
 
 
+def test_calibration_and_settings_dialogs_apply_to_the_window(played, tmp_path):
+    window, *_ = played
+    calibration = window.show_calibration()
+    assert calibration.editor.image is window.video.image  # drawn on the current frame
+    calibration.editor.polygons["console"][0] = [0.05, 0.95]
+    calibration.save_to(tmp_path / "profile.json")
+    calibration.accept()
+    assert window.profile.console[0] == (0.05, 0.95) and window.video.profile is window.profile
+    window.settings_path = tmp_path / "settings.json"
+    dialog = window.show_settings()
+    dialog.inputs["speed_gate_kmh"].setValue(30.0)
+    dialog.checkpoint_edit.setText(str(tmp_path / "tsm.pth"))
+    dialog.accept()
+    assert window.settings.speed_gate_kmh == 30.0 and window.checkpoint == tmp_path / "tsm.pth"
+    assert Settings.load(tmp_path / "settings.json") == window.settings
+
+
 def test_bad_file_is_reported_not_crashed(qtbot, tmp_path):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"this is not a video" * 100)
