@@ -132,7 +132,9 @@ class SettingsDialog(QDialog):
         return Path(text) if text else None
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Classifier checkpoint", "", "Checkpoints (*.pth *.pt)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Classifier checkpoint", "", "Checkpoints (*.pth *.pt *.onnx)"
+        )
         if path:
             self.checkpoint_edit.setText(path)
 

@@ -29,7 +29,6 @@ class TimelineWidget(QWidget):
         self.speed: list[tuple[float, float]] = []
         self.setMinimumHeight(self.sizeHint().height())
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        self.setMouseTracking(False)
 
     def sizeHint(self) -> QSize:
         return QSize(800, ROW_H * len(BEHAVIOURS) + SPEED_H + 8)

@@ -85,7 +85,6 @@ class AnalysisWorker(QThread):
         self.spec = spec
         self.live = False  # known once the source opened
         self.mailbox = ResultMailbox()
-        self.summary = None
         self.position = 0.0
         context = analysis_context()
         self._commands_in, self._commands = context.Pipe(duplex=False)
@@ -155,7 +154,6 @@ class AnalysisWorker(QThread):
         elif kind == "ready":
             self.ready.emit(payload)
         elif kind == "done":
-            self.summary = payload
             self.analysis_done.emit(payload)
         elif kind == "failed":
             self.failed.emit(payload)

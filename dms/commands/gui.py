@@ -20,7 +20,8 @@ def add_parser(subparsers) -> None:
     source.add_argument("--camera", type=int, metavar="N", help="camera index (default 0)")
     source.add_argument("--video", type=Path, metavar="FILE", help="a recording (or a folder of images)")
     parser.add_argument("--profile", type=Path, metavar="JSON", help="camera profile (wheel/console regions)")
-    parser.add_argument("--checkpoint", type=Path, metavar="PTH", help="classifier checkpoint")
+    parser.add_argument("--checkpoint", type=Path, metavar="PTH",
+                        help="classifier checkpoint (.pth, or an exported .onnx)")
     parser.add_argument("--db", type=Path, metavar="FILE", help="event log (default: the user's data folder)")
     parser.add_argument("--settings", type=Path, metavar="JSON",
                         help="settings file (default: saved by the app)")
