@@ -168,6 +168,27 @@ def test_image_folder_plays_every_image(qtbot):
     window.close()
 
 
+def test_classifier_checkpoint_runs_in_the_analysis(qtbot, tmp_path):
+    """A causal TSM checkpoint (random head, made as the classifier tests make one) is loaded in
+    the analysis process and its probabilities reach the overlay."""
+    from test_classifier import CLASSES, make_checkpoint
+
+    checkpoint = make_checkpoint(tmp_path / "online.pth")
+    window = MainWindow(Settings(analysis_fps=10.0), checkpoint=checkpoint)
+    qtbot.addWidget(window)
+    window.controls.speed_box.setCurrentText("8x")
+    window.open_source(SHARED / "images" / "statefarm")
+    infos = []
+    window.worker.ready.connect(infos.append)
+    with qtbot.waitSignal(window.worker.analysis_done, timeout=120000):
+        pass
+    assert infos[0].has_classifier
+    probs = window.video.result.probs
+    assert probs is not None and list(probs.classes) == list(CLASSES)
+    assert probs.probs.sum() == pytest.approx(1.0, abs=1e-4)
+    window.close()
+
+
 def test_live_source_drops_frames_instead_of_queueing(qtbot):
     """A stream URL is live: OpenCV delivers the clip at ~200 frames/s, far faster than analysis,
     so most frames must be dropped and the analysis must end soon after the stream does."""
