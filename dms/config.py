@@ -20,7 +20,8 @@ class BehaviourRule:
 
     on/off: hysteresis thresholds on the smoothed score. min_s: shortest event kept.
     gap_s: a drop below `off` shorter than this does not end the event.
-    cooldown_s: after an event ends, a new one of the same behaviour waits this long.
+    cooldown_s: after an event ends, a new one of the same behaviour is not opened (announced)
+    before this long has passed; it keeps its true start time when it is.
     warning_s / critical_s: durations at which severity escalates (None = never).
     """
 
@@ -74,6 +75,9 @@ class Settings:
     yaw_looking_back_deg: float = 60.0
     eye_closed_ratio: float = 0.6  # eye openness below this share of the driver's own baseline
     yawn_mouth_ratio: float = 0.5  # inner-lip height / mouth width
+    # From a camera ahead of the driver, lids look closed when the driver looks down: with the head
+    # pitched below this, closed-looking eyes count as eyes off road, not as an eye closure.
+    eyes_down_pitch_deg: float = -10.0
     unknown_hold_s: float = 0.5  # a cue unseen for longer than this stops supporting its behaviour
     # Speed gating (fleet practice): below this, events are logged as stationary, severity info.
     speed_gate_kmh: float = 10.0

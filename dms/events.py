@@ -94,10 +94,9 @@ class BehaviourTracker:
         rule = self.rule
         updates: list[EventUpdate] = []
         if self.active is None:
-            if score >= rule.on and t >= self.cooldown_until:
-                self.active = _Active(start_s=t, last_above_s=t)
-            else:
+            if score < rule.on:
                 return updates
+            self.active = _Active(start_s=t, last_above_s=t)
         active = self.active
         if score >= rule.off:
             active.below_since = None
@@ -111,7 +110,8 @@ class BehaviourTracker:
             active.scores.append(score)
             active.sources.update(scores.sources.get(self.behaviour, ()))
             SpeedContext.add(active, scores)
-        if active.event is None and active.last_above_s - active.start_s >= rule.min_s - 1e-6:
+        lasted = active.last_above_s - active.start_s >= rule.min_s - 1e-6
+        if active.event is None and lasted and t >= self.cooldown_until:
             active.event = Event(
                 id=new_event_id(),
                 behavior=self.behaviour,

@@ -109,9 +109,13 @@ class Fusion:
     def evidence(self, cues: Cues, probs: ClassProbs | None) -> dict[str, Evidence]:
         """The raw support for every behaviour from this frame's cues and classifier output."""
         clf = probs.behaviours if probs is not None else {}
-        gaze_off = self._gaze_off_road(cues)
+        pitch = cues.head_pitch.value
+        lids_down = _on(cues.eyes_closed) and pitch is not None and pitch < self.settings.eyes_down_pitch_deg
+        gaze_off = Evidence(1.0, ("head_pose", "eyes_down")) if lids_down else self._gaze_off_road(cues)
         ev = {
-            "eyes_closed": _cue_evidence(cues.eyes_closed, "eyes_closed"),
+            "eyes_closed": Evidence(0.0, ("eyes_down",))
+            if lids_down
+            else _cue_evidence(cues.eyes_closed, "eyes_closed"),
             "yawning": self._yawning(cues),
             "eyes_off_road": gaze_off,
             "looking_back": self._looking_back(cues, clf),

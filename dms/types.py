@@ -68,8 +68,9 @@ class Cues:
     hand_at_ear: Cue = field(default_factory=Cue.unknown)  # 0/1
     hand_at_mouth: Cue = field(default_factory=Cue.unknown)  # 0/1
     hand_in_console: Cue = field(default_factory=Cue.unknown)  # 0/1
-    head_yaw: Cue = field(default_factory=Cue.unknown)  # degrees, + = driver turns to the camera's left
-    head_pitch: Cue = field(default_factory=Cue.unknown)  # degrees, + = head up
+    # Head angles in degrees around the driver's own straight-ahead pose (learned on the fly).
+    head_yaw: Cue = field(default_factory=Cue.unknown)  # + = the driver turns to the driver's right
+    head_pitch: Cue = field(default_factory=Cue.unknown)  # + = head up, - = looking down
     eyes_closed: Cue = field(default_factory=Cue.unknown)  # 0/1
     eye_openness: Cue = field(default_factory=Cue.unknown)  # eye aspect ratio, both eyes averaged
     mouth_open: Cue = field(default_factory=Cue.unknown)  # mouth aspect ratio (inner lips)

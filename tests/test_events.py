@@ -66,6 +66,27 @@ def test_cooldown_suppresses_an_immediate_repeat():
     assert len(closed) == 1
 
 
+def test_a_repeat_within_the_cooldown_opens_late_but_keeps_its_true_start():
+    settings = Settings()
+    rule = replace(settings.rule("phone"), gap_s=0.1, cooldown_s=3.0)
+    settings = replace(settings, rules={**settings.rules, "phone": rule})
+    closed, updates = run(settings, scores_stream("phone", [(1.0, 3.0), (3.5, 9.0)], 10))
+    assert [round(e.start_s, 1) for e in closed] == [1.0, 3.5]
+    second_open = [u for u in updates if u.kind == "open"][1]
+    assert second_open.event.end_s >= 6.0  # announced once the cooldown after 3.0 s had passed
+
+
+def test_closed_looking_eyes_with_the_head_down_are_eyes_off_road():
+    fusion = Fusion(Settings(), CameraProfile.load())
+
+    def closed_eyes(pitch):
+        return Cues(eyes_closed=Cue(1.0, 0.9), head_yaw=Cue(0.0, 0.9), head_pitch=Cue(pitch, 0.9))
+
+    down, level = fusion.evidence(closed_eyes(-14.0), None), fusion.evidence(closed_eyes(3.0), None)
+    assert down["eyes_closed"].value == 0.0 and down["eyes_off_road"].value == 1.0
+    assert level["eyes_closed"].value == 1.0 and level["eyes_off_road"].value == 0.0
+
+
 def test_eye_closure_severity_follows_euro_ncap_timings():
     closed, _ = run(Settings(), scores_stream("eyes_closed", [(1.0, 1.6), (3.0, 5.0), (7.0, 10.5)], 12))
     assert [e.severity for e in closed] == ["info", "warning", "critical"]
