@@ -162,6 +162,11 @@ def test_event_list_jump_and_review_are_stored(qtbot, tmp_path, frame):
     stored = store.events(session)[0]
     assert (stored.review, stored.relabel) == ("rejected", "drinking")
     assert events.table.item(0, 6).text() == "rejected as drinking"
+    ghost = event("ghost")  # closed in the GUI but not (yet) in the event log
+    events.apply_updates((EventUpdate("open", ghost), EventUpdate("close", ghost)))
+    events.table.selectRow(1)
+    assert not events.review_selected("confirmed")
+    assert events.status.text() == "Not stored: ghost: no such event"
     store.close()
 
 

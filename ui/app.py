@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from PyQt5.QtCore import QTimer
@@ -45,7 +46,13 @@ def schedule_screenshot(window: MainWindow) -> None:
     QTimer.singleShot(int(delay_s * 1000), shoot)
 
 
+def report_unexpected(kind, value, tb) -> None:
+    """A bug in a slot is printed, not fatal: PyQt aborts the app only under the default hook."""
+    traceback.print_exception(kind, value, tb)
+
+
 def run_window(app: QApplication, window: MainWindow) -> int:
+    sys.excepthook = report_unexpected
     window.show()
     schedule_screenshot(window)
     return app.exec_()

@@ -18,6 +18,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from dms.errors import InputError
 from dms.types import BEHAVIOURS, Event, EventUpdate
 from ui.timeline import SEVERITY_COLOURS
 
@@ -123,7 +124,10 @@ class EventList(QWidget):
             return self._say("No event log is open: reviews cannot be stored.")
         relabel = self.relabel_box.currentText()
         relabel = None if relabel == KEEP_LABEL else relabel
-        self.store.set_review(event.id, review, relabel, session_id=self.session_id)
+        try:
+            self.store.set_review(event.id, review, relabel, session_id=self.session_id)
+        except InputError as exc:  # e.g. the recorder has not committed this event yet
+            return self._say(f"Not stored: {exc}")
         event.review, event.relabel = review, relabel
         self._upsert(event)
         return self._say(f"{event.behavior} at {event.start_s:.1f} s: {review_text(event)}", ok=True)

@@ -401,9 +401,15 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: Settings, checkpoint: Path | None) -> None:
         self.settings, self.checkpoint = settings, checkpoint
         self.banner.sound.set_muted(not settings.sound or self.banner.mute_button.isChecked())
-        if self.settings_path is not None:
+        if self.settings_path is None:
+            self.say("settings apply from the next source opened")
+            return
+        try:
             settings.save(self.settings_path)
-        self.say("settings saved; they apply from the next source opened")
+        except OSError as exc:
+            self.say(f"error: {self.settings_path}: settings not saved ({exc.strerror or exc})")
+            return
+        self.say(f"settings saved to {self.settings_path}; they apply from the next source opened")
 
     def show_sessions(self) -> SessionsDialog | None:
         if self.store is None:
