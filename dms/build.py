@@ -14,13 +14,13 @@ from dms.recorder import EventMediaRecorder
 from dms.sources import FrameSource
 
 
-def load_classifier(checkpoint: str | Path | None, backend: str = "torch"):
+def load_classifier(checkpoint: str | Path | None, backend: str = "torch", allow_offline: bool = False):
     """The classifier stage for a checkpoint, or None: without one, landmark cues work alone."""
     if not checkpoint:
         return None
     from dms.classifier import ClassifierStage
 
-    return ClassifierStage(checkpoint, backend=backend)
+    return ClassifierStage(checkpoint, backend=backend, allow_offline=allow_offline)
 
 
 def session_info(

@@ -59,8 +59,9 @@ def passthrough(args: argparse.Namespace) -> list[str]:
         value = getattr(args, name)
         if value is not None:
             argv += [f"--{name.replace('_', '-')}", str(value)]
-    if args.blur_faces:
-        argv.append("--blur-faces")
+    for flag in ("blur_faces", "allow_offline"):
+        if getattr(args, flag):
+            argv.append(f"--{flag.replace('_', '-')}")
     if args.telemetry:
         raise InputError(args.folder, "batch takes no --telemetry (each drive has its own log)")
     return argv

@@ -36,10 +36,8 @@ def add_parser(subparsers) -> None:
     pipe.add_argument("--json", action="store_true", help="print one JSON object")
     pipe.set_defaults(func=run_pipeline)
     tsm = targets.add_parser("tsm", help="TSM per-frame cost: 2D vs online vs ONNX vs offline window")
-    try:
-        from models import bench_tsm
-    except ImportError:  # the TSM benchmark is not in this checkout yet
-        return
+    from models import bench_tsm
+
     bench_tsm.add_arguments(tsm)
     tsm.set_defaults(func=run_tsm)
 
@@ -112,7 +110,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         media_s = (probe.duration_s or frame_t(probe)) * args.repeat
         telemetry = telemetry_from_args(args, probe, settings)
         rate = settings.analysis_fps if settings.analysis_fps > 0 else probe.fps
-    classifier = load_classifier(args.checkpoint, args.backend)
+    classifier = load_classifier(args.checkpoint, args.backend, args.allow_offline)
     with tempfile.TemporaryDirectory(prefix="dms-bench-") as tmp:
         store = Store(Path(tmp) / "bench.sqlite")
         pipeline, _ = build_pipeline(

@@ -23,6 +23,11 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="camera profile JSON (default: data/profile_frontal.json)")
     parser.add_argument("--checkpoint", help="classifier checkpoint (.pth); without one, landmark cues only")
     parser.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="classifier runtime")
+    parser.add_argument(
+        "--allow-offline",
+        action="store_true",
+        help="run bi-directional (offline) TSM weights causally anyway (they need causal fine-tuning)",
+    )
     parser.add_argument("--settings", help="settings JSON (thresholds, timings, speed gate)")
     parser.add_argument("--analysis-fps", type=float, help="frames analysed per second (default 10; 0 = all)")
     parser.add_argument("--image-fps", type=float, default=10.0, help="playback rate of an image folder")
@@ -92,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     profile = CameraProfile.load(args.profile)
     source = open_source(args.video, analysis_fps=settings.analysis_fps, image_fps=args.image_fps)
     with source:
-        classifier = load_classifier(args.checkpoint, args.backend)
+        classifier = load_classifier(args.checkpoint, args.backend, args.allow_offline)
         telemetry = telemetry_from_args(args, source, settings)
         store = Store(args.db or default_db_path())
         pipeline, session_id = build_pipeline(
