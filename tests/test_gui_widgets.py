@@ -23,14 +23,14 @@ from ui.alerts import BANNER_COLOURS, AlertBanner, AlertSound
 from ui.calibration import CalibrationDialog
 from ui.event_list import EventList
 from ui.image import bgr_to_qimage
-from ui.player import AnalysedHistory, Shown
+from ui.player import AnalysedHistory
 from ui.replay_controls import ReplayControls
 from ui.sessions import SessionsDialog
 from ui.settings_dialog import RULE_FIELDS, SettingsDialog
 from ui.timeline import TimelineWidget
 from ui.tones import RATE, chime, critical_tone, write_wav
 from ui.video_view import VideoView
-from ui.worker import ResultMailbox
+from ui.worker import Mailbox
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CLIP = SHARED / "video" / "day_eating.mp4"
@@ -267,11 +267,11 @@ def test_sessions_dialog_exports_the_report_in_the_background(qtbot, tmp_path, f
 
 
 def test_mailbox_wakes_once_and_history_replays_nearest(frame):
-    mailbox = ResultMailbox()
+    mailbox = Mailbox()
     first, second = result_for(frame), result_for(Frame(frame.index + 3, frame.t + 0.3, frame.image))
-    assert mailbox.put(Shown(first, True)) is True
-    assert mailbox.put(Shown(second, True)) is False  # the GUI has not drained yet: no second signal
-    assert [s.result for s in mailbox.take()] == [first, second]
+    assert mailbox.put(b"first") is True
+    assert mailbox.put(b"second") is False  # the GUI has not read yet: no second wake-up signal
+    assert mailbox.take() == [b"first", b"second"] and mailbox.take() == []
     history = AnalysedHistory()
     history.add(first)
     history.add(second)

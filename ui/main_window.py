@@ -31,10 +31,11 @@ from dms.sources import VIDEO_SUFFIXES, list_cameras
 from ui.alerts import AlertBanner
 from ui.analysis_process import AnalysisInfo
 from ui.calibration import CalibrationDialog
-from ui.event_list import EventList
+from ui.event_list import THUMB, EventList
+from ui.image import bgr_to_qimage
 from ui.opening import AnalysisRecipe
 from ui.overlays import OVERLAYS
-from ui.player import SPEEDS
+from ui.player import SPEEDS, Shown
 from ui.replay_controls import ReplayControls
 from ui.sessions import SessionsDialog
 from ui.settings_dialog import SettingsDialog
@@ -206,7 +207,7 @@ class MainWindow(QMainWindow):
         self.worker = AnalysisWorker(spec, recipe, speed=self._speed())
         self.worker.opened.connect(self._opened)
         self.worker.ready.connect(self._ready)
-        self.worker.results_ready.connect(self._drain)
+        self.worker.mail_arrived.connect(self._read_mail)
         self.worker.analysis_done.connect(self._analysis_done)
         self.worker.failed.connect(self._failed)
         self.worker.start()
@@ -324,36 +325,38 @@ class MainWindow(QMainWindow):
         if self.worker is not None:
             self.worker.stop()
             self.worker.wait()
-            self._drain()
+            self._read_mail()
             self.worker = None
         self.banner.clear()
 
-    def _drain(self) -> None:
-        """Apply every result handed over since the last call; paint only the newest picture."""
-        if self.worker is None:
-            return
-        delivered = self.worker.take()
-        if not delivered:
-            return
-        for item in delivered:
-            if not item.shown.fresh:
+    def _read_mail(self) -> None:
+        if self.worker is not None:
+            self.worker.read_mail(self._show_results)
+
+    def _show_results(self, batch: list[Shown]) -> None:
+        """Apply every result's event updates and speed; paint only the newest picture."""
+        for shown in batch:
+            if not shown.fresh:
                 continue
-            result = item.shown.result
+            result = shown.result
             self.timeline.add_result(result)
-            self.events.apply_updates(result.updates, item.thumbnail)
+            opened = any(u.kind == "open" for u in result.updates)
+            thumbnail = bgr_to_qimage(result.frame.image).scaled(
+                THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation
+            ) if opened else None
+            self.events.apply_updates(result.updates, thumbnail)
             self.banner.apply(result.updates)
-        last = delivered[-1]
-        t = last.shown.result.frame.t
-        if not last.shown.fresh:  # the analysed moment shown: its time is the one events are stamped with
-            analysed_t = last.shown.result.scores.t
+        last = batch[-1]
+        t = last.result.frame.t
+        if not last.fresh:  # the analysed moment shown: its time is the one events are stamped with
+            analysed_t = last.result.scores.t
             covering = [e for e in self.timeline.events.values() if e.start_s <= analysed_t <= e.end_s]
             self.banner.show_review(covering)
-        self.video.show_result(last.shown.result, last.image)
+        self.video.show_result(last.result)
         self.timeline.set_cursor(t)
         self.controls.set_position(t)
 
     def _analysis_done(self, summary) -> None:
-        self._drain()
         for update in summary.final_updates:
             self.events.apply_updates((update,))
             self.timeline.apply_updates((update,))

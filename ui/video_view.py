@@ -57,10 +57,9 @@ class VideoView(QWidget):
         self.enabled[name] = on
         self.update()
 
-    def show_result(self, result: FrameResult, image: QImage | None = None) -> None:
-        """Show a result; `image` is its picture already converted (else converted here)."""
+    def show_result(self, result: FrameResult) -> None:
         self.result = result
-        self.image = image if image is not None else bgr_to_qimage(result.frame.image)
+        self.image = bgr_to_qimage(result.frame.image)
         self.meter.tick()
         self.update()
 

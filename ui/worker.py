@@ -1,24 +1,24 @@
-"""The GUI's handle on the analysis process: starts it, sends it commands, receives its results.
+"""The GUI's handle on the analysis process: starts it, sends it commands, receives its messages.
 
-A QThread reads the process's messages and hands results to the GUI through a mailbox that
-coalesces wake-up signals: if the GUI is busy it gets every result's data at once and paints only
-the newest picture, so nothing queues up in the event loop.
+A QThread only pumps the raw bytes of the process's messages into a mailbox and emits one wake-up
+signal per batch; the GUI thread decodes them (`read_mail`). The pump holds the interpreter lock
+for microseconds at a time: when it was also decoding pictures, the OS preempting it while it held
+the lock stalled the GUI thread for 50-100 ms on a busy machine. If the GUI is busy, it gets every
+result at once and paints only the newest picture, so nothing queues up in the event loop.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
-from PyQt5.QtCore import Qt, QThread, pyqtSignal
-from PyQt5.QtGui import QImage
+from PyQt5.QtCore import QThread, pyqtSignal
 
 from ui.analysis_process import analysis_main
-from ui.event_list import THUMB
-from ui.image import bgr_to_qimage
 from ui.opening import AnalysisRecipe
 from ui.player import Shown
 
@@ -37,45 +37,30 @@ def analysis_context():
     return context
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """A result with its picture already converted for painting (done in the reader thread, so the
-    GUI thread only paints), and the event thumbnail when an event opened on this frame."""
-
-    shown: Shown
-    image: QImage
-    thumbnail: QImage | None = None
-
-
-def deliver(shown: Shown) -> Delivery:
-    image = bgr_to_qimage(shown.result.frame.image)
-    opened = shown.fresh and any(u.kind == "open" for u in shown.result.updates)
-    thumbnail = image.scaled(THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation) if opened else None
-    return Delivery(shown, image, thumbnail)
-
-
-class ResultMailbox:
-    """Thread-safe hand-over; `put` says whether the reader needs a wake-up signal."""
+class Mailbox:
+    """Thread-safe hand-over of raw messages; `put` says whether the reader needs a wake-up signal."""
 
     def __init__(self):
-        self._items: list[Delivery] = []
+        self._items: list[bytes] = []
         self._lock = threading.Lock()
 
-    def put(self, item: Delivery) -> bool:
+    def put(self, item: bytes) -> bool:
         with self._lock:
             self._items.append(item)
             return len(self._items) == 1
 
-    def take(self) -> list[Delivery]:
+    def take(self) -> list[bytes]:
         with self._lock:
             items, self._items = self._items, []
         return items
 
 
 class AnalysisWorker(QThread):
+    """Signals other than `mail_arrived` are emitted by `read_mail`, on the GUI thread, in order."""
+
+    mail_arrived = pyqtSignal()
     opened = pyqtSignal(dict)  # FrameSource.describe(): the source opened
     ready = pyqtSignal(object)  # AnalysisInfo: the pipeline is built, analysis starts
-    results_ready = pyqtSignal()
     analysis_done = pyqtSignal(object)  # RunSummary
     failed = pyqtSignal(str)
 
@@ -84,7 +69,7 @@ class AnalysisWorker(QThread):
         super().__init__(parent)
         self.spec = spec
         self.live = False  # known once the source opened
-        self.mailbox = ResultMailbox()
+        self.mailbox = Mailbox()
         self.position = 0.0
         context = analysis_context()
         self._commands_in, self._commands = context.Pipe(duplex=False)
@@ -120,14 +105,36 @@ class AnalysisWorker(QThread):
             self.process.terminate()
             self.wait()
 
-    def take(self) -> list[Delivery]:
-        return self.mailbox.take()
-
     def _send(self, kind: str, value=None) -> None:
         with contextlib.suppress(OSError):  # the analysis already ended
             self._commands.send((kind, value))
 
-    # --- the reader thread ---
+    def read_mail(self, show_results: Callable[[list[Shown]], None]) -> None:
+        """On the GUI thread: decode what arrived; hand each run of results to `show_results` and
+        emit the other messages' signals, all in the order the analysis sent them."""
+        batch: list[Shown] = []
+        for data in self.mailbox.take():
+            kind, payload = pickle.loads(data)
+            if kind == "result":
+                self.position = payload.result.frame.t
+                batch.append(payload)
+                continue
+            if batch:
+                show_results(batch)
+                batch = []
+            if kind == "opened":
+                self.live = bool(payload["live"])
+                self.opened.emit(payload)
+            elif kind == "ready":
+                self.ready.emit(payload)
+            elif kind == "done":
+                self.analysis_done.emit(payload)
+            elif kind == "failed":
+                self.failed.emit(payload)
+        if batch:
+            show_results(batch)
+
+    # --- the pump thread ---
     def run(self) -> None:
         self.process.start()
         self._commands_in.close()
@@ -135,25 +142,11 @@ class AnalysisWorker(QThread):
         try:
             while True:
                 try:
-                    kind, payload = self._results.recv()
+                    data = self._results.recv_bytes()
                 except (EOFError, OSError):
                     break
-                self._dispatch(kind, payload)
+                if self.mailbox.put(data):
+                    self.mail_arrived.emit()
         finally:
             self.process.join(STOP_WAIT_S)
             self._results.close()
-
-    def _dispatch(self, kind: str, payload) -> None:
-        if kind == "result":
-            self.position = payload.result.frame.t
-            if self.mailbox.put(deliver(payload)):
-                self.results_ready.emit()
-        elif kind == "opened":
-            self.live = bool(payload["live"])
-            self.opened.emit(payload)
-        elif kind == "ready":
-            self.ready.emit(payload)
-        elif kind == "done":
-            self.analysis_done.emit(payload)
-        elif kind == "failed":
-            self.failed.emit(payload)
