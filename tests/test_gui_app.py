@@ -190,6 +190,25 @@ def test_classifier_checkpoint_runs_in_the_analysis(qtbot, tmp_path):
     window.close()
 
 
+def test_opening_another_source_does_not_wait_for_the_running_analysis(qtbot, tmp_path):
+    store = Store(tmp_path / "events.sqlite")
+    window = MainWindow(Settings(analysis_fps=4.0), store=store)
+    qtbot.addWidget(window)
+    window.open_source(CLIP)
+    with qtbot.waitSignal(window.worker.ready, timeout=90000) as ready:
+        pass
+    first_session = ready.args[0].session_id
+    started = time.perf_counter()
+    window.open_source(SHARED / "images" / "statefarm")
+    assert time.perf_counter() - started < 0.2  # the first analysis ends in the background
+    with qtbot.waitSignal(window.worker.analysis_done, timeout=90000):
+        pass
+    qtbot.waitUntil(lambda: not window.retiring, timeout=30000)
+    assert store.session(first_session).status == "cancelled"
+    window.close()
+    store.close()
+
+
 def test_live_source_drops_frames_instead_of_queueing(qtbot):
     """A stream URL is live: OpenCV delivers the clip at ~200 frames/s, far faster than analysis,
     so most frames must be dropped and the analysis must end soon after the stream does."""

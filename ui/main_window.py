@@ -9,7 +9,7 @@ import gc
 from dataclasses import replace
 from pathlib import Path
 
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import Qt, QTimer
 from PyQt5.QtWidgets import (
     QAction,
     QDockWidget,
@@ -41,7 +41,7 @@ from ui.sessions import SessionsDialog
 from ui.settings_dialog import SettingsDialog
 from ui.timeline import TimelineWidget
 from ui.video_view import VideoView
-from ui.worker import AnalysisWorker, analysis_context
+from ui.worker import STOP_WAIT_S, AnalysisWorker, analysis_context
 
 EVENTS_MIN_W = 520
 VIDEO_FILTER = "Videos ({})".format(" ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)))
@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.worker: AnalysisWorker | None = None
         self.session_id: str | None = None
         self.source_info: dict = {}
+        self.retiring: set[AnalysisWorker] = set()  # stopped workers still finishing
         self.dialogs: list = []
         self.last_error: str | None = None  # why the last source could not be analysed
 
@@ -321,13 +322,21 @@ class MainWindow(QMainWindow):
             self.timeline.set_cursor(t)
             self.worker.seek(t)
 
-    def stop(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker.wait()
-            self._read_mail()
-            self.worker = None
+    def stop(self, wait: bool = False) -> None:
+        """End the current analysis (its store session is closed as cancelled). Without `wait` the
+        GUI does not block: the old worker finishes in the background, its messages ignored."""
+        worker, self.worker = self.worker, None
         self.banner.clear()
+        if worker is None:
+            return
+        worker.mail_arrived.disconnect()
+        worker.stop()
+        if wait:
+            worker.finish()
+            return
+        self.retiring.add(worker)
+        worker.finished.connect(lambda: self.retiring.discard(worker))
+        QTimer.singleShot(int(STOP_WAIT_S * 1000), worker.terminate_if_running)
 
     def _read_mail(self) -> None:
         if self.worker is not None:
@@ -436,5 +445,7 @@ class MainWindow(QMainWindow):
         self.say(f"reviewing session {session_id} ({len(events)} events)")
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        self.stop()
+        self.stop(wait=True)
+        for worker in list(self.retiring):
+            worker.finish()
         super().closeEvent(event)

@@ -99,11 +99,19 @@ class AnalysisWorker(QThread):
             self._send("seek", t)
 
     def stop(self) -> None:
-        """Ask the analysis to finish (the store closes the session as cancelled), then wait."""
+        """Ask the analysis to finish (the store closes the session as cancelled); returns at once."""
         self._send("stop")
-        if not self.wait(int(STOP_WAIT_S * 1000)) and self.process.is_alive():
-            self.process.terminate()
+
+    def finish(self) -> None:
+        """Wait for the analysis to end after `stop`; terminate it if it does not within STOP_WAIT_S."""
+        if not self.wait(int(STOP_WAIT_S * 1000)):
+            self.terminate_if_running()
             self.wait()
+
+    def terminate_if_running(self) -> None:
+        """The last resort for an analysis that ignores `stop` (its pipe then closes, the pump ends)."""
+        if self.process.is_alive():
+            self.process.terminate()
 
     def _send(self, kind: str, value=None) -> None:
         with contextlib.suppress(OSError):  # the analysis already ended
