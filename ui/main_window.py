@@ -30,6 +30,7 @@ from dms.profile import CameraProfile
 from dms.sources import VIDEO_SUFFIXES, list_cameras
 from ui.alerts import AlertBanner
 from ui.analysis_process import AnalysisInfo
+from ui.background import run_with_progress
 from ui.calibration import CalibrationDialog
 from ui.event_list import THUMB, EventList
 from ui.image import bgr_to_qimage
@@ -255,8 +256,15 @@ class MainWindow(QMainWindow):
             self.open_source(Path(folder))
 
     def choose_camera(self) -> None:
-        cameras = list_cameras()
-        if not cameras:
+        """Probe the cameras in the background (opening each takes a while), then offer them."""
+        found: list[int] = []
+        self.camera_probe = run_with_progress(
+            self, "Looking for cameras…", lambda: found.extend(list_cameras()),
+            lambda error: self._offer_cameras(found, error),
+        )
+
+    def _offer_cameras(self, cameras: list[int], error: str | None) -> None:
+        if error or not cameras:
             self.show_welcome("No camera found. Open a recording or an image folder instead.")
             return
         names = [f"camera {i}" for i in cameras]
