@@ -268,7 +268,13 @@ def test_no_camera_offers_a_recording(qtbot):
     window.close()
 
 
-def test_gui_command_rejects_a_missing_recording(tmp_path, capsys):
+def test_gui_command_rejects_bad_input_in_one_line(tmp_path, capsys):
     missing = tmp_path / "nope.mp4"
     assert main(["gui", "--video", str(missing), "--db", str(tmp_path / "db.sqlite")]) == 2
-    assert str(missing) in capsys.readouterr().err
+    assert capsys.readouterr().err == f"error: {missing}: recording not found\n"
+    not_a_log = tmp_path / "log.csv"
+    not_a_log.write_text("just one line without a clock\n")
+    assert main(["gui", "--video", str(CLIP), "--telemetry", str(not_a_log)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {not_a_log}") and err.count("\n") == 1
+    assert not (tmp_path / "db.sqlite").exists()  # nothing was created

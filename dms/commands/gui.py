@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from dms.profile import CameraProfile
     from dms.sources import open_source
     from dms.store import Store, default_db_path
+    from ui.opening import AnalysisRecipe
 
     saved = args.settings or settings_path()
     settings = Settings.load(saved) if args.settings or saved.is_file() else Settings()
@@ -45,8 +46,11 @@ def run(args: argparse.Namespace) -> int:
     for path, what in inputs:
         if path is not None and not path.exists():
             raise InputError(path, f"{what} not found")
-    if args.video is not None:
-        open_source(args.video).close()  # a bad recording is one line and exit 2, before any window
+    telemetry = tuple(args.telemetry or ())
+    if args.video is not None:  # a bad recording or telemetry log is one line and exit 2, before any window
+        with open_source(args.video) as source:
+            AnalysisRecipe(settings, profile, telemetry=telemetry, telemetry_map=args.telemetry_map,
+                           telemetry_offset_s=args.telemetry_offset).load_telemetry(source)
     store = Store(args.db or default_db_path())
 
     from ui.app import application, run_window
@@ -54,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     app = application()  # kept alive for the whole run
     window = MainWindow(
-        settings, profile, store=store, checkpoint=args.checkpoint, telemetry=tuple(args.telemetry or ()),
+        settings, profile, store=store, checkpoint=args.checkpoint, telemetry=telemetry,
         telemetry_map=args.telemetry_map, telemetry_offset_s=args.telemetry_offset, settings_path=saved,
     )
     if args.video is not None:
