@@ -224,6 +224,8 @@ def fit(model: TSN, meta: CheckpointMeta, train_set: Dataset, val_set: Dataset, 
         start_epoch = int(state["epoch"]) + 1
         result.best_val_acc, result.best_epoch = float(state["best_val_acc"]), int(state["best_epoch"])
         result.history = [EpochLog(**h) for h in state["history"]]
+        meta.training = {**meta.training, "best_val_acc": result.best_val_acc,
+                         "best_epoch": result.best_epoch}
     net = DistributedDataParallel(model) if ctx.enabled else model
     show = progress and ctx.is_main
     if ctx.is_main:

@@ -11,6 +11,7 @@ import torch
 
 from models import OnlineTSM, load_checkpoint
 from models.augment import ClipTransform
+from models.checkpoints import CheckpointMeta, save_checkpoint
 from models.commands import train as train_command
 from models.datasets.clip_dataset import ClipDataset
 from models.datasets.rawframes import read_rawframes_list
@@ -75,12 +76,38 @@ def test_train_command_lowers_the_loss_and_writes_an_app_checkpoint(bright_dark_
 def test_resume_continues_the_log(bright_dark_lists, tmp_path):
     train_list, val_list = bright_dark_lists
     out = tmp_path / "run"
-    assert run_train(_train_args(train_list, val_list, out, epochs=1)) == 0
-    assert run_train([*_train_args(train_list, val_list, out, epochs=2), "--resume"]) == 0
+    options = ["--loss", "focal", "--label-smoothing", "0.1", "--mixup", "0.2"]
+    assert run_train([*_train_args(train_list, val_list, out, epochs=1), *options]) == 0
+    assert run_train([*_train_args(train_list, val_list, out, epochs=2), *options, "--resume"]) == 0
     rows = list(csv.DictReader((out / "log.csv").open()))
     assert [int(r["epoch"]) for r in rows] == [0, 1]
     state = torch.load(out / "train_state.pt", weights_only=True)
     assert state["epoch"] == 1 and len(state["history"]) == 2
+    _, meta = load_checkpoint(out / "last.pth")
+    assert meta.training["epochs_done"] == 2 and meta.training["best_val_acc"] == state["best_val_acc"]
+
+
+def test_init_from_a_checkpoint_keeps_the_backbone_and_freezes_later_norms(bright_dark_lists, tmp_path):
+    train_list, val_list = bright_dark_lists
+    torch.manual_seed(1)
+    source = TSN(5, n_segment=SEGMENTS, base_model="resnet18", shift_mode="bidirectional")
+    for norm in [m for m in source.modules() if isinstance(m, torch.nn.BatchNorm2d)]:
+        norm.running_mean.uniform_(-1, 1)
+    names = [f"k{i}" for i in range(5)]
+    save_checkpoint(tmp_path / "init.pth", source, CheckpointMeta(
+        arch="resnet18", num_class=5, classes=names, class_to_behaviour=dict.fromkeys(names),
+        n_segment=SEGMENTS, shift_mode="bidirectional", input_size=SIZE, scale_size=SIZE))
+    out = tmp_path / "run"
+    init = ["--init", str(tmp_path / "init.pth")]
+    assert run_train([*_train_args(train_list, val_list, out, epochs=1), *init]) == 0
+    model, meta = load_checkpoint(out / "last.pth")
+    assert meta.training["init"].endswith("init.pth") and meta.training["config"]["partial_bn"] is True
+    assert meta.shift_mode == "online" and meta.num_class == 11
+    before = [m for m in source.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    after = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert not torch.equal(before[0].running_mean, after[0].running_mean)  # the first norm still learns
+    pairs = zip(before[1:], after[1:], strict=True)
+    assert all(torch.equal(b.running_mean, a.running_mean) for b, a in pairs)
 
 
 def test_bad_input_is_one_clear_error(tmp_path):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dms.errors import InputError
+from dms.types import Event
 
 DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "data" / "labels.json"
 INCLUDES = ("reviewed", "confirmed", "all")
@@ -50,7 +51,7 @@ class ExportItem:
     label: int
 
 
-def event_label(event, include: str, classes: tuple[str, ...]) -> int | None:
+def event_label(event: Event, include: str, classes: tuple[str, ...]) -> int | None:
     """Class index of an event for training, or None when it is not exported."""
     if event.review == "rejected" and include != "confirmed":
         name = event.relabel or "none"
