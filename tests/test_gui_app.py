@@ -98,6 +98,8 @@ def test_play_analyses_every_frame_without_stalling_the_gui(played):
     assert len(window.timeline.speed) == summary.frames  # the speed trace from the telemetry log
     assert window.timeline.speed[0][1] == pytest.approx(7.97 * 3.6, abs=1.0)  # the log's first row, in km/h
     assert len(window.events.events) == len(summary.events) >= 1
+    speeds = [window.events.table.item(row, 5).text() for row in range(window.events.table.rowCount())]
+    assert all(text.endswith(" km/h") for text in speeds), speeds  # speed context from the log
     assert window.timeline.events.keys() == {e.id for e in summary.events}
     stored = store.events(window.session_id)
     assert {e.id for e in stored} == {e.id for e in summary.events}

@@ -132,6 +132,9 @@ def test_timeline_shows_events_and_speed_and_seeks_on_click(qtbot, frame):
     with qtbot.waitSignal(timeline.seek_requested) as seek:
         qtbot.mouseClick(timeline, Qt.LeftButton, pos=QPoint(int(timeline.x_of(6.0)), 20))
     assert seek.args[0] == pytest.approx(6.0, abs=0.05)
+    with qtbot.waitSignal(timeline.seek_requested) as dragged:
+        drag_to(timeline, QPoint(int(timeline.x_of(8.0)), 20))
+    assert dragged.args[0] == pytest.approx(8.0, abs=0.05) and timeline.cursor == dragged.args[0]
     image = timeline.grab().toImage()
     x = int((timeline.x_of(2.0) + timeline.x_of(4.0)) / 2)
     assert image.pixelColor(x, int(timeline.plot_rect().y()) + 2).name() == "#f9a825"
