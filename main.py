@@ -12,7 +12,7 @@ import sys
 
 # The modules of the commands, in the order `--help` lists them.
 COMMANDS = (
-    "dms.commands.gui",
+    "ui.command",
     "dms.commands.replay",
     "dms.commands.report",
     "dms.commands.batch",

@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         if path is not None and not path.exists():
             raise InputError(path, f"{what} not found")
     telemetry = tuple(args.telemetry or ())
+    if args.camera is not None:  # a camera asked for by number must open; without one, the app falls back
+        open_source(args.camera).close()
     if args.video is not None:  # a bad recording or telemetry log is one line and exit 2, before any window
         with open_source(args.video) as source:
             AnalysisRecipe(settings, profile, telemetry=telemetry, telemetry_map=args.telemetry_map,
