@@ -23,6 +23,25 @@ def load_classifier(checkpoint: str | Path | None, backend: str = "torch", allow
     return ClassifierStage(checkpoint, backend=backend, allow_offline=allow_offline)
 
 
+def load_telemetry(
+    paths, source: FrameSource, settings: Settings, mapping_path=None, offset_s: float | None = None
+):
+    """The telemetry track of one or more logs, aligned to `source`; None without logs."""
+    if not paths:
+        return None
+    from dms.telemetry import load_track
+
+    return load_track(
+        paths,
+        mapping_path=mapping_path,
+        offset_s=offset_s,
+        video_start=source.creation_time,
+        video_duration_s=source.duration_s,
+        harsh_brake_ms2=settings.harsh_brake_ms2,
+        harsh_accel_ms2=settings.harsh_accel_ms2,
+    )
+
+
 def session_info(
     source: FrameSource | None, settings: Settings, profile: CameraProfile, classifier, telemetry
 ) -> dict:

@@ -19,14 +19,7 @@ from models import CheckpointMeta, OnlineTSM, load_checkpoint, save_checkpoint
 from models.errors import ModelInputError
 from models.tsm import TSN
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine, two spinning threads are many times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def trained_like(model: TSN) -> TSN:

@@ -25,13 +25,7 @@ CLASSES = ["safe", "texting", "call", "drink", "radio"]
 MAPPING = {"safe": None, "texting": "phone", "call": "phone", "drink": "drinking", "radio": "console"}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine, two spinning threads are many times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def real_frames(count: int, step: int = 3) -> list[Frame]:

@@ -22,13 +22,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CLIP = SHARED / "video" / "day_eating.mp4"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine, two spinning threads are many times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def real_frames(count: int, step: int = 3) -> list[np.ndarray]:

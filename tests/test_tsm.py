@@ -10,14 +10,7 @@ from models.online import OnlineTSM
 from models.temporal_shift import TemporalShift, shift_bidirectional, shift_causal
 from models.tsm import TSN
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine, two spinning threads are many times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def numbered_clip(n_segment: int = 4, channels: int = 8) -> torch.Tensor:

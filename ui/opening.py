@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dms.build import build_pipeline, load_classifier
+from dms.build import build_pipeline, load_classifier, load_telemetry
 from dms.config import Settings
 from dms.pipeline import Pipeline
 from dms.profile import CameraProfile
@@ -59,16 +59,6 @@ class AnalysisRecipe:
         return Analysis(pipeline, session_id, classifier is not None, track is not None, store)
 
     def load_telemetry(self, source: FrameSource):
-        if not self.telemetry:
-            return None
-        from dms.telemetry import load_track
-
-        return load_track(
-            self.telemetry,
-            mapping_path=self.telemetry_map,
-            offset_s=self.telemetry_offset_s,
-            video_start=source.creation_time,
-            video_duration_s=source.duration_s,
-            harsh_brake_ms2=self.settings.harsh_brake_ms2,
-            harsh_accel_ms2=self.settings.harsh_accel_ms2,
+        return load_telemetry(
+            self.telemetry, source, self.settings, self.telemetry_map, self.telemetry_offset_s
         )

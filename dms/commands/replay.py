@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dms.build import build_pipeline, load_classifier
+from dms.build import build_pipeline, load_classifier, load_telemetry
 from dms.config import Settings
 from dms.profile import CameraProfile
 from dms.sources import FrameSource, open_source
@@ -57,19 +57,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def telemetry_from_args(args: argparse.Namespace, source: FrameSource, settings: Settings):
-    if not args.telemetry:
-        return None
-    from dms.telemetry import load_track
-
-    return load_track(
-        args.telemetry,
-        mapping_path=args.telemetry_map,
-        offset_s=args.telemetry_offset,
-        video_start=source.creation_time,
-        video_duration_s=source.duration_s,
-        harsh_brake_ms2=settings.harsh_brake_ms2,
-        harsh_accel_ms2=settings.harsh_accel_ms2,
-    )
+    return load_telemetry(args.telemetry, source, settings, args.telemetry_map, args.telemetry_offset)
 
 
 def progress_bar(source: FrameSource, settings: Settings, disable: bool) -> tqdm:
