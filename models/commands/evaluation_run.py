@@ -13,13 +13,12 @@ from tqdm import tqdm
 
 from models.augment import ClipTransform
 from models.checkpoints import CheckpointMeta, load_checkpoint
-from models.commands.training_setup import default_dataset
+from models.commands.training_setup import dataset_classes
 from models.datasets.clip_dataset import ClipDataset
 from models.datasets.loading import read_clips
 from models.errors import ModelInputError
 from models.evaluate import build_report, format_report, predict, save_confusion_png
 from models.gradcam import gradcam, overlay, save_heatmaps
-from models.labelmap import load_label_map
 
 
 def eval_transform(meta: CheckpointMeta) -> ClipTransform:
@@ -38,12 +37,7 @@ def displayable(clip: torch.Tensor, transform: ClipTransform) -> list[np.ndarray
 
 def run_evaluation(args: argparse.Namespace) -> str:
     model, meta = load_checkpoint(args.checkpoint)
-    label_map = load_label_map(args.labels)
-    name = args.dataset or default_dataset(args.format)
-    try:
-        classes = label_map.dataset(name)
-    except KeyError as exc:
-        raise ModelInputError(args.labels, str(exc.args[0])) from None
+    name, classes = dataset_classes(args)
     if list(classes.classes) != list(meta.classes):
         raise ModelInputError(args.checkpoint, f"its classes are not those of data set {name} "
                                                f"({len(meta.classes)} vs {len(classes.classes)} classes)")

@@ -31,13 +31,18 @@ def default_dataset(fmt: str) -> str:
     return "dms_events" if fmt in ("rawframes", "video") else fmt
 
 
-def build_training(args: argparse.Namespace) -> TrainingSetup:
+def dataset_classes(args: argparse.Namespace):
+    """The data set's name and its classes in the label map (`--labels`, `--dataset`/`--format`)."""
     label_map = load_label_map(args.labels)
     name = args.dataset or default_dataset(args.format)
     try:
-        classes = label_map.dataset(name)
+        return name, label_map.dataset(name)
     except KeyError as exc:
         raise ModelInputError(args.labels, str(exc.args[0])) from None
+
+
+def build_training(args: argparse.Namespace) -> TrainingSetup:
+    name, classes = dataset_classes(args)
     train_clips = read_clips(args.format, args.train, args.root, classes, args.dmd_stream)
     if args.val:
         val_clips = read_clips(args.format, args.val, args.root, classes, args.dmd_stream)
