@@ -30,9 +30,11 @@ class StoreRecorder:
         self._rows: list[dict] = []
         self._changed: dict[str, tuple[Event, bool]] = {}
         self._open: dict[str, Event] = {}
+        self._last_t: float | None = None
         self._last_commit = time.monotonic()
 
     def on_frame(self, result: FrameResult) -> None:
+        self._last_t = result.frame.t
         self._rows.append(timeline_row(result))
         for update in result.updates:
             self._apply(update.kind, update.event)
@@ -66,6 +68,9 @@ class StoreRecorder:
     def flush(self) -> None:
         """Commit buffered rows, changed events and the current state of open events."""
         for event_id, event in self._open.items():
+            # Updates carry copies made when the event opened or escalated: bring the end forward.
+            if self._last_t is not None:
+                event.end_s = max(event.end_s, round(self._last_t, 3))
             self._changed.setdefault(event_id, (event, True))
         self.store.record(self.session_id, self._rows, self._changed.values())
         self._rows = []
