@@ -94,12 +94,15 @@ def repeated(
                 if frame is None:
                     break
                 yield Frame(index + frame.index, offset + frame.t, frame.image)
-            offset += source.duration_s or frame_t(source)
+            offset += media_length(source)
             index += source.frame_count or 0
         marks.append(rss_mb())
 
 
-def frame_t(source) -> float:
+def media_length(source) -> float:
+    """Seconds of media, from the header's duration or else its frame count."""
+    if source.duration_s:
+        return source.duration_s
     return (source.frame_count or 0) / source.fps if source.fps else 0.0
 
 
@@ -107,7 +110,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     profile = CameraProfile.load(args.profile)
     with open_source(args.video, analysis_fps=settings.analysis_fps, image_fps=args.image_fps) as probe:
-        media_s = (probe.duration_s or frame_t(probe)) * args.repeat
+        media_s = media_length(probe) * args.repeat
         telemetry = telemetry_from_args(args, probe, settings)
         rate = settings.analysis_fps if settings.analysis_fps > 0 else probe.fps
     classifier = load_classifier(args.checkpoint, args.backend, args.allow_offline)

@@ -99,8 +99,9 @@ def run(args: argparse.Namespace) -> int:
     store.close()
     if classifier is None:
         print("no classifier checkpoint: landmark cues only", file=sys.stderr)
-    if telemetry is not None and telemetry.describe().get("warning"):
-        print(f"warning: telemetry: {telemetry.describe()['warning']}", file=sys.stderr)
+    warning = telemetry.describe().get("warning") if telemetry is not None else None
+    if warning:
+        print(f"warning: telemetry: {warning}", file=sys.stderr)
     if summary.stopped_early:
         print(f"warning: {args.video}: stopped early: {summary.stopped_early}", file=sys.stderr)
     print(
