@@ -4,7 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 stamp="$venv/.requirements-stamp"
-want="$(cat "$root/requirements.txt" "$root/requirements-dev.txt" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$root/requirements.txt" "$root/requirements-dev.txt" "$root/requirements-nodeps.txt" | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$venv/bin/python" ]; then
     python3.11 -m venv "$venv" 2>/dev/null || python3 -m venv "$venv"
 fi
@@ -12,6 +12,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "Installing the pinned requirements into $venv (first run takes a few minutes)..." >&2
     "$venv/bin/python" -m pip install -q --upgrade pip >&2
     "$venv/bin/python" -m pip install -q -r "$root/requirements-dev.txt" >&2
+    "$venv/bin/python" -m pip install -q --no-deps -r "$root/requirements-nodeps.txt" >&2
     echo "$want" > "$stamp"
 fi
 PY="$venv/bin/python"
