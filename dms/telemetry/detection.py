@@ -18,7 +18,15 @@ import pandas as pd
 from dms.errors import InputError
 from dms.telemetry.mapping import TelemetryMap
 from dms.telemetry.timebase import name_tokens
-from dms.telemetry.units import DEFAULT_UNITS, UNIT_TABLES, normalise_unit, unit_factor, unit_in_name
+from dms.telemetry.units import (
+    DEFAULT_UNITS,
+    UNIT_TABLES,
+    bracketed_parts,
+    normalise_unit,
+    unit_dimension,
+    unit_factor,
+    unit_in_name,
+)
 
 _ACCEL = frozenset({"acc", "accel", "acceleration", "accelerometer"})
 _LONGITUDINAL = frozenset({"long", "longitudinal", "forward", "fwd"})
@@ -71,7 +79,7 @@ def signal_of(name: str) -> str | None:
         if tokens & _LONGITUDINAL:
             return "accel_long"
         return "accel_lat" if tokens & _LATERAL else None
-    if tokens & {"speed", "velocity", "vel", "spd", "vss"}:
+    if tokens & {"speed", "velocity", "vel", "spd", "vss", "sog"}:  # SOG: NMEA speed over ground
         return "speed"
     if tokens & {"steering", "steer", "swa"}:
         return "steering"
@@ -91,6 +99,15 @@ def detect_signals(frame: pd.DataFrame, path: Path, mapping: TelemetryMap) -> di
         signal = signal_of(name)
         if signal is None or signal in mapping.signals or _states_other_unit(signal, name):
             continue
+        unknown = _unknown_unit(signal, name)
+        if unknown is not None:
+            known = ", ".join(sorted({u for u, _ in UNIT_TABLES[signal].values()}))
+            raise InputError(
+                path,
+                f"column {name!r} states the unit {unknown!r}, which is not a {signal} unit this program "
+                f"can convert (known: {known}, and other units Pint reads); "
+                "give the column's unit in --telemetry-map",
+            )
         column = _read_signal(frame[name], signal, None)
         if column is not None and _plausible(column) and _better(column, found.get(signal)):
             found[signal] = column
@@ -139,10 +156,27 @@ def _better(candidate: SignalColumn, current: SignalColumn | None) -> bool:
 
 
 def _states_other_unit(signal: str, name: str) -> bool:
-    """True when a bracket in the name holds a unit that does not fit the signal."""
-    for bracketed in re.findall(r"[(\[]([^()\[\]]*)[)\]]", name):
+    """True when a bracket in the name holds a unit of another quantity (`(%)`, `(rpm)`, `(kPa)`)."""
+    for bracketed in bracketed_parts(name):
         unit = normalise_unit(bracketed)
-        if unit in _OTHER_UNITS or (any(unit in table for table in UNIT_TABLES.values())
-                                    and unit_factor(signal, unit) is None):
+        if not unit or unit_factor(signal, bracketed) is not None:
+            continue
+        if unit in _OTHER_UNITS or any(unit in table for table in UNIT_TABLES.values()):
+            return True
+        if signal in ("speed", "accel_long", "accel_lat") and unit_dimension(bracketed):
             return True
     return False
+
+
+def _unknown_unit(signal: str, name: str) -> str | None:
+    """A bracketed unit the name states that neither fits nor is known (`(mi/hh)`), else None.
+
+    Only text written like a unit (a `/` or the word `per`) counts, so `(OBD)` or `(GPS)` are
+    labels, not units. Such a column must not be read with an assumed unit.
+    """
+    if unit_in_name(signal, name) is not None:
+        return None
+    for bracketed in bracketed_parts(name):
+        if re.search(r"/|\bper\b", bracketed, re.IGNORECASE) and unit_factor(signal, bracketed) is None:
+            return bracketed
+    return None

@@ -27,6 +27,7 @@ class LogFile:
             "rows": self.rows,
             "time_column": clock.column,
             "time_form": clock.form,
+            "time_found_by": clock.found_by,
             "timezone": self.clock.timezone_note,
             "relative_clock": self.clock.relative_key,
             "signals": {

@@ -29,6 +29,7 @@ TIME_FORMS: tuple[str, ...] = (
     "seconds_from_start",
     "seconds_from_boot",
     "ms_from_start",
+    "nmea_hhmmss",
 )
 SIGNALS: tuple[str, ...] = tuple(UNIT_TABLES)
 

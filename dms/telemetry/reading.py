@@ -1,12 +1,17 @@
 """Reading one telemetry CSV into a DataFrame, refusing files that are not CSV text.
 
 Loggers write missing values as `-`, empty cells or NaN, pad names with spaces and some end every
-row with a comma (carOBD); pandas would then take the first column as the index.
+row with a comma (carOBD); pandas would then take the first column as the index. The separator
+(`,` `;` tab `|`) is found by the standard library's `csv.Sniffer`; a `;`, tab or `|` file whose
+numbers are written `60,5` (European spreadsheets) is read with the decimal comma. pandas' own
+warnings (a trailing comma, mixed types) are not shown: what matters reaches `describe()`.
 """
 
 from __future__ import annotations
 
 import csv
+import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -15,21 +20,30 @@ from dms.errors import InputError
 
 MISSING_VALUES = ["-", "--", "", "NaN", "nan", "NA", "N/A", "null", "None"]
 _SNIFF_BYTES = 8192
+SEPARATORS = ",;\t|"
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+_DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+\s*$")
 
 
 def read_log_csv(path: Path) -> pd.DataFrame:
     """The file's rows with stripped column names; InputError when it is not a usable CSV."""
     encoding = _text_encoding(path)
+    separator, decimal = sniff_dialect(path, encoding)
     try:
-        frame = pd.read_csv(
-            path,
-            na_values=MISSING_VALUES,
-            keep_default_na=True,
-            skipinitialspace=True,
-            index_col=False,
-            encoding=encoding,
-            low_memory=False,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(
+                path,
+                sep=separator,
+                decimal=decimal,
+                na_values=MISSING_VALUES,
+                keep_default_na=True,
+                skipinitialspace=True,
+                index_col=False,
+                encoding=encoding,
+                low_memory=False,
+            )
     except pd.errors.EmptyDataError:
         raise InputError(path, "empty file, no CSV header") from None
     except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:
@@ -39,6 +53,27 @@ def read_log_csv(path: Path) -> pd.DataFrame:
     if frame.empty:
         raise InputError(path, f"no data rows under the header ({describe_columns(frame.columns)})")
     return frame
+
+
+def sniff_dialect(path: Path, encoding: str) -> tuple[str, str]:
+    """(separator, decimal mark) of a CSV text file from its first lines; (',', '.') when unsure."""
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    lines = [line for line in head.splitlines()[:50] if line.strip()]
+    if len(head) == _SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut at the sniff boundary
+    if not lines:
+        return ",", "."
+    try:
+        separator = csv.Sniffer().sniff("\n".join(lines), delimiters=SEPARATORS).delimiter
+    except csv.Error:
+        separator = next((s for s in SEPARATORS if s in lines[0]), ",")
+    if separator == ",":
+        return separator, "."
+    cells = [cell for line in lines[1:] for cell in line.split(separator)]
+    commas = sum(bool(_DECIMAL_COMMA.match(cell)) for cell in cells)
+    points = sum(bool(_DECIMAL_POINT.match(cell)) for cell in cells)
+    return separator, "," if commas > points else "."
 
 
 def describe_columns(columns: object, limit: int = 12) -> str:

@@ -2,9 +2,11 @@
 
 Forms: epoch seconds/ms/µs/ns and date strings (ISO-8601, Torque's `23-Feb-2022 06:34:27.403`
 device time, Android's `Wed Feb 23 06:37:13 GMT+08:00 2022`) are wall clocks; small numbers are
-seconds (or ms) from the log's start or from the logger's boot. A file can carry both, as
-comma2k19's GNSS log does (boot time and UTC): both are kept, so files of one drive that share only
-the boot clock can still be placed in wall-clock time.
+seconds (or ms) from the log's start or from the logger's boot, or NMEA `hhmmss.ss` time of day.
+A column whose name says no time is still taken when its values are an elapsed counter (carOBD's
+`ENGINE_RUN_TINE ()`, see `timeforms`). A file can carry both, as comma2k19's GNSS log does (boot
+time and UTC): both are kept, so files of one drive that share only the boot clock can still be
+placed in wall-clock time.
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ import pandas as pd
 from dms.errors import InputError
 from dms.telemetry.mapping import TelemetryMap
 from dms.telemetry.reading import describe_columns
+from dms.telemetry.timeforms import is_elapsed_counter, is_non_decreasing, nmea_seconds
 
 TIME_WORDS = frozenset(
-    {"time", "timestamp", "ts", "t", "date", "datetime", "utc", "epoch", "clock", "gmt", "seconds", "secs"}
+    {"time", "timestamp", "ts", "t", "date", "datetime", "utc", "epoch", "clock", "gmt", "seconds", "secs",
+     "elapsed", "runtime", "uptime"}
 )
+# Units of other quantities: a column stating one is not a counter of seconds (an odometer in km).
+_NOT_SECONDS = re.compile(r"[(\[]\s*(km|m|mi|%|rpm|l|kpa|psi|°c|°f|v|deg|°)\s*[)\]]", re.IGNORECASE)
 _SCALE_WORDS = {
     "ms": 1e-3, "msec": 1e-3, "millis": 1e-3,
     "us": 1e-6, "usec": 1e-6, "micros": 1e-6,
@@ -39,7 +45,7 @@ _STRING_FORMS = (
 )
 _NUMERIC_FORMS = frozenset(
     {"auto", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns", "seconds_from_start", "seconds_from_boot",
-     "ms_from_start"}
+     "ms_from_start", "nmea_hhmmss"}
 )
 _OFFSET_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 
@@ -53,6 +59,7 @@ class ClockColumn:
     seconds: np.ndarray  # wall clocks: UTC epoch seconds; relative clocks: seconds on that clock
     wall: bool
     naive: bool = False  # wall-clock text without a zone; `seconds` then read it as UTC
+    found_by: str = "name"  # "name", "values" (an elapsed counter whose name says no time) or "map"
 
     @property
     def valid(self) -> int:
@@ -89,7 +96,10 @@ def detect_clock(frame: pd.DataFrame, path: Path, mapping: TelemetryMap) -> LogC
         if column is None or column.valid < 2:
             problem = f"time column {mapping.time_column!r} cannot be read as {mapping.time_form}"
             raise InputError(path, problem)
+        column = ClockColumn(column.column, column.form, column.seconds, column.wall, column.naive, "map")
         wall, relative = (column, None) if column.wall else (None, column)
+    elif mapping.sample_rate_hz is not None:  # the user said how the rows are timed
+        wall = relative = None
     else:
         candidates = [
             column
@@ -98,13 +108,15 @@ def detect_clock(frame: pd.DataFrame, path: Path, mapping: TelemetryMap) -> LogC
             and (column := read_clock_column(frame[name], "auto")) is not None
             and _looks_like_a_clock(column.seconds)
         ]
+        candidates += _counters_by_value(frame, {c.column for c in candidates})
         wall = _best([c for c in candidates if c.wall])
         relative = _best([c for c in candidates if not c.wall])
     if wall is None and relative is None:
         if mapping.sample_rate_hz is None:
             raise InputError(
                 path,
-                "no time column (no column named like time/timestamp/date with readable times; "
+                "no time column (no column named like time/timestamp/date with readable times, "
+                "and no elapsed counter; "
                 f"{describe_columns(frame.columns)}); name it in --telemetry-map or give sample_rate_hz",
             )
         seconds = np.arange(len(frame), dtype=float) / mapping.sample_rate_hz
@@ -123,6 +135,8 @@ def read_clock_column(series: pd.Series, form: str) -> ClockColumn | None:
         return None
     if form in _NUMERIC_FORMS and numbers.notna().sum() >= 0.9 * present:
         return _numeric_clock(name, numbers.to_numpy(dtype=float), form)
+    if form in _NUMERIC_FORMS - {"auto"}:
+        return None
     for string_form, formats in _STRING_FORMS:
         if form in ("auto", string_form):
             parsed = _parse_datetimes(series, formats)
@@ -134,8 +148,14 @@ def read_clock_column(series: pd.Series, form: str) -> ClockColumn | None:
     return None
 
 
-def _numeric_clock(name: str, values: np.ndarray, form: str) -> ClockColumn:
+def _numeric_clock(name: str, values: np.ndarray, form: str) -> ClockColumn | None:
     tokens = name_tokens(name)
+    if form == "nmea_hhmmss" or form == "auto":
+        of_day = nmea_seconds(values)
+        if of_day is not None:
+            return ClockColumn(name, "nmea_hhmmss", of_day, False)
+        if form == "nmea_hhmmss":
+            return None
     if form == "auto":
         scale = next((_SCALE_WORDS[t] for t in reversed(tokens) if t in _SCALE_WORDS), 1.0)
         magnitude = float(np.nanmedian(np.abs(values))) if np.isfinite(values).any() else 0.0
@@ -166,13 +186,44 @@ def _parse_datetimes(series: pd.Series, formats: tuple[str, ...]) -> pd.Series |
 
 
 def _looks_like_a_clock(seconds: np.ndarray) -> bool:
-    """Mostly distinct values: not a lap time or a counter that rarely moves (row order may be shuffled)."""
+    """Mostly distinct values (row order may be shuffled), or stamps that never fall, written with
+    repeats (whole-second stamps, many rows per second): not a lap time that rarely moves."""
     finite = seconds[np.isfinite(seconds)]
-    return finite.size >= 2 and np.ptp(finite) > 0 and np.unique(finite).size >= 0.5 * finite.size
+    if finite.size < 2 or np.ptp(finite) <= 0:
+        return False
+    distinct = np.unique(finite).size
+    return distinct >= 0.5 * finite.size or (distinct >= 3 and is_non_decreasing(finite))
+
+
+def _counters_by_value(frame: pd.DataFrame, taken: set[str]) -> list[ClockColumn]:
+    """Numeric columns whose values are an elapsed counter though the name says no time (seconds)."""
+    from dms.telemetry.detection import signal_of  # detection reads name_tokens from here
+
+    found = []
+    for name in frame.columns:
+        if name in taken or _NOT_SECONDS.search(name) or signal_of(name) is not None:
+            continue
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+        if np.isfinite(values).sum() < 0.9 * frame[name].notna().sum() or not is_elapsed_counter(values):
+            continue
+        of_day = nmea_seconds(values)
+        if of_day is not None:
+            found.append(ClockColumn(name, "nmea_hhmmss", of_day, False, found_by="values"))
+        else:
+            found.append(ClockColumn(name, "seconds_from_start", values, False, found_by="values"))
+    return found
 
 
 def _best(columns: list[ClockColumn]) -> ClockColumn | None:
-    return max(columns, key=lambda c: (c.valid, _distinct(c)), default=None)
+    """A named column of mostly distinct times first; else the most readable, most distinct one
+    (carOBD: the run-time counter found by its values beats `TIME_SINCE_TROUBLE_CODES_CLEARED`,
+    a named minute counter)."""
+
+    def rank(column: ClockColumn) -> tuple[bool, int, int]:
+        distinct = _distinct(column)
+        return column.found_by == "name" and distinct >= 0.5 * column.valid, column.valid, distinct
+
+    return max(columns, key=rank, default=None)
 
 
 def _placed_in_utc(
