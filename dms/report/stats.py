@@ -35,7 +35,7 @@ def has_speed(timeline: list[dict]) -> bool:
     return any(r.get("speed_kmh") is not None for r in timeline)
 
 
-def _row_spans(t: np.ndarray) -> np.ndarray:
+def row_spans(t: np.ndarray) -> np.ndarray:
     """End of each row's time slice: the next row's time; the last row lasts one typical step."""
     if len(t) == 0:
         return t
@@ -59,7 +59,7 @@ def exposure_by_speed_band(events: list[Event], timeline: list[dict]) -> dict[st
     event is counted in the band of the row's speed ("unknown" where the log has no coverage).
     """
     t = column(timeline, "t")
-    ends = _row_spans(t)
+    ends = row_spans(t)
     speed = column(timeline, "speed_kmh")
     bands = [speed_band(s) for s in speed]
     exposure: dict[str, dict[str, float]] = {}
@@ -95,3 +95,43 @@ def markers(timeline: list[dict]) -> list[tuple[float, str]]:
         for name in str(r["markers"]).split("|")
         if name
     ]
+
+
+def monitored(timeline: list[dict]) -> np.ndarray:
+    """Per row: whether the driver was visible to the landmark stage (face or upper body found)."""
+    face, body = column(timeline, "face_visible"), column(timeline, "body_visible")
+    return (face == 1) | (body == 1)
+
+
+def drive_figures(events: list[Event], timeline: list[dict]) -> dict:
+    """What a fleet report needs of one drive, so it never has to read the drive's timeline again.
+
+    Keys: `duration_s` (media seconds covered by the timeline), `monitored_s` (of those, with the
+    driver visible), `speed_known_s`, `distance_km` (speed integrated over the rows, None without
+    speed), `time_by_band_s` (drive time per speed band) and `exposure_s` (seconds of each
+    behaviour's events per speed band, see exposure_by_speed_band; {} without speed).
+    """
+    t = column(timeline, "t")
+    span = row_spans(t) - t if len(t) else t
+    figures: dict = {
+        "duration_s": round(float(span.sum()), 3),
+        "monitored_s": round(float(span[monitored(timeline)].sum()), 3) if len(t) else 0.0,
+        "speed_known_s": 0.0,
+        "distance_km": None,
+        "time_by_band_s": {},
+        "exposure_s": {},
+    }
+    if not has_speed(timeline):
+        return figures
+    speed = column(timeline, "speed_kmh")
+    known = ~np.isnan(speed)
+    figures["speed_known_s"] = round(float(span[known].sum()), 3)
+    figures["distance_km"] = round(float(np.sum(np.clip(speed[known], 0.0, None) * span[known]) / 3600.0), 3)
+    bands = np.array([speed_band(s) for s in speed])
+    labels = [label for label, _, _ in SPEED_BANDS] + [UNKNOWN_BAND]
+    figures["time_by_band_s"] = {label: round(float(span[bands == label].sum()), 3) for label in labels}
+    figures["exposure_s"] = {
+        behaviour: {band: round(s, 3) for band, s in per_band.items()}
+        for behaviour, per_band in exposure_by_speed_band(events, timeline).items()
+    }
+    return figures

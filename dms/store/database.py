@@ -194,6 +194,50 @@ class Store:
                 (status, to_json(info), finished, session_id),
             )
 
+    def import_session(
+        self, record: SessionRecord, events: list[Event], timeline: list[dict], media: dict[str, bytes]
+    ) -> str:
+        """Add a session analysed elsewhere (a batch worker's own log) in one transaction, so the
+        log holds either all of it or none of it; returns its id here (the worker's, unless taken).
+
+        `media` maps paths relative to the session's media_dir (as the events name them) to their
+        bytes; they are written before the rows. Raises InputError for a path leaving media_dir.
+        """
+        session_id = record.id
+        with self._lock:
+            taken = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if taken:
+            session_id = f"{record.id}-{secrets.token_hex(2)}"
+        root = self.media_dir(session_id).resolve()
+        for relative, data in media.items():
+            target = (root / relative).resolve()
+            if not target.is_relative_to(root):
+                raise InputError(relative, "media path leaves the session's media folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        rows = [(session_id, int(r["frame"]), float(r["t"]), to_json(r)) for r in timeline]
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO sessions (id, source, started_at, finished_at, status, info, writer_host,"
+                " writer_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, record.source, record.started_at, record.finished_at, record.status,
+                 to_json(record.info), self._host, os.getpid()),
+            )
+            self._db.executemany("INSERT INTO timeline (session_id, frame, t, row) VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany(_UPSERT_EVENT, [self._event_params(session_id, e, False) for e in events])
+        return session_id
+
+    def record_failure(self, source: str, info: dict) -> str:
+        """Log a drive that could not be analysed: a session with status "failed", no events and
+        `info` (which should say why under "error")."""
+        now = datetime.now().astimezone().isoformat(timespec="seconds")
+        record = SessionRecord(self._new_id(), str(source), now, "failed", info, now)
+        return self.import_session(record, [], [], {})
+
+    @staticmethod
+    def _new_id() -> str:
+        return f"{datetime.now().astimezone():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
     def sessions(self) -> list[SessionRecord]:
         """All sessions, newest first."""
         with self._lock:

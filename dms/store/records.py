@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SESSION_STATUSES: tuple[str, ...] = ("running", "complete", "stopped_early", "cancelled", "interrupted")
+# "failed": a batch drive that could not be analysed (info["error"] says why); it has no events.
+SESSION_STATUSES: tuple[str, ...] = (
+    "running", "complete", "stopped_early", "cancelled", "interrupted", "failed"
+)
 
 
 @dataclass

@@ -1,0 +1,194 @@
+"""Where batch drives run: worker processes on this machine (`local`) or tasks on a Ray cluster
+(`ray`). Both run dms.fleet.analyse.analyse_drive and hand its DriveResult back to the one
+driver process, which alone writes the event log.
+
+An engine is started once, takes drives up to its `capacity` at a time, reports which handles
+finished, and turns a failure into DriveError. `retries_itself` says whether it already retried
+a failed drive once (Ray's task retries) or leaves that to the caller.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from dms.errors import InputError
+from dms.fleet.analyse import BatchRecipe, DriveError, DriveResult, analyse_drive
+from dms.fleet.manifest import FleetDrive
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: what Ray workers need on their path
+WORKER_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
+# Not sent to a remote cluster with the code: environments, outputs, logs, large files.
+UPLOAD_EXCLUDES = [".venv", ".git", "out", "*.sqlite", "*.pth", "*.onnx", "*.mp4", "__pycache__"]
+
+
+def _quiet_worker() -> None:
+    """Local workers leave Ctrl-C to the driver process, which decides what stops."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(WORKER_ENV)
+
+
+class LocalEngine:
+    """`workers` processes on this machine (spawned: MediaPipe and torch threads do not survive fork)."""
+
+    name = "local"
+    retries_itself = False
+
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, workers)
+        self.capacity = self.workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> float:
+        """Start the worker pool; returns the seconds it took."""
+        import multiprocessing
+
+        started = time.perf_counter()
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_quiet_worker)
+        return time.perf_counter() - started
+
+    def submit(self, recipe: BatchRecipe, drive: FleetDrive) -> Future:
+        if self._pool is None or getattr(self._pool, "_broken", False):
+            self._terminate()
+            self.start()  # a killed worker breaks the whole pool: start a fresh one
+        return self._pool.submit(analyse_drive, recipe, drive)
+
+    def wait(self, handles: list[Future], timeout: float) -> list[Future]:
+        done, _ = wait_futures(handles, timeout=timeout, return_when=FIRST_COMPLETED)
+        return list(done)
+
+    def result(self, handle: Future) -> DriveResult:
+        try:
+            return handle.result()
+        except DriveError:
+            raise
+        except BrokenProcessPool:
+            raise DriveError("the worker process died (killed or out of memory)") from None
+        except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
+            raise DriveError(f"{type(exc).__name__}: {exc}") from None
+
+    def cancel(self, handles: list[Future]) -> None:
+        for handle in handles:
+            handle.cancel()
+        self._terminate()
+
+    def _terminate(self) -> None:
+        if self._pool is None:
+            return
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+class RayEngine:
+    """Ray tasks, one per drive, each reserving `cpus_per_drive` CPUs.
+
+    With no `address` Ray starts a local cluster of `workers * cpus_per_drive` CPUs on this
+    machine, with this checkout on the workers' path. With `address` it joins that cluster and
+    uploads this checkout as the job's working directory; every node needs the pinned
+    requirements installed and must read the videos under the same paths (shared storage).
+    A failed task is retried once by Ray (worker death and exceptions alike).
+    """
+
+    name = "ray"
+    retries_itself = True
+
+    def __init__(self, workers: int | None = None, cpus_per_drive: float = 1.0, address: str | None = None):
+        if cpus_per_drive <= 0:
+            raise InputError("--cpus-per-drive", "must be more than 0")
+        self.workers = workers
+        self.cpus_per_drive = cpus_per_drive
+        self.address = address
+        self.capacity = max(1, workers or 1)
+        self._started_here = False
+        self._task = None
+
+    def start(self) -> float:
+        """Start or join the cluster; returns the seconds it took."""
+        import ray
+
+        started = time.perf_counter()
+        if not ray.is_initialized():
+            if self.address:
+                env = {"working_dir": str(ROOT), "excludes": UPLOAD_EXCLUDES, "env_vars": WORKER_ENV}
+                try:
+                    ray.init(address=self.address, runtime_env=env, log_to_driver=False)
+                except (ConnectionError, ValueError, RuntimeError) as exc:
+                    raise InputError(self.address, f"cannot join the Ray cluster ({exc})") from None
+            else:
+                cpus = max(1, self.workers or 1) * self.cpus_per_drive
+                env = {"env_vars": {**WORKER_ENV, "PYTHONPATH": os.pathsep.join(
+                    p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}}
+                ray.init(num_cpus=max(1, round(cpus)), include_dashboard=False, log_to_driver=False,
+                         runtime_env=env, configure_logging=False)
+            self._started_here = True
+        if self.workers is None:
+            total = ray.cluster_resources().get("CPU", 1.0)
+            self.capacity = max(1, int(total // self.cpus_per_drive))
+        self._task = ray.remote(
+            num_cpus=self.cpus_per_drive, max_retries=1, retry_exceptions=True
+        )(analyse_drive)
+        return time.perf_counter() - started
+
+    def submit(self, recipe: BatchRecipe, drive: FleetDrive):
+        return self._task.remote(recipe, drive)
+
+    def wait(self, handles: list, timeout: float) -> list:
+        import ray
+
+        ready, _ = ray.wait(handles, num_returns=1, timeout=timeout)
+        if ready:  # collect whatever else is already done too
+            more, _ = ray.wait(handles, num_returns=len(handles), timeout=0)
+            ready = list(dict.fromkeys([*ready, *more]))
+        return ready
+
+    def result(self, handle) -> DriveResult:
+        import ray
+        from ray.exceptions import RayError, RayTaskError
+
+        try:
+            return ray.get(handle)
+        except RayTaskError as exc:
+            cause = exc.cause if isinstance(getattr(exc, "cause", None), BaseException) else exc
+            text = str(cause).strip()
+            raise DriveError(text.splitlines()[-1] if text else repr(cause)) from None
+        except RayError as exc:  # the worker or its node died, twice
+            raise DriveError(f"Ray: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}") from None
+
+    def cancel(self, handles: list) -> None:
+        import ray
+
+        for handle in handles:
+            ray.cancel(handle, force=True)
+
+    def close(self) -> None:
+        import ray
+
+        if self._started_here and ray.is_initialized():
+            ray.shutdown()
+        self._started_here = False
+
+
+def make_engine(name: str, workers: int | None, cpus_per_drive: float, address: str | None):
+    """The engine for `batch --engine NAME` (InputError for --address without Ray)."""
+    if name == "ray":
+        return RayEngine(workers, cpus_per_drive, address)
+    if address:
+        raise InputError("--address", "only the ray engine joins a cluster")
+    return LocalEngine(workers or 1)

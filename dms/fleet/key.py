@@ -1,0 +1,42 @@
+"""The resume key of a drive's analysis: a SHA-256 over the video's content and every input that
+changes the result (settings, camera profile, classifier checkpoint and runtime, telemetry logs
+and their mapping and offset). Renaming or moving a video keeps its key; changing a threshold,
+the profile or the model changes every key, so the drive is analysed again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+CHUNK = 1 << 20  # bytes read at a time
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes (read in 1 MiB chunks; hashlib releases the GIL)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def hash_files(paths: list[Path], threads: int = 4) -> dict[Path, str]:
+    """SHA-256 of each distinct file, a few in parallel (the work is I/O and C code)."""
+    unique = list(dict.fromkeys(paths))
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        return dict(zip(unique, pool.map(file_sha256, unique), strict=True))
+
+
+def drive_key(video_sha256: str, recipe_fingerprint: dict, telemetry_sha256: list[str],
+              telemetry_offset_s: float | None) -> str:
+    """Hex SHA-256 of one drive's analysis inputs: the video content, the recipe fingerprint (a
+    JSON-able dict, see dms.fleet.analyse.recipe_fingerprint) and its telemetry logs' contents."""
+    payload = {
+        "video": video_sha256,
+        "recipe": recipe_fingerprint,
+        "telemetry": telemetry_sha256,
+        "telemetry_offset_s": telemetry_offset_s,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

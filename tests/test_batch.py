@@ -1,0 +1,145 @@
+"""`batch` on a real local Ray cluster (2 CPUs) and on local processes: a folder of shared clips
+and one corrupt file; every good drive logged once, the corrupt one failed, a second run skips
+everything, and both engines log the same events."""
+
+import os
+from datetime import date
+
+import pytest
+from conftest import VIDEO
+
+import main
+from dms.config import Settings
+from dms.errors import InputError
+from dms.fleet.analyse import BatchRecipe, recipe_fingerprint
+from dms.fleet.key import drive_key, file_sha256
+from dms.fleet.manifest import drives_from_folder, read_manifest
+from dms.profile import CameraProfile
+from dms.store import Store
+
+CLIPS = {"VAN-07/alice/2026-11-02_am.mp4": "side_montage_a.mp4", "VAN-09/bob/2026-11-10.mp4": "ir_night_drowsy.mp4"}
+CORRUPT = "VAN-09/bob/2026-11-11_broken.mp4"
+FAST = ["--analysis-fps", "2", "--no-progress"]  # 2 Hz keeps the runs short; the logic is the same
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fleet")
+    for name, clip in CLIPS.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(VIDEO / clip, root / name)  # read in place, never copied
+    (root / CORRUPT).write_bytes(os.urandom(40_000))
+    return root
+
+
+def batch(fleet, tmp, engine, *extra):
+    return main.main(["batch", str(fleet), "--engine", engine, "--db", str(tmp / f"{engine}.sqlite"),
+                      "--out", str(tmp / f"out_{engine}"), "--workers", "2", *FAST, *extra])
+
+
+@pytest.fixture(scope="module")
+def runs(fleet, tmp_path_factory):
+    """Ray twice (the second run must skip everything), then local processes into another log."""
+    tmp = tmp_path_factory.mktemp("runs")
+    first = batch(fleet, tmp, "ray")
+    second = batch(fleet, tmp, "ray")
+    local = batch(fleet, tmp, "local")
+    return tmp, first, second, local
+
+
+def logged(db):
+    with Store(db, create=False) as store:
+        return {
+            s.source: (s, [(e.behavior, e.start_s, e.end_s, e.severity, e.peak_score, e.mean_score)
+                           for e in store.events(s.id)], len(store.timeline(s.id)))
+            for s in store.sessions()
+        }
+
+
+@pytest.mark.slow
+def test_ray_logs_every_good_drive_once_and_the_corrupt_one_as_failed(fleet, runs):
+    tmp, first, _, _ = runs
+    assert first == 1  # one drive failed
+    sessions = [s for s, _, _ in logged(tmp / "ray.sqlite").values()]
+    assert len(sessions) == 3
+    by_video = {s.source: s for s in sessions}
+    for name in CLIPS:
+        session = by_video[str(fleet / name)]
+        assert session.status == "complete"
+        assert session.info["batch"]["engine"] == "ray"
+        assert (tmp / "out_ray" / name).with_suffix("").joinpath("report.html").is_file()
+    broken = by_video[str(fleet / CORRUPT)]
+    assert broken.status == "failed" and "not a readable video" in broken.info["error"]
+    assert broken.info["batch"]["attempts"] == 2
+    alice = by_video[str(fleet / "VAN-07/alice/2026-11-02_am.mp4")]
+    assert alice.info["fleet"] | {"telemetry": []} == {
+        "driver": "alice", "vehicle": "VAN-07", "date": "2026-11-02", "telemetry": [], "telemetry_offset_s": None}
+    assert alice.info["drive_figures"]["duration_s"] > 9
+
+
+@pytest.mark.slow
+def test_a_second_run_skips_everything(runs):
+    tmp, _, second, _ = runs
+    assert second == 0
+    assert len(logged(tmp / "ray.sqlite")) == 3
+    summary = (tmp / "out_ray" / "batch.csv").read_text()
+    assert summary.count(",skipped,") == 3
+
+
+@pytest.mark.slow
+def test_ray_and_local_log_the_same_events(runs):
+    tmp, _, _, local = runs
+    assert local == 1
+    ray_log, local_log = logged(tmp / "ray.sqlite"), logged(tmp / "local.sqlite")
+    assert ray_log.keys() == local_log.keys()
+    for video, (session, events, rows) in ray_log.items():
+        other, other_events, other_rows = local_log[video]
+        assert (session.status, events, rows) == (other.status, other_events, other_rows)
+        assert session.info.get("drive_figures") == other.info.get("drive_figures")
+    assert sum(len(events) for _, events, _ in ray_log.values()) >= 3
+    assert (tmp / "out_local" / "batch.csv").read_text().count(",failed,") == 1
+
+
+def test_folder_convention_reads_vehicle_driver_date_and_logs_beside(fleet, tmp_path):
+    drives = {d.video.name: d for d in drives_from_folder(fleet)}
+    bob = drives["2026-11-10.mp4"]
+    assert (bob.vehicle, bob.driver, bob.day, bob.telemetry) == ("VAN-09", "bob", date(2026, 11, 10), ())
+    (tmp_path / "2026-11-29").mkdir()
+    os.symlink(VIDEO / "side_montage_a.mp4", tmp_path / "2026-11-29" / "drive1.mp4")
+    (tmp_path / "2026-11-29" / "drive1.csv").write_text("t,speed\n0,1\n")
+    (tmp_path / "2026-11-29" / "drive1.gnss.csv").write_text("t,lat\n0,1\n")
+    (tmp_path / "2026-11-29" / "drive10.csv").write_text("t,speed\n0,1\n")  # another drive's log
+    (only,) = drives_from_folder(tmp_path)
+    assert (only.vehicle, only.driver, only.day) == (None, None, date(2026, 11, 29))
+    assert [p.name for p in only.telemetry] == ["drive1.csv", "drive1.gnss.csv"]
+
+
+def test_manifest_rows_and_their_errors(fleet, tmp_path):
+    manifest = tmp_path / "fleet.csv"
+    manifest.write_text(
+        "video;driver;vehicle;date;telemetry\n"
+        f"{fleet / 'VAN-07/alice/2026-11-02_am.mp4'};Alice <A>;V7;2026-11-03;\n"
+    )
+    (drive,) = read_manifest(manifest)
+    assert (drive.driver, drive.vehicle, drive.day) == ("Alice <A>", "V7", date(2026, 11, 3))
+    for body, problem in (
+        ("video,date\nnope.mp4,\n", "video nope.mp4 not found"),
+        (f"video,date\n{fleet / CORRUPT},29/11/2026\n", "is not YYYY-MM-DD"),
+        (f"video,drvier\n{fleet / CORRUPT},x\n", "unknown manifest column(s) drvier"),
+        ("driver\nx\n", "no 'video' column"),
+    ):
+        manifest.write_text(body)
+        with pytest.raises(InputError, match=problem.replace("(", r"\(").replace(")", r"\)")):
+            read_manifest(manifest)
+
+
+def test_resume_key_follows_content_and_settings_not_the_name(fleet, tmp_path):
+    recipe = BatchRecipe(Settings(), CameraProfile.load(None))
+    video = fleet / "VAN-09/bob/2026-11-10.mp4"
+    copy = tmp_path / "renamed.mp4"
+    copy.write_bytes(video.read_bytes())
+    key = drive_key(file_sha256(video), recipe_fingerprint(recipe), [], None)
+    assert drive_key(file_sha256(copy), recipe_fingerprint(recipe), [], None) == key
+    stricter = BatchRecipe(Settings(speed_gate_kmh=20.0), recipe.profile)
+    assert drive_key(file_sha256(video), recipe_fingerprint(stricter), [], None) != key
+    assert drive_key(file_sha256(video), recipe_fingerprint(recipe), [], 3.0) != key
