@@ -17,7 +17,10 @@ from dms.fleet.manifest import drives_from_folder, read_manifest
 from dms.profile import CameraProfile
 from dms.store import Store
 
-CLIPS = {"VAN-07/alice/2026-11-02_am.mp4": "side_montage_a.mp4", "VAN-09/bob/2026-11-10.mp4": "ir_night_drowsy.mp4"}
+CLIPS = {
+    "VAN-07/alice/2026-11-02_am.mp4": "side_montage_a.mp4",
+    "VAN-09/bob/2026-11-10.mp4": "ir_night_drowsy.mp4",
+}
 CORRUPT = "VAN-09/bob/2026-11-11_broken.mp4"
 FAST = ["--analysis-fps", "2", "--no-progress"]  # 2 Hz keeps the runs short; the logic is the same
 
@@ -72,8 +75,10 @@ def test_ray_logs_every_good_drive_once_and_the_corrupt_one_as_failed(fleet, run
     assert broken.status == "failed" and "not a readable video" in broken.info["error"]
     assert broken.info["batch"]["attempts"] == 2
     alice = by_video[str(fleet / "VAN-07/alice/2026-11-02_am.mp4")]
-    assert alice.info["fleet"] | {"telemetry": []} == {
-        "driver": "alice", "vehicle": "VAN-07", "date": "2026-11-02", "telemetry": [], "telemetry_offset_s": None}
+    assert alice.info["fleet"] == {
+        "driver": "alice", "vehicle": "VAN-07", "date": "2026-11-02",
+        "telemetry": [], "telemetry_offset_s": None,
+    }
     assert alice.info["drive_figures"]["duration_s"] > 9
 
 
