@@ -19,6 +19,7 @@ COMMANDS = (
     "dms.commands.score",
     "dms.commands.classify",
     "dms.commands.bench",
+    "ui.bench_gui",
     "dms.commands.export_dataset",
     "models.commands.train",
     "models.commands.evaluate",

@@ -1,4 +1,6 @@
-"""Issue 5, point 6: a 1-hour, 100 Hz log loads and aligns in under 2 s; per-frame lookups are cheap."""
+"""Issue 5, point 6: a 1-hour, 100 Hz log loads and aligns whole (goal: under 2 s, per-frame lookups
+well under 500 µs). The times depend on the machine's load: printed here and by
+`python -m dms.telemetry.bench`, never asserted (issue 11)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,13 @@ from dms.telemetry import load_track
 from dms.telemetry.bench import measure, write_drive_log
 
 
-def test_one_hour_at_100_hz_loads_in_under_two_seconds(tmp_path):
+def test_one_hour_at_100_hz_loads_whole(tmp_path):
     path = write_drive_log(tmp_path / "drive.csv", duration_s=3600.0, rate_hz=100.0)
     result = measure(path)
     assert result["rows"] == 360_000
     assert result["duration_s"] == pytest.approx(3600.0, abs=0.1)
-    assert result["load_s"] < 2.0, result
-    assert result["at_us"] < 500, result  # one analysed frame at 10 Hz has 100 000 µs
+    print(f"\none hour at 100 Hz: load + align {result['load_s']:.2f} s (goal < 2 s), "
+          f"one frame's lookups {result['at_us']:.0f} µs (goal < 500)")
 
 
 def test_the_generated_log_reads_back_with_every_signal(tmp_path):
