@@ -1,5 +1,6 @@
-"""`python main.py report (SESSION_ID | --latest) [--out DIR] [--db FILE]`: rebuild a session's
-report folder (events.json, events.csv, timeline.csv, report.html, thumbs, clips) from the event log."""
+"""`python main.py report (SESSION_ID | --latest | --fleet) [--out DIR] [--db FILE]`: rebuild a session's
+report folder (events.json, events.csv, timeline.csv, report.html, thumbs, clips) from the event log,
+or write the fleet report over every drive in it (fleet.html and CSVs, docs/fleet.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("session_id", nargs="?", help="session id (see the GUI's history or events.json)")
     which.add_argument("--latest", action="store_true", help="the most recent session")
-    parser.add_argument("--out", type=Path, help="output folder (default ./report-<session id>)")
+    which.add_argument("--fleet", action="store_true", help="fleet report over every drive in the log")
+    parser.add_argument("--out", type=Path, help="output folder (default ./report-<id> or ./fleet-report)")
     parser.add_argument("--db", type=Path, help="event log (default: the user data folder, or $DMS_DB)")
     parser.set_defaults(func=run)
 
@@ -24,6 +26,13 @@ def run(args: argparse.Namespace) -> int:
     from dms.store import Store, default_db_path
 
     db = args.db or default_db_path()
+    if args.fleet:
+        from dms.report.fleet_writer import write_fleet_report
+
+        with Store(db, create=False) as store:
+            written = write_fleet_report(store, args.out or Path("fleet-report"), progress=True)
+        print(written["fleet.html"])
+        return 0
     with Store(db, create=False) as store:
         session_id = args.session_id
         if args.latest:
