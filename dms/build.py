@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import sys
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from dms.config import Settings
@@ -11,6 +12,7 @@ from dms.fusion import Fusion
 from dms.pipeline import Observer, Pipeline
 from dms.profile import CameraProfile
 from dms.recorder import EventMediaRecorder
+from dms.rules import RuleSet, load_rule_set
 from dms.sources import FrameSource
 
 
@@ -43,16 +45,35 @@ def load_telemetry(
 
 
 def session_info(
-    source: FrameSource | None, settings: Settings, profile: CameraProfile, classifier, telemetry
+    source: FrameSource | None, settings: Settings, profile: CameraProfile, classifier, telemetry,
+    rules: RuleSet | None = None,
 ) -> dict:
     """What the store and the report say about how a session was analysed."""
+    rules = rules or load_rule_set(settings.rule_set, settings)
     return {
         "source": source.describe() if source is not None else None,
         "classifier": classifier.describe() if classifier is not None else None,
         "telemetry": telemetry.describe() if telemetry is not None else None,
         "settings": asdict(settings),
         "profile": profile.to_dict(),
+        "rules": {**rules.describe(), "speed_unchecked": speed_unchecked(rules, telemetry)},
     }
+
+
+def speed_unchecked(rules: RuleSet, telemetry) -> str | None:
+    """What a rule set cannot check without a speed log, in words (None when nothing)."""
+    needs = rules.needs_speed()
+    if telemetry is not None or not needs:
+        return None
+    return (f"rule set {rules.name}: the speed conditions of {', '.join(needs)} cannot be checked without "
+            "telemetry; their shortest warning times apply at any speed")
+
+
+def judged_profile(rules: RuleSet, profile: CameraProfile) -> CameraProfile:
+    """The camera profile with the rule set's distraction zone (e.g. ADDW's +/-55 degrees)."""
+    if rules.zone_yaw_deg is None:
+        return profile
+    return replace(profile, road_yaw_deg=(-rules.zone_yaw_deg, rules.zone_yaw_deg))
 
 
 def build_pipeline(
@@ -74,10 +95,15 @@ def build_pipeline(
     """
     from dms.perception import LandmarkCues
 
+    rules = load_rule_set(settings.rule_set, settings)
+    unchecked = speed_unchecked(rules, telemetry)
+    if unchecked:
+        print(f"warning: {unchecked}", file=sys.stderr)
+    profile = judged_profile(rules, profile)
     pipeline = Pipeline(
         landmarks=LandmarkCues(profile, settings),
         fusion=Fusion(settings, profile),
-        tracker=EventTracker(settings),
+        tracker=EventTracker(settings, rules, has_telemetry=telemetry is not None),
         classifier=classifier,
         telemetry=telemetry,
         observers=list(observers or []),
@@ -87,7 +113,7 @@ def build_pipeline(
         from dms.store import StoreRecorder
 
         name = source.name if source is not None else ""
-        info = session_info(source, settings, profile, classifier, telemetry)
+        info = session_info(source, settings, profile, classifier, telemetry, rules)
         session_id = store.create_session(name, info)
         recorder = StoreRecorder(store, session_id)
 

@@ -89,6 +89,9 @@ class Settings:
     post_roll_s: float = 2.0
     blur_faces: bool = False
     sound: bool = True
+    # What events are judged by: a built-in rule set (euro-ncap, eu-addw, eu-ddaw) or a JSON file
+    # (dms/rules, docs/rules.md). The timings above are the euro-ncap rule set's numbers.
+    rule_set: str = "euro-ncap"
 
     def rule(self, behaviour: str) -> BehaviourRule:
         return self.rules.get(behaviour, BehaviourRule())

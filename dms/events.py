@@ -1,9 +1,10 @@
 """Event tracker: smoothed scores -> events, by a per-behaviour state machine.
 
 Hysteresis (on/off thresholds), a minimum duration, a gap that a brief dip may bridge, and a
-cool-down. Severity escalates with duration (Euro NCAP timings by default), with speed for the
-rules that ask for it, and is capped at info while the vehicle is below the speed gate. Visual
-time-sharing (10 s of eyes off road within 30 s) is tracked as a pattern across glances.
+cool-down. Severity follows the rule set (dms/rules: Euro NCAP by default): it escalates with
+duration and speed, and is capped at info below the speed gate or a rule's activation speed.
+Visual time-sharing and the unresponsive driver are tracked as patterns across behaviours. Every
+event carries `evidence["why"]`, the reasons in sentences (dms/rules/explain.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 
 from dms.config import BehaviourRule, Settings
+from dms.rules import RuleSet, load_rule_set
+from dms.rules.explain import Crossing, Trace, why
+from dms.rules.model import TimeSharing, Timing
+from dms.rules.unresponsive import UnresponsiveTracker
 from dms.types import BEHAVIOURS, SEVERITIES, Event, EventUpdate, Scores
 
 
@@ -20,7 +25,7 @@ def new_event_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _update(kind: str, event: Event) -> EventUpdate:
+def event_update(kind: str, event: Event) -> EventUpdate:
     """Updates carry a copy: observers may read them later (GUI), after the event has moved on."""
     copy = replace(event, evidence=dict(event.evidence), speed_kmh=dict(event.speed_kmh or {}) or None)
     return EventUpdate(kind, copy)
@@ -45,6 +50,8 @@ class _Active:
     start_odometer: float | None = None
     end_odometer: float | None = None
     below_odometer: float | None = None  # odometer when the score fell below `off`: the event's end
+    trace: Trace | None = None
+    unseen_since: float | None = None
 
 
 class SpeedContext:
@@ -81,12 +88,17 @@ class SpeedContext:
 class BehaviourTracker:
     """The state machine of one behaviour."""
 
-    def __init__(self, behaviour: str, rule: BehaviourRule, settings: Settings):
+    def __init__(self, behaviour: str, rule: BehaviourRule, settings: Settings, rules: RuleSet | None = None,
+                 has_telemetry: bool = False):
         self.behaviour = behaviour
         self.rule = rule
         self.settings = settings
+        self.rules = rules or load_rule_set(settings.rule_set, settings)
+        self.timing: Timing | None = self.rules.timing(behaviour)
+        self.has_telemetry = has_telemetry
         self.active: _Active | None = None
         self.cooldown_until = -1.0
+        self.last_run: tuple[float, float, float] | None = None  # start, end, the drop that ended it
 
     def step(self, scores: Scores) -> list[EventUpdate]:
         t = scores.t
@@ -96,22 +108,28 @@ class BehaviourTracker:
         if self.active is None:
             if score < rule.on:
                 return updates
-            self.active = _Active(start_s=t, last_above_s=t)
+            self.active = _Active(start_s=t, last_above_s=t, trace=self._new_trace(t))
         active = self.active
         if score >= rule.off:
+            if active.below_since is not None:
+                active.trace.dips.append((round(active.below_since, 2), round(t, 2)))
             active.below_since = None
             active.last_above_s = t
         elif active.below_since is None:
             active.below_since = t
             active.below_odometer = scores.vehicle.odometer_m if scores.vehicle is not None else None
         if active.below_since is not None and t - active.below_since >= rule.gap_s:
-            return self._end(active.below_since)
+            return self._end(active.below_since, t - active.below_since)
+        sources = scores.sources.get(self.behaviour, ())
         if active.below_since is None:
             active.scores.append(score)
-            active.sources.update(scores.sources.get(self.behaviour, ()))
+            active.sources.update(sources)
             SpeedContext.add(active, scores)
+            self._observe(active, scores, sources)
         lasted = active.last_above_s - active.start_s >= rule.min_s - 1e-6
         if active.event is None and lasted and t >= self.cooldown_until:
+            if self.cooldown_until > active.start_s + rule.min_s:
+                active.trace.announced_at, active.trace.cooldown_s = t, rule.cooldown_s
             active.event = Event(
                 id=new_event_id(),
                 behavior=self.behaviour,
@@ -122,13 +140,37 @@ class BehaviourTracker:
                 mean_score=0.0,
             )
             self._refresh(active, scores)
-            updates.append(_update("open", active.event))
+            updates.append(event_update("open", active.event))
         elif active.event is not None:
             before = active.event.severity
             self._refresh(active, scores)
             if _level(active.event.severity) > _level(before):
-                updates.append(_update("escalate", active.event))
+                updates.append(event_update("escalate", active.event))
         return updates
+
+    def _new_trace(self, t: float) -> Trace:
+        trace = Trace(self.behaviour, round(t, 3))
+        if self.last_run is not None and t - self.last_run[1] <= 10.0:
+            start, end, drop = self.last_run
+            trace.previous = (
+                f"An earlier stretch ({start:.1f}-{end:.1f} s) ended when the evidence stayed below "
+                f"{self.rule.off:g} for {drop:.1f} s (longer than the {self.rule.gap_s:g} s gap), "
+                f"so the timer restarted at {t:.1f} s."
+            )
+        return trace
+
+    def _observe(self, active: _Active, scores: Scores, sources: tuple[str, ...]) -> None:
+        trace = active.trace
+        trace.frames += 1
+        trace.sources.update(sources)
+        if "classifier" in sources and scores.classifier_top is not None:
+            trace.classes[scores.classifier_top] += 1
+        if not sources:  # the cue was not observed: fusion held the score
+            if active.unseen_since is None:
+                active.unseen_since = scores.t
+        elif active.unseen_since is not None:
+            trace.unseen_s += scores.t - active.unseen_since
+            active.unseen_since = None
 
     def _refresh(self, active: _Active, scores: Scores) -> None:
         event = active.event
@@ -137,42 +179,74 @@ class BehaviourTracker:
             event.peak_score = round(max(active.scores), 3)
             event.mean_score = round(sum(active.scores) / len(active.scores), 3)
         SpeedContext.apply(active, event, self.settings.speed_gate_kmh)
-        event.severity = self._severity(event, scores)
+        before = event.severity
+        event.severity = self._severity(event, scores, active.trace)
+        speed = scores.vehicle.speed_kmh if scores.vehicle is not None else None
+        for level in range(_level(before) + 1, _level(event.severity) + 1):
+            threshold = self._threshold(SEVERITIES[level], speed)
+            active.trace.crossings[SEVERITIES[level]] = Crossing(round(scores.t, 2), threshold, speed)
         event.evidence = self._evidence(active, scores)
 
-    def _severity(self, event: Event, scores: Scores) -> str:
-        rule = self.rule
+    def _threshold(self, severity: str, speed: float | None) -> float | None:
+        if self.timing is None:
+            return None
+        return self.timing.warning_at(speed) if severity == "warning" else self.timing.critical_s
+
+    def _severity(self, event: Event, scores: Scores, trace: Trace) -> str:
+        timing = self.timing
+        if timing is None:
+            return "info"
         duration = event.end_s - event.start_s
-        level = 0
-        if rule.warning_s is not None and duration >= rule.warning_s - 1e-6:
-            level = 1
-        if rule.critical_s is not None and duration >= rule.critical_s - 1e-6:
-            level = 2
         speed = scores.vehicle.speed_kmh if scores.vehicle is not None else None
-        if rule.speed_critical and speed is not None and speed >= self.settings.critical_speed_kmh:
+        level = 0
+        for severity in ("warning", "critical"):
+            threshold = self._threshold(severity, speed)
+            if threshold is not None and duration >= threshold - 1e-6:
+                level = _level(severity)
+        if timing.critical_from_kmh is not None and speed is not None and speed >= timing.critical_from_kmh:
             level = 2
         drowsy = scores.perclos is not None and scores.perclos >= self.settings.perclos_warning
         if self.behaviour == "eyes_closed" and drowsy:
             level = max(level, 1)
         if event.stationary:
             return "info"
+        gate = timing.active_above_kmh
+        if gate is not None and speed is not None and speed <= gate:
+            if level > _level(event.severity) and trace.held_back is None:
+                trace.held_back = (
+                    f"Not alerted at {scores.t:.1f} s although it had lasted {duration:.1f} s: the vehicle "
+                    f"was at {speed:.0f} km/h and the rule is active only above {gate:g} km/h."
+                )
+            return event.severity
         return SEVERITIES[max(level, _level(event.severity))]
 
     def _evidence(self, active: _Active, scores: Scores) -> dict:
         frames = max(1, len(active.scores))
+        event = active.event
         evidence: dict = {
             "sources": {name: round(n / frames, 2) for name, n in active.sources.most_common()},
             "frames": len(active.scores),
+            "rule_set": self.rules.name,
         }
-        rule = _rule_name(self.behaviour, active.event.end_s - active.event.start_s, self.rule)
+        rule = _rule_name(self.behaviour, event.end_s - event.start_s, self.rule, self.timing)
         if rule:
             evidence["rule"] = rule
+        if self.timing is not None and self.timing.clause:
+            evidence["clause"] = self.timing.clause
+        for severity, crossing in active.trace.crossings.items():
+            evidence[f"{severity}_at_s"] = crossing.t
         if scores.perclos is not None and self.behaviour in ("eyes_closed", "yawning"):
             evidence["perclos"] = round(scores.perclos, 3)
+        evidence["why"] = why(
+            active.trace, self.rules, self.timing, gap_s=self.rule.gap_s, off=self.rule.off,
+            speed_gate_kmh=self.settings.speed_gate_kmh, stationary=event.stationary,
+            has_telemetry=self.has_telemetry, end_s=event.end_s,
+        )
         return evidence
 
-    def _end(self, end_s: float) -> list[EventUpdate]:
+    def _end(self, end_s: float, drop_s: float = 0.0) -> list[EventUpdate]:
         active, self.active = self.active, None
+        self.last_run = (active.start_s, end_s, drop_s)
         if active.event is None:
             return []
         if end_s == active.below_since and active.below_odometer is not None:
@@ -180,7 +254,7 @@ class BehaviourTracker:
             SpeedContext.apply(active, active.event, self.settings.speed_gate_kmh)
         active.event.end_s = round(max(end_s, active.event.start_s), 3)
         self.cooldown_until = end_s + self.rule.cooldown_s
-        return [_update("close", active.event)]
+        return [event_update("close", active.event)]
 
     def finish(self, t: float) -> list[EventUpdate]:
         if self.active is None:
@@ -189,31 +263,41 @@ class BehaviourTracker:
         return self._end(end)
 
 
-def _rule_name(behaviour: str, duration: float, rule: BehaviourRule) -> str | None:
-    if behaviour == "eyes_off_road" and rule.warning_s is not None and duration >= rule.warning_s:
-        return "long_distraction"
+def _rule_name(behaviour: str, duration: float, rule: BehaviourRule, timing: Timing | None) -> str | None:
     if behaviour == "eyes_closed":
-        return "sleep" if rule.critical_s is not None and duration >= rule.critical_s else "microsleep"
-    return None
+        critical = timing.critical_s if timing is not None else rule.critical_s
+        return "sleep" if critical is not None and duration >= critical else "microsleep"
+    if timing is None or not timing.rule:
+        return None
+    warning = timing.warning_at(None)
+    short = warning is None or duration < warning
+    if behaviour == "eyes_off_road" and timing.rule == "long_distraction" and short:
+        return None
+    return timing.rule
 
 
 class TimeSharingTracker:
     """Euro NCAP visual time-sharing: eyes off road adds up to >= total_s within window_s, where
     every look back at the road was shorter than reset_s (a longer one clears the count)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, rule: TimeSharing, rule_set: str = ""):
         self.settings = settings
+        self.rule = rule
+        self.rule_set = rule_set
         self.threshold = settings.rule("eyes_off_road").on
         self._glances: deque[tuple[float, float]] = deque()  # (start, end) of off-road spans
         self._off_since: float | None = None
         self._on_since: float | None = None
         self.event: Event | None = None
 
-    def step(self, scores: Scores) -> list[EventUpdate]:
+    def step(self, scores: Scores, others: list[EventUpdate] | None = None) -> list[EventUpdate]:
         t = scores.t
         off = scores.values.get("eyes_off_road", 0.0) >= self.threshold
         updates: list[EventUpdate] = []
         if off:
+            if self._on_since is not None and t - self._on_since >= self.rule.reset_s - 1e-6:
+                self._glances.clear()  # the look back lasted until this frame: long enough to reset
+                updates += self._close(self._on_since)
             self._on_since = None
             if self._off_since is None:
                 self._off_since = t
@@ -223,29 +307,47 @@ class TimeSharingTracker:
                 self._off_since = None
             if self._on_since is None:
                 self._on_since = t
-            if t - self._on_since >= self.settings.vats_reset_s:
+            if t - self._on_since >= self.rule.reset_s:
                 self._glances.clear()
                 updates += self._close(self._on_since)
-        window_start = t - self.settings.vats_window_s
+        window_start = t - self.rule.window_s
         while self._glances and self._glances[0][1] < window_start:
             self._glances.popleft()
         total = sum(e - max(s, window_start) for s, e in self._glances)
         if self._off_since is not None:
             total += t - max(self._off_since, window_start)
-        if total >= self.settings.vats_total_s - 1e-6:
+        if total >= self.rule.total_s - 1e-6:
             first = self._glances[0][0] if self._glances else self._off_since
             if self.event is None:
+                speed = scores.vehicle.speed_kmh if scores.vehicle is not None else None
+                stationary = speed is not None and speed < self.settings.speed_gate_kmh
+                glances = len(self._glances) + (self._off_since is not None)
+                why = [
+                    f"Raised by eyes off road adding up to {total:.1f} s in {glances} glance(s) within the "
+                    f"last {self.rule.window_s:g} s; no look back at the road lasted "
+                    f"{self.rule.reset_s:g} s.",
+                    f"Warning: the {self.rule.total_s:g} s time-sharing threshold was passed at {t:.1f} s "
+                    f"({'speed unknown' if speed is None else f'{speed:.0f} km/h'}) ({self.rule.clause}).",
+                ]
+                if stationary:
+                    gate = self.settings.speed_gate_kmh
+                    why.append(f"Below the {gate:g} km/h speed gate: logged as stationary, no alert.")
                 self.event = Event(
                     id=new_event_id(),
                     behavior="eyes_off_road",
                     start_s=round(max(first, window_start), 3),
                     end_s=round(t, 3),
-                    severity="warning",
+                    severity="info" if stationary else "warning",
                     peak_score=1.0,
-                    mean_score=round(total / self.settings.vats_window_s, 3),
-                    evidence={"rule": "visual_time_sharing", "off_road_s": round(total, 2)},
+                    mean_score=round(total / self.rule.window_s, 3),
+                    evidence={
+                        "rule": "visual_time_sharing", "off_road_s": round(total, 2),
+                        "rule_set": self.rule_set, "clause": self.rule.clause,
+                        "warning_at_s": round(t, 2), "why": why,
+                    },
+                    stationary=stationary if speed is not None else None,
                 )
-                updates.append(_update("open", self.event))
+                updates.append(event_update("open", self.event))
             else:
                 self.event.end_s = round(t, 3)
                 self.event.evidence["off_road_s"] = round(max(total, self.event.evidence["off_road_s"]), 2)
@@ -256,33 +358,48 @@ class TimeSharingTracker:
             return []
         event, self.event = self.event, None
         event.end_s = round(max(end_s, event.start_s), 3)
-        return [_update("close", event)]
+        return [event_update("close", event)]
 
     def finish(self, t: float) -> list[EventUpdate]:
         return self._close(t)
 
 
 class EventTracker:
-    """All behaviours' state machines plus the time-sharing pattern; the pipeline's tracker stage."""
+    """All behaviours' state machines plus the rule set's patterns (visual time-sharing, the
+    unresponsive driver); the pipeline's tracker stage.
 
-    def __init__(self, settings: Settings):
+    `rules`: the rule set (default: the one `settings.rule_set` names); `has_telemetry`: whether a
+    speed log was given, so explanations can say when a speed rule could not be checked."""
+
+    def __init__(self, settings: Settings, rules: RuleSet | None = None, has_telemetry: bool = False):
         self.settings = settings
+        self.rules = rules or load_rule_set(settings.rule_set, settings)
+        self.has_telemetry = has_telemetry
         self.reset()
 
     def reset(self) -> None:
-        self.trackers = [BehaviourTracker(b, self.settings.rule(b), self.settings) for b in BEHAVIOURS]
-        self.time_sharing = TimeSharingTracker(self.settings)
+        self.trackers = [
+            BehaviourTracker(b, self.settings.rule(b), self.settings, self.rules, self.has_telemetry)
+            for b in BEHAVIOURS
+        ]
+        self.patterns = []
+        if self.rules.time_sharing is not None:
+            self.patterns.append(TimeSharingTracker(self.settings, self.rules.time_sharing, self.rules.name))
+        if self.rules.unresponsive is not None:
+            self.patterns.append(UnresponsiveTracker(self.settings, self.rules.unresponsive, self.rules.name))
 
     def step(self, scores: Scores) -> list[EventUpdate]:
         updates: list[EventUpdate] = []
         for tracker in self.trackers:
             updates += tracker.step(scores)
-        updates += self.time_sharing.step(scores)
+        for pattern in self.patterns:
+            updates += pattern.step(scores, updates)
         return updates
 
     def finish(self, t: float) -> list[EventUpdate]:
         updates: list[EventUpdate] = []
         for tracker in self.trackers:
             updates += tracker.finish(t)
-        updates += self.time_sharing.finish(t)
+        for pattern in self.patterns:
+            updates += pattern.finish(t)
         return updates

@@ -96,7 +96,8 @@ class Fusion:
             sources[behaviour] = ev.sources
         closed = None if cues.eyes_closed.value is None else cues.eyes_closed.value >= 0.5
         perclos = self._perclos.step(frame.t, closed)
-        return Scores(frame.index, frame.t, values, sources, perclos, vehicle)
+        top = probs.top()[0] if probs is not None else None
+        return Scores(frame.index, frame.t, values, sources, perclos, vehicle, top)
 
     def _smooth(self, behaviour: str, previous: float, target: float, dt: float) -> float:
         tau = self.settings.rule(behaviour).smooth_s

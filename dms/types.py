@@ -138,6 +138,7 @@ class Scores:
     sources: dict[str, tuple[str, ...]]
     perclos: float | None = None  # share of the last minute with eyes closed
     vehicle: VehicleState | None = None
+    classifier_top: str | None = None  # the classifier's most probable class on this frame
 
 
 @dataclass

@@ -98,7 +98,7 @@ def test_escalation_is_announced_while_the_event_runs():
     kinds = [(u.kind, u.event.severity) for u in updates]
     assert kinds[0] == ("open", "info")
     assert ("escalate", "warning") in kinds and ("escalate", "critical") in kinds
-    long = [u.event for u in updates if u.kind == "close"][0]
+    long = [u.event for u in updates if u.kind == "close" and u.event.behavior == "eyes_off_road"][0]
     assert long.evidence["rule"] == "long_distraction"
 
 

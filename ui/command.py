@@ -25,6 +25,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--db", type=Path, metavar="FILE", help="event log (default: the user's data folder)")
     parser.add_argument("--settings", type=Path, metavar="JSON",
                         help="settings file (default: saved by the app)")
+    parser.add_argument("--rules", metavar="NAME|FILE",
+                        help="rule set: euro-ncap (default), eu-addw, eu-ddaw, or a rule set JSON file")
     add_telemetry_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -40,6 +42,13 @@ def run(args: argparse.Namespace) -> int:
 
     saved = args.settings or settings_path()
     settings = Settings.load(saved) if args.settings or saved.is_file() else Settings()
+    if args.rules:
+        from dataclasses import replace
+
+        from dms.rules import load_rule_set
+
+        load_rule_set(args.rules, settings)
+        settings = replace(settings, rule_set=args.rules)
     profile = CameraProfile.load(args.profile)
     inputs = [(args.video, "recording"), (args.checkpoint, "checkpoint")]
     inputs += [(path, "telemetry CSV") for path in args.telemetry or ()]

@@ -29,6 +29,10 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         help="run bi-directional (offline) TSM weights causally anyway (they need causal fine-tuning)",
     )
     parser.add_argument("--settings", help="settings JSON (thresholds, timings, speed gate)")
+    parser.add_argument(
+        "--rules", metavar="NAME|FILE",
+        help="rule set events are judged by: euro-ncap (default), eu-addw, eu-ddaw, or a rule set JSON file",
+    )
     parser.add_argument("--analysis-fps", type=float, help="frames analysed per second (default 10; 0 = all)")
     parser.add_argument("--image-fps", type=float, default=10.0, help="playback rate of an image folder")
     parser.add_argument("--blur-faces", action="store_true", help="blur faces in thumbnails and clips")
@@ -53,6 +57,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         settings = replace(settings, analysis_fps=args.analysis_fps)
     if args.blur_faces:
         settings = replace(settings, blur_faces=True)
+    if getattr(args, "rules", None):
+        from dms.rules import load_rule_set
+
+        load_rule_set(args.rules, settings)  # a bad name or file is one error line before any work
+        settings = replace(settings, rule_set=args.rules)
     return settings
 
 

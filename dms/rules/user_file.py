@@ -1,0 +1,98 @@
+"""A user's rule set from a JSON file: optionally a named base rule set, then its own rules.
+
+    {"name": "my-fleet", "title": "...", "source": "our fleet policy 2026-03",
+     "base": "euro-ncap",
+     "timings": {"phone": {"warning_s": 1.0, "critical_s": 3.0, "clause": "policy 4.2"},
+                 "eyes_off_road": {"warning_s": null, "bands": [[20, 6.0], [50, 3.5]],
+                                   "active_above_kmh": 20, "clause": "policy 4.1"},
+                 "smoking": null},
+     "time_sharing": {"total_s": 10, "window_s": 30, "reset_s": 2, "clause": "..."},
+     "unresponsive": null, "zone_yaw_deg": 55}
+
+A timing given replaces the base's for that behaviour; null removes it (logged, never alerted).
+Unknown keys are an error naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+from pathlib import Path
+
+from dms.errors import InputError
+from dms.rules.model import RuleSet, SpeedBand, TimeSharing, Timing, Unresponsive
+from dms.types import BEHAVIOURS
+
+TOP_KEYS = {
+    "name",
+    "title",
+    "source",
+    "base",
+    "timings",
+    "time_sharing",
+    "unresponsive",
+    "zone_yaw_deg",
+    "zone_clause",
+}
+
+
+def _checked(path: Path, what: str, data: object, cls: type) -> dict:
+    if not isinstance(data, dict):
+        raise InputError(path, f"{what} must be an object")
+    unknown = set(data) - {f.name for f in fields(cls)}
+    if unknown:
+        raise InputError(path, f"{what}: unknown key(s) {', '.join(sorted(unknown))}")
+    return data
+
+
+def _timing(path: Path, behaviour: str, data: object) -> Timing:
+    values = dict(_checked(path, f"timings.{behaviour}", data, Timing))
+    try:
+        values["bands"] = tuple(SpeedBand(float(a), float(w)) for a, w in values.get("bands", ()))
+        timing = Timing(**{"warning_s": None, **values})
+        for name in ("warning_s", "critical_s", "active_above_kmh", "critical_from_kmh"):
+            value = getattr(timing, name)
+            if value is not None and (not isinstance(value, int | float) or value < 0):
+                raise ValueError(f"{name} must be a non-negative number or null")
+    except (TypeError, ValueError) as exc:
+        raise InputError(path, f"timings.{behaviour}: {exc}") from None
+    return timing
+
+
+def load_user_rule_set(path: str | Path, base_loader) -> RuleSet:
+    """The rule set in `path`; `base_loader(name)` gives a named base rule set."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "rule set file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(path, f"not a rule set JSON file ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "a rule set file holds one JSON object")
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        raise InputError(path, f"unknown key(s) {', '.join(sorted(unknown))}")
+    base = base_loader(data["base"]) if data.get("base") else RuleSet(name="", title="", source="")
+    timings = dict(base.timings)
+    for behaviour, timing in (data.get("timings") or {}).items():
+        if behaviour not in BEHAVIOURS:
+            raise InputError(path, f"timings: unknown behaviour {behaviour!r}")
+        if timing is None:
+            timings.pop(behaviour, None)
+        else:
+            timings[behaviour] = _timing(path, behaviour, timing)
+    changes: dict = {"timings": timings, "origin": str(path)}
+    for key, cls in (("time_sharing", TimeSharing), ("unresponsive", Unresponsive)):
+        if key in data:
+            value = data[key]
+            changes[key] = None if value is None else cls(**_checked(path, key, value, cls))
+    if "zone_yaw_deg" in data:
+        changes["zone_yaw_deg"] = None if data["zone_yaw_deg"] is None else float(data["zone_yaw_deg"])
+    for key in ("name", "title", "source", "zone_clause"):
+        if key in data:
+            changes[key] = str(data[key])
+    ruleset = replace(base, **changes)
+    if not ruleset.name:
+        ruleset = replace(ruleset, name=path.stem)
+    return ruleset
