@@ -22,6 +22,9 @@ BEHAVIOURS: tuple[str, ...] = (
     "yawning",
     "hand_at_mouth",
 )
+# Every value an event's `behavior` takes: the behaviours, and the patterns a rule set raises as
+# events of their own (dms/rules/unresponsive.py).
+EVENT_KINDS: tuple[str, ...] = (*BEHAVIOURS, "unresponsive")
 SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
 
 

@@ -283,3 +283,31 @@ def test_mailbox_wakes_once_and_history_replays_nearest(frame):
     probe = Frame(99, frame.t + 0.2, frame.image)
     replayed = history.at(probe)
     assert replayed.frame is probe and replayed.scores.t == second.frame.t
+
+
+def test_event_details_say_why_it_alerted(qtbot):
+    from dms.events import EventTracker
+    from dms.rules import load_rule_set
+    from dms.rules.scripted import stream
+
+    tracker = EventTracker(Settings(), load_rule_set("eu-addw"), has_telemetry=True)
+    updates = tuple(u for s in stream("eyes_off_road", 5.0, 80.0) for u in tracker.step(s))
+    events = EventList()
+    qtbot.addWidget(events)
+    events.apply_updates(updates)
+    rect = events.table.visualItemRect(events.table.item(0, 2))
+    qtbot.mouseClick(events.table.viewport(), Qt.LeftButton, pos=rect.center())
+    text = events.details.text()
+    assert text.startswith("eyes_off_road at 1.0 s, warning (rule set eu-addw, rule addw_distraction):")
+    assert "passed the 3.5 s threshold at 4.5 s (80 km/h)" in text and "{" not in text
+
+
+def test_settings_dialog_chooses_the_rule_set(qtbot, tmp_path):
+    dialog = SettingsDialog(Settings(), None)
+    qtbot.addWidget(dialog)
+    assert dialog.rules_box.currentText() == "euro-ncap"
+    dialog.rules_box.setCurrentText("eu-ddaw")
+    assert dialog.settings().rule_set == "eu-ddaw"
+    dialog.rules_box.setCurrentText(str(tmp_path / "missing.json"))
+    with pytest.raises(ValueError, match="rule set: .*missing.json: rule set file not found"):
+        dialog.settings()

@@ -245,3 +245,22 @@ def test_report_command(store, tmp_path, capsys, monkeypatch):
     assert main.main(["report", "--latest", "--db", str(tmp_path / "none.sqlite")]) == 2
     assert "no event log" in capsys.readouterr().err
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_the_event_table_says_why_each_event_alerted_and_names_the_rule_set(store, tmp_path):
+    rules = {"name": "eu-addw", "title": "EU Advanced Driver Distraction Warning", "source": "EU 2023/2590",
+             "speed_unchecked": "rule set eu-addw: the speed conditions of eyes_off_road cannot be checked"}
+    session_id = record(store, info={"classifier": None, "telemetry": None, "rules": rules})
+    event = store.events(session_id)[0]
+    event.evidence = {**event.evidence, "why": ["Raised by the head pose (100% of frames).", HOSTILE]}
+    session = store.session(session_id)
+    written = write_report(tmp_path / "out", session, [event], store.timeline(session_id), None)
+    html = written["report.html"].read_text()
+    assert "<th>why it alerted</th>" in html and "<p>Raised by the head pose (100% of frames).</p>" in html
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "eu-addw: EU Advanced Driver Distraction Warning (EU 2023/2590)" in html
+    assert "cannot be checked" in html
+    assert "<li>why:" not in html  # the explanation is not repeated as a raw evidence item
+    saved = json.loads(written["events.json"].read_text())
+    assert saved["session"]["rules"]["name"] == "eu-addw"
+    assert saved["events"][0]["evidence"]["why"][0].startswith("Raised by")

@@ -19,7 +19,7 @@ from PyQt5.QtWidgets import (
 )
 
 from dms.errors import InputError
-from dms.types import BEHAVIOURS, Event, EventUpdate
+from dms.types import EVENT_KINDS, Event, EventUpdate
 from ui.timeline import SEVERITY_COLOURS
 
 COLUMNS = ("", "time", "behaviour", "duration", "severity", "speed", "review")
@@ -64,8 +64,11 @@ class EventList(QWidget):
         self.confirm_button = QPushButton("Confirm")
         self.reject_button = QPushButton("Reject")
         self.relabel_box = QComboBox()
-        self.relabel_box.addItems((KEEP_LABEL, *BEHAVIOURS))
+        self.relabel_box.addItems((KEEP_LABEL, *EVENT_KINDS))
         self.status = QLabel("")
+        self.details = QLabel("Select an event to see why it alerted.")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.confirm_button.clicked.connect(lambda: self.review_selected("confirmed"))
         self.reject_button.clicked.connect(lambda: self.review_selected("rejected"))
         buttons = QHBoxLayout()
@@ -77,6 +80,7 @@ class EventList(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        layout.addWidget(self.details)
 
     def attach_store(self, store, session_id: str | None) -> None:
         self.store, self.session_id = store, session_id
@@ -169,4 +173,16 @@ class EventList(QWidget):
             self.table.setColumnWidth(0, THUMB.width() + 8)
 
     def _on_click(self, row: int, column: int) -> None:
+        self.details.setText(details_text(self.events[row]))
         self.jump_requested.emit(self.events[row].start_s)
+
+
+def details_text(event: Event) -> str:
+    """Why the event alerted, as the reviewer reads it (the tracker's sentences), with its rule."""
+    evidence = event.evidence or {}
+    head = f"{event.behavior} at {event.start_s:.1f} s, {event.severity}"
+    if evidence.get("rule_set"):
+        rule = f", rule {evidence['rule']}" if evidence.get("rule") else ""
+        head += f" (rule set {evidence['rule_set']}{rule})"
+    lines = evidence.get("why") or ["No explanation was recorded for this event."]
+    return "\n".join([head + ":", *lines])

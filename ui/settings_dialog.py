@@ -1,6 +1,6 @@
-"""The settings dialog: every number and switch of dms.config.Settings, the per-behaviour rules
-(thresholds and timings), and the classifier checkpoint. Built from the dataclass fields, so a new
-setting appears here without changes."""
+"""The settings dialog: every number and switch of dms.config.Settings, the rule set events are
+judged by, the per-behaviour rules (thresholds and timings), and the classifier checkpoint. Built
+from the dataclass fields, so a new setting appears here without changes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -26,6 +27,8 @@ from PyQt5.QtWidgets import (
 )
 
 from dms.config import BehaviourRule, Settings
+from dms.errors import InputError
+from dms.rules import RULE_SET_NAMES, load_rule_set
 
 RULE_FIELDS = tuple(f.name for f in fields(BehaviourRule))
 OPTIONAL_RULE_FIELDS = {f.name for f in fields(BehaviourRule) if "None" in str(f.type)}
@@ -59,6 +62,20 @@ class SettingsDialog(QDialog):
                 continue
             self.inputs[f.name] = box
             form.addRow(_label(f.name), box)
+        self.rules_box = QComboBox()
+        self.rules_box.setEditable(True)  # a built-in name, or the path of a rule set JSON file
+        self.rules_box.addItems(RULE_SET_NAMES)
+        self.rules_box.setCurrentText(settings.rule_set)
+        self.rules_box.setToolTip(
+            "euro-ncap: Euro NCAP driver state monitoring (timings below); eu-addw: EU 2023/2590 distraction "
+            "warning; eu-ddaw: EU 2021/1341 drowsiness warning; or a rule set JSON file (docs/rules.md)"
+        )
+        browse_rules = QPushButton("File…")
+        browse_rules.clicked.connect(self._browse_rules)
+        rules_row = QHBoxLayout()
+        rules_row.addWidget(self.rules_box, 1)
+        rules_row.addWidget(browse_rules)
+        form.addRow("rule set", rules_row)
         self.checkpoint_edit = QLineEdit(str(checkpoint) if checkpoint else "")
         self.checkpoint_edit.setPlaceholderText("none: landmark cues only")
         browse = QPushButton("Browse…")
@@ -100,7 +117,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def settings(self) -> Settings:
-        """The edited settings; ValueError names the rule cell that is not a number."""
+        """The edited settings; ValueError names the rule cell that is not a number, or the rule set
+        that cannot be loaded."""
         values = {}
         for name, box in self.inputs.items():
             default = getattr(self.base, name)
@@ -125,7 +143,12 @@ class SettingsDialog(QDialog):
                 except ValueError:
                     raise ValueError(f"{name} / {_label(field_name)}: {text!r} is not a number") from None
             rules[name] = BehaviourRule(**cells)
-        return replace(self.base, rules=rules, **values)
+        settings = replace(self.base, rules=rules, rule_set=self.rules_box.currentText().strip(), **values)
+        try:
+            load_rule_set(settings.rule_set, settings)
+        except InputError as exc:
+            raise ValueError(f"rule set: {exc}") from None
+        return settings
 
     def checkpoint(self) -> Path | None:
         text = self.checkpoint_edit.text().strip()
@@ -137,6 +160,11 @@ class SettingsDialog(QDialog):
         )
         if path:
             self.checkpoint_edit.setText(path)
+
+    def _browse_rules(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Rule set", "", "Rule sets (*.json)")
+        if path:
+            self.rules_box.setCurrentText(path)
 
     def _accept(self) -> None:
         try:

@@ -9,7 +9,7 @@ from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
-from dms.types import BEHAVIOURS, Event, EventUpdate, FrameResult
+from dms.types import EVENT_KINDS, Event, EventUpdate, FrameResult
 
 SEVERITY_COLOURS = {"info": QColor("#42a5f5"), "warning": QColor("#f9a825"), "critical": QColor("#e53935")}
 LABEL_W = 110
@@ -31,7 +31,7 @@ class TimelineWidget(QWidget):
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
 
     def sizeHint(self) -> QSize:
-        return QSize(800, ROW_H * len(BEHAVIOURS) + SPEED_H + 8)
+        return QSize(800, ROW_H * len(EVENT_KINDS) + SPEED_H + 8)
 
     def reset(self, duration: float | None) -> None:
         self.duration = float(duration or 0.0)
@@ -79,15 +79,15 @@ class TimelineWidget(QWidget):
         font.setPixelSize(LABEL_FONT_PX)
         painter.setFont(font)
         rect = self.plot_rect()
-        for row, behaviour in enumerate(BEHAVIOURS):
+        for row, behaviour in enumerate(EVENT_KINDS):
             y = rect.y() + row * ROW_H
             painter.fillRect(QRectF(rect.x(), y, rect.width(), ROW_H - 2), QColor(50, 50, 50))
             painter.setPen(QColor(200, 200, 200))
             painter.drawText(QRectF(4, y - 1, LABEL_W - 8, ROW_H), Qt.AlignVCenter, behaviour)
         for ev in self.events.values():
-            if ev.behavior not in BEHAVIOURS:
+            if ev.behavior not in EVENT_KINDS:
                 continue
-            y = rect.y() + BEHAVIOURS.index(ev.behavior) * ROW_H
+            y = rect.y() + EVENT_KINDS.index(ev.behavior) * ROW_H
             x0, x1 = self.x_of(ev.start_s), self.x_of(ev.end_s)
             colour = SEVERITY_COLOURS.get(ev.severity, QColor("grey"))
             painter.fillRect(QRectF(x0, y, max(2.0, x1 - x0), ROW_H - 2), colour)
@@ -97,7 +97,7 @@ class TimelineWidget(QWidget):
         painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
 
     def _paint_speed(self, painter: QPainter, rect: QRectF) -> None:
-        top = rect.y() + len(BEHAVIOURS) * ROW_H + 2
+        top = rect.y() + len(EVENT_KINDS) * ROW_H + 2
         area = QRectF(rect.x(), top, rect.width(), rect.bottom() - top)
         painter.fillRect(area, QColor(45, 45, 55))
         painter.setPen(QColor(200, 200, 200))

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from dms.report.stats import column, has_speed, markers
-from dms.types import BEHAVIOURS, SEVERITIES, Event
+from dms.types import EVENT_KINDS, SEVERITIES, Event
 
 SEVERITY_COLOURS = {"info": "#4a90d9", "warning": "#f0a020", "critical": "#d0312d"}
 SCORE_COLOUR = "#9ccf9a"
@@ -47,7 +47,7 @@ def timeline_chart_png(events: list[Event], timeline: list[dict], duration_s: fl
     else:
         bands_ax, speed_ax = figure.subplots(1, 1), None
     t = column(timeline, "t")
-    rows = {b: len(BEHAVIOURS) - 1 - i for i, b in enumerate(BEHAVIOURS)}
+    rows = {b: len(EVENT_KINDS) - 1 - i for i, b in enumerate(EVENT_KINDS)}
     for behaviour, y in rows.items():
         if y % 2:
             bands_ax.axhspan(y - 0.5, y + 0.5, color="#f4f4f4", lw=0)
@@ -64,7 +64,7 @@ def timeline_chart_png(events: list[Event], timeline: list[dict], duration_s: fl
     for (y, severity), bars in spans.items():
         bands_ax.broken_barh(bars, (y - 0.35, 0.7), color=SEVERITY_COLOURS.get(severity, "#777777"))
     bands_ax.set_yticks(list(rows.values()), list(rows.keys()), fontsize=8)
-    bands_ax.set_ylim(-0.5, len(BEHAVIOURS) - 0.5)
+    bands_ax.set_ylim(-0.5, len(EVENT_KINDS) - 0.5)
     bands_ax.set_xlim(0, max(duration_s, float(np.nanmax(t)) if len(t) else 0.0, 1.0))
     bands_ax.grid(axis="x", alpha=0.3)
     legend = [Patch(color=SEVERITY_COLOURS[s], label=s) for s in SEVERITIES]

@@ -121,6 +121,12 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
         rows.append(("Speed gate", (
             f"alerts above {settings['speed_gate_kmh']} km/h; below it events are logged as stationary (info)"
         )))
+    rules = info.get("rules")
+    if isinstance(rules, dict):
+        text = f"{rules.get('name', '?')}: {rules.get('title', '')} ({rules.get('source', '')})"
+        rows.append(("Rule set", text))
+        if rules.get("speed_unchecked"):
+            rows.append(("Rules not checked", str(rules["speed_unchecked"])))
     stopped = info.get("stopped_early")
     if stopped:
         rows.append(("Stopped early", str(stopped)))

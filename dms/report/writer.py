@@ -49,6 +49,7 @@ def session_record(session: SessionRecord) -> dict:
         "classifier": info.get("classifier"),
         "telemetry": info.get("telemetry"),
         "stopped_early": info.get("stopped_early"),
+        "rules": info.get("rules"),
     }
 
 
@@ -142,7 +143,8 @@ def write_report(
             "exposure": exposure_by_speed_band(events, timeline) if has_speed(timeline) else None,
             "markers": sorted(Counter(name for _, name in markers(timeline)).items()),
             "events": [
-                {**r, "thumb_uri": thumbs[r["id"]], "evidence_items": _evidence_items(r["evidence"])}
+                {**r, "thumb_uri": thumbs[r["id"]], "evidence_items": _evidence_items(r["evidence"]),
+                 "why": list((r["evidence"] or {}).get("why") or [])}
                 for r in records
             ],
         })
@@ -153,7 +155,8 @@ def write_report(
 
 
 def _evidence_items(evidence: dict) -> list[tuple[str, str]]:
-    return [(str(k), readable(v)) for k, v in (evidence or {}).items()]
+    """Evidence as key: value lines; the explanation (`why`) has its own column."""
+    return [(str(k), readable(v)) for k, v in (evidence or {}).items() if k != "why"]
 
 
 def write_session_report(
