@@ -76,6 +76,15 @@ def judged_profile(rules: RuleSet, profile: CameraProfile) -> CameraProfile:
     return replace(profile, road_yaw_deg=(-rules.zone_yaw_deg, rules.zone_yaw_deg))
 
 
+def max_frame_gap_s(settings: Settings, source: FrameSource | None) -> float:
+    """Frames further apart than this leave the time between unknown (Pipeline.max_frame_gap_s):
+    the unknown-hold, or 1.5 analysis periods when frames come rarer; a live source 2 s (a stall,
+    not a slow analysis that drops frames)."""
+    period = 1.0 / settings.analysis_fps if settings.analysis_fps > 0 else 0.0
+    floor = 2.0 if source is not None and source.is_live else 1.5 * period
+    return max(settings.unknown_hold_s, floor)
+
+
 def build_pipeline(
     settings: Settings,
     profile: CameraProfile,
@@ -107,6 +116,7 @@ def build_pipeline(
         classifier=classifier,
         telemetry=telemetry,
         observers=list(observers or []),
+        max_frame_gap_s=max_frame_gap_s(settings, source),
     )
     session_id = None
     if store is not None:

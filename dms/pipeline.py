@@ -2,6 +2,10 @@
 
 Frames flow one way: source -> landmarks (+ classifier) -> fusion (+ telemetry) -> event tracker
 -> observers. Observers (store, clip recorder, GUI bridge) only read what the pipeline produced.
+
+Time with no frames is unknown, never evidence: when two analysed frames are further apart than
+`max_frame_gap_s` (a hole in a variable-frame-rate file, a stalled camera), the events open before
+the hole end at its start, fusion starts afresh after it, and the hole is listed in `gaps`.
 """
 
 from __future__ import annotations
@@ -40,11 +44,15 @@ class FusionStage(Protocol):
         self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None
     ) -> Scores: ...
 
+    def reset(self) -> None: ...
+
 
 class TrackerStage(Protocol):
     def step(self, scores: Scores) -> list[EventUpdate]: ...
 
     def finish(self, t: float) -> list[EventUpdate]: ...
+
+    def reset(self) -> None: ...
 
 
 class Observer(Protocol):
@@ -64,6 +72,7 @@ class RunSummary:
     cancelled: bool = False
     events: list = field(default_factory=list)  # closed Event objects, in order
     final_updates: tuple[EventUpdate, ...] = ()  # events closed by the end of the run itself
+    gaps: list[tuple[float, float]] = field(default_factory=list)  # (last frame, next frame) media s
 
     @property
     def analysed_fps(self) -> float:
@@ -78,10 +87,19 @@ class Pipeline:
     classifier: ClassifierStage | None = None
     telemetry: TelemetryStage | None = None
     observers: list[Observer] = field(default_factory=list)
+    max_frame_gap_s: float | None = None  # frames further apart: the time between is unknown
+    gaps: list[tuple[float, float]] = field(default_factory=list)
     _last_t: float | None = field(default=None, init=False, repr=False)
 
     def step(self, frame: Frame) -> FrameResult:
         """Analyse one frame and notify the observers."""
+        closed: tuple[EventUpdate, ...] = ()
+        last = self._last_t
+        if self.max_frame_gap_s is not None and last is not None and frame.t - last > self.max_frame_gap_s:
+            closed = tuple(self.tracker.finish(last))
+            self.tracker.reset()
+            self.fusion.reset()
+            self.gaps.append((round(last, 3), round(frame.t, 3)))
         cues = self.landmarks(frame)
         probs = self.classifier(frame) if self.classifier is not None else None
         vehicle = self.telemetry.at(frame.t) if self.telemetry is not None else None
@@ -91,7 +109,7 @@ class Pipeline:
             markers = tuple(self.telemetry.markers_between(t0, frame.t))
         self._last_t = frame.t
         scores = self.fusion.step(frame, cues, probs, vehicle)
-        updates = tuple(self.tracker.step(scores))
+        updates = closed + tuple(self.tracker.step(scores))
         result = FrameResult(frame, cues, probs, scores, updates, markers)
         for observer in self.observers:
             observer.on_frame(result)
@@ -116,6 +134,7 @@ class Pipeline:
                 progress(last)
         summary.cancelled = stop is not None and stop.is_set()
         summary.stopped_early = getattr(frames, "stopped_early", None)
+        summary.gaps = list(self.gaps)
         if last is not None:
             summary.final_updates = tuple(self.tracker.finish(last.frame.t))
             summary.events.extend(u.event for u in summary.final_updates)

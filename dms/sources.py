@@ -1,10 +1,12 @@
 """Frame sources: video files (PyAV/FFmpeg), image folders and live cameras (OpenCV).
 
-All yield `Frame`s with media time: container timestamps for files, index / fps for image
-folders, the source's own monotonic clock for cameras. `analysis_fps` thins the stream to the
-rate the pipeline analyses (frames in between are decoded but never converted), so event times
-stay accurate to one analysed frame. A file that breaks mid-way is read up to its last good frame
-and `stopped_early` says where and why.
+All yield `Frame`s with media time: container timestamps for files (frame index / stream rate for
+raw streams without timestamps), index / fps for image folders, the source's own monotonic clock
+for cameras. Video frames are turned upright as players show them (display rotation, see
+`video_probe`); a file with no decodable frame or a missing MP4 index is an InputError at open.
+`analysis_fps` thins the stream to the rate the pipeline analyses (frames in between are decoded
+but never converted), so event times stay accurate to one analysed frame. A file that breaks
+mid-way is read up to its last good frame and `stopped_early` says where and why.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from dms.errors import InputError
 from dms.types import Frame
+from dms.video_probe import missing_mp4_index, quarter_turns, upright
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".mpg", ".mpeg", ".ts", ".wmv", ".flv"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -93,22 +96,55 @@ class VideoFileSource(FrameSource):
         super().__init__(analysis_fps)
         self.path = Path(path)
         self.name = str(path)
-        try:
-            self._container = av.open(str(path))
-        except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-            raise InputError(path, f"not a readable video ({_reason(exc)})") from None
-        if not self._container.streams.video:
-            self._container.close()
-            raise InputError(path, "contains no video stream")
-        self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "AUTO"
+        self._open()
+        first = self._first_frame()
+        self._turns = quarter_turns(first.rotation)
+        self._untimed = first.pts is None
         rate = self._stream.average_rate or self._stream.guessed_rate
+        if self._untimed:  # a raw stream: the SPS frame rate, not the demuxer's default of 25
+            rate = self._stream.codec_context.framerate or self._stream.guessed_rate
+            if not rate:
+                self._container.close()
+                raise InputError(path, "its frames carry no timestamps and the stream states no frame rate")
         self.fps = float(rate) if rate else 25.0
         self.frame_count = self._stream.frames or None
         self.duration_s = _duration(self._container, self._stream)
         self.creation_time = _creation_time(self._container.metadata, self._stream.metadata)
         self._seek_to: float | None = None
         self._start_pts = self._stream.start_time or 0
+
+    def _open(self) -> None:
+        try:
+            self._container = av.open(str(self.path))
+        except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+            reason = missing_mp4_index(self.path) or f"not a readable video ({_reason(exc)})"
+            raise InputError(self.path, reason) from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise InputError(self.path, "contains no video stream")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+
+    def _first_frame(self) -> av.VideoFrame:
+        """Decode the first frame (then start over): a file with none is refused here, at open."""
+        try:
+            first = next(self._decode(), None)
+            problem = "no frame could be decoded: the file holds no picture data"
+        except av.error.FFmpegError as exc:
+            first = None
+            problem = f"no frame could be decoded ({_reason(exc)}); the recording is cut or corrupt"
+        self._container.close()
+        if first is None:
+            raise InputError(self.path, missing_mp4_index(self.path) or problem)
+        self._open()
+        return first
+
+    def describe(self) -> dict:
+        return {
+            **super().describe(),
+            "turned_clockwise_deg": (360 - 90 * self._turns) % 360,  # as players show it
+            "frame_times": "stream frame rate (no timestamps)" if self._untimed else "container timestamps",
+        }
 
     def seek(self, t: float) -> None:
         """Jump to media time t; iteration then resumes from the first frame at or after t."""
@@ -125,9 +161,12 @@ class VideoFileSource(FrameSource):
             if self._seek_to is not None:
                 target = self._seek_to
                 self._seek_to = None
-                self._container.seek(
-                    int(target / self._stream.time_base) + self._start_pts, stream=self._stream, backward=True
-                )
+                if self._untimed:  # no timestamps to seek by: decode again from the start
+                    self._container.close()
+                    self._open()
+                else:
+                    pts = int(target / self._stream.time_base) + self._start_pts
+                    self._container.seek(pts, stream=self._stream, backward=True)
                 packets = self._decode()
                 thinner.reset()
                 index = -1
@@ -140,12 +179,12 @@ class VideoFileSource(FrameSource):
                     f"decoding failed after frame {max(index, 0)} at {last_t:.2f} s: {_reason(exc)}"
                 )
                 return
-            t = self._media_time(frame)
+            t = self._media_time(frame, index, last_t)
             index = round(t * self.fps) if index < 0 else index + 1
             last_t = t
             if t + 0.5 / self.fps < target or not thinner.keep(t):
                 continue
-            yield Frame(index, t, frame.to_ndarray(format="bgr24"))
+            yield Frame(index, t, upright(frame.to_ndarray(format="bgr24"), self._turns))
         if self.duration_s and last_t + 1.0 < self.duration_s:
             self.stopped_early = (
                 f"the file ends at {last_t:.2f} s but its header says {self.duration_s:.2f} s (truncated?)"
@@ -154,9 +193,10 @@ class VideoFileSource(FrameSource):
     def _decode(self):
         return self._container.decode(self._stream)
 
-    def _media_time(self, frame) -> float:
+    def _media_time(self, frame, index: int, last_t: float) -> float:
+        """Container time; without a timestamp, the next frame period after the previous frame."""
         if frame.pts is None:
-            return float(frame.time or 0.0)
+            return 0.0 if index < 0 else last_t + 1.0 / self.fps
         return float((frame.pts - self._start_pts) * self._stream.time_base)
 
     def close(self) -> None:

@@ -127,6 +127,13 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
         rows.append(("Rule set", text))
         if rules.get("speed_unchecked"):
             rows.append(("Rules not checked", str(rules["speed_unchecked"])))
+    gaps = info.get("gaps") or []
+    if gaps:
+        listed = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
+        held = sum(b - a for a, b in gaps)
+        rows.append(("Gaps without frames", (
+            f"{len(gaps)} ({held:.1f} s in all): {listed}; nothing was seen there, so no event spans them"
+        )))
     stopped = info.get("stopped_early")
     if stopped:
         rows.append(("Stopped early", str(stopped)))

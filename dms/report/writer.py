@@ -50,6 +50,7 @@ def session_record(session: SessionRecord) -> dict:
         "telemetry": info.get("telemetry"),
         "stopped_early": info.get("stopped_early"),
         "rules": info.get("rules"),
+        "gaps": info.get("gaps") or [],
     }
 
 

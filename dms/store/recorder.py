@@ -54,6 +54,7 @@ class StoreRecorder:
                 "wall_s": summary.wall_s,
                 "stopped_early": summary.stopped_early,
                 "cancelled": summary.cancelled,
+                "gaps": [list(gap) for gap in summary.gaps],
             },
         )
 
