@@ -12,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from dms.config import Settings
+from dms.recipe import AnalysisRecipe
 from dms.store import Store
 from main import main
 from ui.bench_gui import play_measured
@@ -27,7 +28,8 @@ ANALYSIS_FPS = 4.0
 def played(qapp, tmp_path_factory):
     """The window after playing the clip to its end at 8x, with what was measured on the way."""
     store = Store(tmp_path_factory.mktemp("gui") / "events.sqlite")
-    window = MainWindow(Settings(analysis_fps=ANALYSIS_FPS), store=store, telemetry=(SPEED_LOG,))
+    recipe = AnalysisRecipe(Settings(analysis_fps=ANALYSIS_FPS), telemetry=(str(SPEED_LOG),))
+    window = MainWindow(recipe, store=store)
     window.show()
     window.controls.speed_box.setCurrentText("8x")
     summary, meter = play_measured(qapp, window, CLIP)
@@ -118,7 +120,7 @@ def test_sessions_review_shows_the_stored_session(played):
 
 
 def test_image_folder_plays_every_image(qtbot):
-    window = MainWindow(Settings(analysis_fps=10.0))
+    window = MainWindow(AnalysisRecipe(Settings(analysis_fps=10.0)))
     qtbot.addWidget(window)
     window.controls.speed_box.setCurrentText("8x")
     window.open_source(SHARED / "images" / "statefarm")
@@ -136,7 +138,7 @@ def test_classifier_checkpoint_runs_in_the_analysis(qtbot, tmp_path):
     from test_classifier import CLASSES, make_checkpoint
 
     checkpoint = make_checkpoint(tmp_path / "online.pth")
-    window = MainWindow(Settings(analysis_fps=5.0), checkpoint=checkpoint)
+    window = MainWindow(AnalysisRecipe(Settings(analysis_fps=5.0), checkpoint=str(checkpoint)))
     qtbot.addWidget(window)
     window.controls.speed_box.setCurrentText("8x")
     window.open_source(SHARED / "images" / "statefarm")
@@ -154,7 +156,7 @@ def test_classifier_checkpoint_runs_in_the_analysis(qtbot, tmp_path):
 
 def test_opening_another_source_does_not_wait_for_the_running_analysis(qtbot, tmp_path):
     store = Store(tmp_path / "events.sqlite")
-    window = MainWindow(Settings(analysis_fps=4.0), store=store)
+    window = MainWindow(AnalysisRecipe(Settings(analysis_fps=4.0)), store=store)
     qtbot.addWidget(window)
     window.open_source(CLIP)
     with qtbot.waitSignal(window.worker.ready, timeout=90000) as ready:
@@ -174,7 +176,7 @@ def test_opening_another_source_does_not_wait_for_the_running_analysis(qtbot, tm
 def test_live_source_drops_frames_instead_of_queueing(qtbot):
     """A stream URL is live: OpenCV delivers the clip at ~200 frames/s, far faster than analysis,
     so most frames must be dropped and the analysis must end soon after the stream does."""
-    window = MainWindow(Settings(analysis_fps=0.0))
+    window = MainWindow(AnalysisRecipe(Settings(analysis_fps=0.0)))
     qtbot.addWidget(window)
     window.open_source(f"file://{CLIP}")
     indices = []
@@ -198,20 +200,21 @@ def test_calibration_and_settings_dialogs_apply_to_the_window(played, tmp_path):
     calibration.editor.polygons["console"][0] = [0.05, 0.95]
     calibration.save_to(tmp_path / "profile.json")
     calibration.accept()
-    assert window.profile.console[0] == (0.05, 0.95) and window.video.profile is window.profile
+    assert window.recipe.profile.console[0] == (0.05, 0.95) and window.video.profile is window.recipe.profile
     window.settings_path = tmp_path / "settings.json"
     dialog = window.show_settings()
     dialog.inputs["speed_gate_kmh"].setValue(30.0)
     dialog.checkpoint_edit.setText(str(tmp_path / "tsm.pth"))
     dialog.accept()
-    assert window.settings.speed_gate_kmh == 30.0 and window.checkpoint == tmp_path / "tsm.pth"
-    assert Settings.load(tmp_path / "settings.json") == window.settings
+    recipe = window.recipe
+    assert recipe.settings.speed_gate_kmh == 30.0 and recipe.checkpoint == str(tmp_path / "tsm.pth")
+    assert Settings.load(tmp_path / "settings.json") == recipe.settings
 
 
 def test_bad_file_is_reported_not_crashed(qtbot, tmp_path):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"this is not a video" * 100)
-    window = MainWindow(Settings())
+    window = MainWindow(AnalysisRecipe(Settings()))
     qtbot.addWidget(window)
     window.open_source(broken)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.welcome, timeout=30000)
@@ -221,7 +224,7 @@ def test_bad_file_is_reported_not_crashed(qtbot, tmp_path):
 
 
 def test_no_camera_offers_a_recording(qtbot):
-    window = MainWindow(Settings())
+    window = MainWindow(AnalysisRecipe(Settings()))
     qtbot.addWidget(window)
     window.open_default_camera(9)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.welcome, timeout=30000)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dms.errors import InputError
+from dms.recipe import AnalysisRecipe
 from dms.sources import open_source
 from models.errors import ModelInputError
-from ui.opening import AnalysisRecipe
 from ui.player import Player
 
 # The analysis yields the CPU to the window: on a busy machine the GUI stays responsive and the

@@ -27,6 +27,7 @@ from PyQt5.QtWidgets import (
 from dms.config import Settings
 from dms.errors import InputError
 from dms.profile import CameraProfile
+from dms.recipe import AnalysisRecipe
 from dms.sources import VIDEO_SUFFIXES, list_cameras
 from ui.alerts import AlertBanner
 from ui.analysis_process import AnalysisInfo
@@ -34,7 +35,6 @@ from ui.background import run_with_progress
 from ui.calibration import CalibrationDialog
 from ui.event_list import THUMB, EventList
 from ui.image import bgr_to_qimage
-from ui.opening import AnalysisRecipe
 from ui.overlays import OVERLAYS
 from ui.player import SPEEDS, Shown
 from ui.replay_controls import ReplayControls
@@ -74,26 +74,14 @@ class WelcomePanel(QWidget):
 
 class MainWindow(QMainWindow):
     def __init__(
-        self,
-        settings: Settings | None = None,
-        profile: CameraProfile | None = None,
-        *,
-        store=None,
-        checkpoint: Path | None = None,
-        telemetry: tuple[Path, ...] = (),
-        telemetry_map: Path | None = None,
-        telemetry_offset_s: float | None = None,
-        settings_path: Path | None = None,
+        self, recipe: AnalysisRecipe | None = None, *, store=None, settings_path: Path | None = None
     ):
+        """`recipe` says how every source opened is analysed (the dialogs change it for the next
+        source); `store` is the event log shown and written (its path replaces recipe.db_path)."""
         super().__init__()
         self.setWindowTitle("Driver monitoring")
-        self.settings = settings or Settings()
-        self.profile = profile or CameraProfile.load()
+        self.recipe = recipe or AnalysisRecipe()
         self.store = store
-        self.checkpoint = checkpoint
-        self.telemetry = tuple(telemetry)
-        self.telemetry_map = telemetry_map
-        self.telemetry_offset_s = telemetry_offset_s
         self.settings_path = settings_path
         self.worker: AnalysisWorker | None = None
         self.session_id: str | None = None
@@ -103,9 +91,9 @@ class MainWindow(QMainWindow):
         self.last_error: str | None = None  # why the last source could not be analysed
 
         self.banner = AlertBanner()
-        self.banner.sound.set_muted(not self.settings.sound)
-        self.banner.mute_button.setChecked(not self.settings.sound)
-        self.video = VideoView(self.profile)
+        self.banner.sound.set_muted(not self.recipe.settings.sound)
+        self.banner.mute_button.setChecked(not self.recipe.settings.sound)
+        self.video = VideoView(self.recipe.profile)
         self.welcome = WelcomePanel()
         self.welcome.recording_button.clicked.connect(self.choose_recording)
         self.welcome.folder_button.clicked.connect(self.choose_folder)
@@ -201,11 +189,7 @@ class MainWindow(QMainWindow):
         self.video.show_message(f"Opening {spec} …")
         self.stack.setCurrentWidget(self.video)
         self.say(f"{spec}: opening …")
-        recipe = AnalysisRecipe(
-            self.settings, self.profile, self.checkpoint, self.telemetry,
-            self.store.path if self.store is not None else None,
-            self.telemetry_map, self.telemetry_offset_s,
-        )
+        recipe = replace(self.recipe, db_path=str(self.store.path) if self.store is not None else None)
         self.worker = AnalysisWorker(spec, recipe, speed=self._speed())
         self.worker.opened.connect(self._opened)
         self.worker.ready.connect(self._ready)
@@ -275,7 +259,7 @@ class MainWindow(QMainWindow):
     def choose_telemetry(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Telemetry CSV", "", "CSV (*.csv);;All files (*)")
         if path:
-            self.telemetry = (Path(path),)
+            self.recipe = replace(self.recipe, telemetry=(path,))
             self.say(f"telemetry {path} is used from the next source opened")
 
     def choose_profile(self) -> None:
@@ -292,7 +276,7 @@ class MainWindow(QMainWindow):
         return True
 
     def set_profile(self, profile: CameraProfile) -> None:
-        self.profile = profile
+        self.recipe = replace(self.recipe, profile=profile)
         self.video.profile = profile
         self.video.update()
         self.say(f"camera profile {profile.name}: used from the next source opened")
@@ -318,7 +302,8 @@ class MainWindow(QMainWindow):
         if direction > 0:
             self.worker.step()
         else:
-            interval = 1.0 / self.settings.analysis_fps if self.settings.analysis_fps > 0 else 0.1
+            fps = self.recipe.settings.analysis_fps
+            interval = 1.0 / fps if fps > 0 else 0.1
             self.worker.seek(max(0.0, self.worker.position - interval))
 
     def set_speed(self, speed: float) -> None:
@@ -401,7 +386,7 @@ class MainWindow(QMainWindow):
         return self.video.image
 
     def show_calibration(self) -> CalibrationDialog:
-        dialog = CalibrationDialog(self.current_image(), self.profile, self)
+        dialog = CalibrationDialog(self.current_image(), self.recipe.profile, self)
         dialog.finished.connect(lambda _: self._calibrated(dialog))
         self.dialogs.append(dialog)
         dialog.open()
@@ -412,14 +397,17 @@ class MainWindow(QMainWindow):
             self.set_profile(dialog.profile())
 
     def show_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.settings, self.checkpoint, self)
+        checkpoint = Path(self.recipe.checkpoint) if self.recipe.checkpoint else None
+        dialog = SettingsDialog(self.recipe.settings, checkpoint, self)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.settings(), dialog.checkpoint()))
         self.dialogs.append(dialog)
         dialog.open()
         return dialog
 
     def apply_settings(self, settings: Settings, checkpoint: Path | None) -> None:
-        self.settings, self.checkpoint = settings, checkpoint
+        self.recipe = replace(
+            self.recipe, settings=settings, checkpoint=str(checkpoint) if checkpoint is not None else None
+        )
         self.banner.sound.set_muted(not settings.sound or self.banner.mute_button.isChecked())
         if self.settings_path is None:
             self.say("settings apply from the next source opened")

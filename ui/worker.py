@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PyQt5.QtCore import QThread, pyqtSignal
 
+from dms.recipe import AnalysisRecipe
 from ui.analysis_process import analysis_main
-from ui.opening import AnalysisRecipe
 from ui.player import Shown
 
 STOP_WAIT_S = 3.0

@@ -18,11 +18,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dms.build import build_pipeline, load_classifier
-from dms.commands.replay import add_common_arguments, settings_from_args, telemetry_from_args
-from dms.profile import CameraProfile
-from dms.sources import open_source
-from dms.store import Store
+from dms.commands.common import add_common_arguments, recipe_from_args
+from dms.recipe import AnalysisRecipe
 from dms.types import Frame
 
 
@@ -82,12 +79,12 @@ def rss_mb() -> float:
 
 
 def repeated(
-    path: str, settings, image_fps: float, times: int, decode: Timed, marks: list
+    path: str, recipe: AnalysisRecipe, times: int, decode: Timed, marks: list
 ) -> Iterator[Frame]:
     """The clip `times` times in a row on one media clock; records RSS after each pass."""
     offset, index = 0.0, 0
     for _ in range(times):
-        with open_source(path, analysis_fps=settings.analysis_fps, image_fps=image_fps) as source:
+        with recipe.open_source(path) as source:
             frames = iter(source)
             while True:
                 frame = decode(frames, None)
@@ -107,29 +104,24 @@ def media_length(source) -> float:
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
-    profile = CameraProfile.load(args.profile)
-    with open_source(args.video, analysis_fps=settings.analysis_fps, image_fps=args.image_fps) as probe:
-        media_s = media_length(probe) * args.repeat
-        telemetry = telemetry_from_args(args, probe, settings)
-        rate = settings.analysis_fps if settings.analysis_fps > 0 else probe.fps
-    classifier = load_classifier(args.checkpoint, args.backend, args.allow_offline)
     with tempfile.TemporaryDirectory(prefix="dms-bench-") as tmp:
-        store = Store(Path(tmp) / "bench.sqlite")
-        pipeline, _ = build_pipeline(
-            settings, profile, classifier=classifier, telemetry=telemetry, store=store
-        )
-        landmarks = pipeline.landmarks = Timed(pipeline.landmarks)
-        if pipeline.classifier is not None:
-            pipeline.classifier = Timed(pipeline.classifier)
-        decode = Timed(next)
-        marks: list[float] = []
-        rss_start = rss_mb()
-        bar = tqdm(total=int(media_s * rate) + 1, unit="frame", desc="bench", disable=args.json)
-        with bar:
-            frames = repeated(args.video, settings, args.image_fps, args.repeat, decode, marks)
-            summary = pipeline.run(frames, progress=lambda r: bar.update(1))
-        store.close()
+        recipe = recipe_from_args(args, db_path=Path(tmp) / "bench.sqlite")
+        with recipe.open_source(args.video) as probe:
+            media_s = media_length(probe) * args.repeat
+            rate = recipe.settings.analysis_fps if recipe.settings.analysis_fps > 0 else probe.fps
+            analysis = recipe.build(probe)
+        with analysis:
+            pipeline = analysis.pipeline
+            landmarks = pipeline.landmarks = Timed(pipeline.landmarks)
+            if pipeline.classifier is not None:
+                pipeline.classifier = Timed(pipeline.classifier)
+            decode = Timed(next)
+            marks: list[float] = []
+            rss_start = rss_mb()
+            bar = tqdm(total=int(media_s * rate) + 1, unit="frame", desc="bench", disable=args.json)
+            with bar:
+                frames = repeated(args.video, recipe, args.repeat, decode, marks)
+                summary = pipeline.run(frames, progress=lambda r: bar.update(1))
     wall = summary.wall_s
     result = {
         "video": str(args.video),
@@ -148,7 +140,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         "rss_after_each_pass_mb": [round(m, 1) for m in marks],
         "rss_growth_mb": round(marks[-1] - marks[0], 1) if marks else None,
         "events": len(summary.events),
-        "classifier": classifier.describe() if classifier is not None else None,
+        "classifier": analysis.classifier.describe() if analysis.classifier is not None else None,
     }
     if args.json:
         print(json.dumps(result))

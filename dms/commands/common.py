@@ -1,0 +1,127 @@
+"""What the analysing commands share: their options, the one recipe built from them, and Ctrl-C.
+
+`replay`, `batch`, `bench pipeline` and `gui` take the same analysis options; `recipe_from_args`
+is the one place that turns them into an `AnalysisRecipe`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+from dms.config import Settings
+from dms.profile import CameraProfile
+from dms.recipe import AnalysisRecipe
+
+
+def add_classifier_arguments(parser: argparse.ArgumentParser) -> None:
+    """--profile, --checkpoint, --backend, --allow-offline (also taken by `gui`)."""
+    parser.add_argument("--profile", metavar="JSON",
+                        help="camera profile JSON (default: data/profile_frontal.json)")
+    parser.add_argument("--checkpoint", metavar="PTH",
+                        help="classifier checkpoint (.pth, or an exported .onnx); "
+                        "without one, landmark cues only")
+    parser.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="classifier runtime")
+    parser.add_argument(
+        "--allow-offline",
+        action="store_true",
+        help="run bi-directional (offline) TSM weights causally anyway (they need causal fine-tuning)",
+    )
+
+
+def add_rules_argument(parser: argparse.ArgumentParser) -> None:
+    """--rules NAME|FILE (also taken by `gui`)."""
+    parser.add_argument(
+        "--rules", metavar="NAME|FILE",
+        help="rule set events are judged by: euro-ncap (default), eu-addw, eu-ddaw, or a rule set JSON file",
+    )
+
+
+def add_telemetry_arguments(parser: argparse.ArgumentParser) -> None:
+    """--telemetry CSV..., --telemetry-map JSON, --telemetry-offset SECONDS (also taken by `gui`)."""
+    group = parser.add_argument_group("telemetry")
+    group.add_argument(
+        "--telemetry", nargs="+", metavar="CSV",
+        help="vehicle log(s) of the drive: one CSV, or several logged apart (e.g. CAN, GNSS, IMU)",
+    )
+    group.add_argument(
+        "--telemetry-map", metavar="JSON",
+        help="time column/form and signal columns/units that override detection "
+        "(see data/telemetry_map.example.json)",
+    )
+    group.add_argument(
+        "--telemetry-offset", type=float, metavar="SECONDS",
+        help="media time (s) at which the log starts; negative if the log started before the video. "
+        "Default: by absolute time when both carry it, else the log starts with the video",
+    )
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The analysis options shared by replay, batch and bench."""
+    add_classifier_arguments(parser)
+    parser.add_argument("--settings", help="settings JSON (thresholds, timings, speed gate)")
+    add_rules_argument(parser)
+    parser.add_argument("--analysis-fps", type=float, help="frames analysed per second (default 10; 0 = all)")
+    parser.add_argument("--image-fps", type=float, help="playback rate of an image folder (default 10/s)")
+    parser.add_argument("--blur-faces", action="store_true", help="blur faces in thumbnails and clips")
+    add_telemetry_arguments(parser)
+
+
+def settings_from_args(args: argparse.Namespace, settings: Settings | None = None) -> Settings:
+    """`settings` (else --settings FILE, else the defaults) with --analysis-fps, --blur-faces and
+    --rules applied on top; a bad rule set name or file is an InputError before any work."""
+    if settings is None:
+        settings = Settings.load(args.settings) if args.settings else Settings()
+    if getattr(args, "analysis_fps", None) is not None:
+        settings = replace(settings, analysis_fps=args.analysis_fps)
+    if getattr(args, "blur_faces", False):
+        settings = replace(settings, blur_faces=True)
+    if getattr(args, "rules", None):
+        from dms.rules import load_rule_set
+
+        load_rule_set(args.rules, settings)
+        settings = replace(settings, rule_set=args.rules)
+    return settings
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def recipe_from_args(
+    args: argparse.Namespace, settings: Settings | None = None, db_path=None
+) -> AnalysisRecipe:
+    """The analysis recipe the options describe (InputError on a bad settings or profile file).
+
+    `settings` replaces what --settings would give (the GUI's saved settings; the other options
+    still apply on top); `db_path` is the event log to write (None: no log).
+    """
+    extra = {"image_fps": args.image_fps} if getattr(args, "image_fps", None) is not None else {}
+    return AnalysisRecipe(
+        settings=settings_from_args(args, settings),
+        profile=CameraProfile.load(args.profile),
+        checkpoint=_text(args.checkpoint),
+        backend=args.backend,
+        allow_offline=args.allow_offline,
+        telemetry=tuple(str(p) for p in args.telemetry or ()),
+        telemetry_map=_text(args.telemetry_map),
+        telemetry_offset_s=args.telemetry_offset,
+        db_path=_text(db_path),
+        **extra,
+    )
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[threading.Event]:
+    """Ctrl-C sets the yielded event, so the analysis stops cleanly: what was analysed is logged
+    and reported."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)

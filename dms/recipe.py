@@ -1,0 +1,109 @@
+"""The one analysis recipe: every choice that decides how a source is analysed, as plain values.
+
+Every front end builds one (`dms.commands.common.recipe_from_args` for the commands, the GUI from
+its command line and dialogs) and hands it to the engine, which assembles the same pipeline from
+it. A recipe holds only picklable values (settings, profile, strings, numbers), so another process
+(the GUI's analysis process, a batch worker) can rebuild the pipeline from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dms.build import build_pipeline, load_classifier, load_telemetry
+from dms.config import Settings
+from dms.pipeline import Pipeline
+from dms.profile import CameraProfile
+from dms.sources import FrameSource, open_source
+
+
+@dataclass
+class Analysis:
+    """A ready pipeline for one source, with the stages it was built from and the event log it
+    writes to (owned: closed with the analysis)."""
+
+    pipeline: Pipeline
+    session_id: str | None
+    classifier: object | None = None  # the ClassifierStage, or None: landmark cues alone
+    telemetry: object | None = None  # the TelemetryTrack, or None
+    store: object | None = None  # the dms.store.Store, or None without an event log
+
+    @property
+    def has_classifier(self) -> bool:
+        return self.classifier is not None
+
+    @property
+    def has_telemetry(self) -> bool:
+        return self.telemetry is not None
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def __enter__(self) -> Analysis:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class AnalysisRecipe:
+    """How to analyse a source.
+
+    `checkpoint` is the classifier checkpoint as the user gave it (a path, or None), passed as is
+    to `dms.build.load_classifier`; `backend` is "torch" or "onnx"; `allow_offline` lets
+    bi-directional TSM weights run causally. `telemetry` lists the drive's vehicle logs (paths),
+    `telemetry_map` a column mapping JSON and `telemetry_offset_s` a manual clock offset in seconds.
+    `image_fps` is the playback rate of an image folder (images per second). `db_path` is the
+    SQLite event log the session is written to; None analyses without logging.
+    """
+
+    settings: Settings = field(default_factory=Settings)
+    profile: CameraProfile = field(default_factory=CameraProfile.load)
+    checkpoint: str | None = None
+    backend: str = "torch"
+    allow_offline: bool = False
+    telemetry: tuple[str, ...] = ()
+    telemetry_map: str | None = None
+    telemetry_offset_s: float | None = None
+    image_fps: float = 10.0
+    db_path: str | None = None
+
+    def open_source(self, spec: str | int) -> FrameSource:
+        """The frame source for a file, folder, URL or camera index (InputError if it cannot open)."""
+        return open_source(spec, analysis_fps=self.settings.analysis_fps, image_fps=self.image_fps)
+
+    def load_classifier(self):
+        """The classifier stage, or None: landmark cues alone."""
+        return load_classifier(self.checkpoint, self.backend, self.allow_offline)
+
+    def load_telemetry(self, source: FrameSource):
+        """The telemetry track aligned to `source`, or None without logs (InputError on a bad log)."""
+        return load_telemetry(
+            self.telemetry, source, self.settings, self.telemetry_map, self.telemetry_offset_s
+        )
+
+    def build(self, source: FrameSource) -> Analysis:
+        """Load the classifier and telemetry, open the event log and assemble the pipeline.
+
+        Raises InputError (or the model's input error) on a bad checkpoint or log; nothing is
+        left open then.
+        """
+        classifier = self.load_classifier()
+        track = self.load_telemetry(source)
+        store = None
+        if self.db_path is not None:
+            from dms.store import Store
+
+            store = Store(self.db_path)
+        try:
+            pipeline, session_id = build_pipeline(
+                self.settings, self.profile,
+                source=source, classifier=classifier, telemetry=track, store=store,
+            )
+        except BaseException:
+            if store is not None:
+                store.close()
+            raise
+        return Analysis(pipeline, session_id, classifier, track, store)

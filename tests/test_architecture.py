@@ -1,0 +1,47 @@
+"""The package boundaries of docs/architecture.md, read from the source's import statements."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+QT = {"PyQt5", "PyQt6", "PySide2", "PySide6", "pyqtgraph", "sip"}
+
+# package -> the top-level modules its code must never import
+FORBIDDEN = {
+    "dms": QT | {"ui", "main"},
+    "models": QT | {"ui", "main", "dms"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module named by an import statement in `path` (at any depth, lazy ones included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_imports_stay_inside_its_boundary(package):
+    breaches = []
+    files = sorted((ROOT / package).rglob("*.py"))
+    assert files
+    for path in files:
+        for name in imported_modules(path):
+            if name.split(".")[0] in FORBIDDEN[package]:
+                breaches.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not breaches, "\n".join(breaches)
+
+
+def test_the_reader_sees_lazy_imports(tmp_path):
+    """A lazy import inside a function counts too: the check is not fooled by indentation."""
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from PyQt5.QtCore import QTimer\n    import ui.app\n")
+    assert imported_modules(module) == {"PyQt5.QtCore", "ui.app"}

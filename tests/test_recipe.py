@@ -1,0 +1,91 @@
+"""The one analysis recipe: every front end builds the same one from its options, it survives a
+trip to another process, and `replay_drive` and `batch` analyse real drives from it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import pickle
+
+import pytest
+from conftest import SHARED, VIDEO
+
+import main
+from dms.commands.common import recipe_from_args
+from dms.config import Settings
+from dms.drive import replay_drive
+from dms.errors import InputError
+from dms.profile import CameraProfile
+from dms.recipe import AnalysisRecipe
+from dms.store import Store
+
+OPTIONS = ["--checkpoint", "tsm.onnx", "--backend", "onnx", "--allow-offline",
+           "--profile", "data/profile_side.json", "--telemetry", "can.csv", "gnss.csv",
+           "--telemetry-map", "map.json", "--telemetry-offset", "-20.5"]
+
+
+def parsed(argv: list[str]):
+    return main.build_parser().parse_args(argv)
+
+
+def test_replay_batch_bench_and_gui_options_make_the_same_recipe():
+    replay = recipe_from_args(parsed(["replay", "drive.mp4", *OPTIONS]))
+    batch = recipe_from_args(parsed(["batch", "drives", *OPTIONS]))
+    bench = recipe_from_args(parsed(["bench", "pipeline", "drive.mp4", *OPTIONS]))
+    gui = recipe_from_args(parsed(["gui", *OPTIONS]), Settings())
+    assert replay == batch == bench == gui
+    assert (gui.checkpoint, gui.backend, gui.allow_offline) == ("tsm.onnx", "onnx", True)
+    assert gui.profile == CameraProfile.load("data/profile_side.json")
+    assert gui.telemetry == ("can.csv", "gnss.csv") and gui.telemetry_offset_s == -20.5
+    assert gui.telemetry_map == "map.json"
+
+
+def test_replay_options_reach_the_settings():
+    recipe = recipe_from_args(parsed(["replay", "d.mp4", "--analysis-fps", "4", "--blur-faces",
+                                      "--image-fps", "2"]))
+    assert recipe.settings.analysis_fps == 4 and recipe.settings.blur_faces and recipe.image_fps == 2
+    defaults = recipe_from_args(parsed(["replay", "d.mp4"]))
+    assert defaults == AnalysisRecipe()
+
+
+def test_a_recipe_survives_pickling():
+    args = parsed(["replay", "drive.mp4", *OPTIONS, "--analysis-fps", "5"])
+    recipe = recipe_from_args(args, db_path="x.db")
+    assert pickle.loads(pickle.dumps(recipe)) == recipe
+
+
+def test_replay_drive_writes_the_report_it_returns(tmp_path):
+    recipe = AnalysisRecipe(Settings(analysis_fps=0.0), image_fps=2.0, db_path=str(tmp_path / "db.sqlite"))
+    result = replay_drive(recipe, SHARED / "images" / "statefarm", tmp_path / "sf")
+    report = json.loads((tmp_path / "sf" / "events.json").read_text())
+    assert result.report == tmp_path / "sf" / "report.html" and result.report.is_file()
+    assert result.session_id == report["session"]["id"] and result.frames == 20
+    assert result.events == len(report["events"]) and result.duration_s == pytest.approx(9.5)
+    assert not result.has_classifier and result.stopped_early is None and not result.cancelled
+    with Store(tmp_path / "db.sqlite") as store:
+        assert store.session(result.session_id).status == "complete"
+
+
+def test_replay_drive_on_a_missing_file_writes_no_session(tmp_path):
+    recipe = AnalysisRecipe(db_path=str(tmp_path / "db.sqlite"))
+    with pytest.raises(InputError, match="no such file"):
+        replay_drive(recipe, tmp_path / "none.mp4", tmp_path / "out")
+    assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_batch_lists_each_drive_and_the_one_that_failed(tmp_path, capsys):
+    drives = tmp_path / "drives"
+    drives.mkdir()
+    (drives / "day.mp4").symlink_to(VIDEO / "day_eating.mp4")
+    (drives / "broken.mp4").write_bytes(b"not a video" * 100)
+    code = main.main(["batch", str(drives), "--analysis-fps", "2", "--out", str(tmp_path / "out"),
+                      "--db", str(tmp_path / "db.sqlite")])
+    assert code == 1
+    with open(tmp_path / "out" / "batch.csv", newline="") as f:
+        rows = {r["video"]: r for r in csv.DictReader(f)}
+    broken, day = rows[str(drives / "broken.mp4")], rows[str(drives / "day.mp4")]
+    assert "not a readable video" in broken["error"] and not broken["session"]
+    report = json.loads((tmp_path / "out" / "day" / "events.json").read_text())
+    assert day["session"] == report["session"]["id"] and int(day["events"]) == len(report["events"])
+    assert not day["error"]
+    assert f"error: {drives / 'broken.mp4'}: not a readable video" in capsys.readouterr().err
