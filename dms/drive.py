@@ -19,7 +19,7 @@ from dms.sources import FrameSource
 
 
 @dataclass(frozen=True)
-class DriveResult:
+class ReplayResult:
     """How one drive's analysis went. `duration_s` is the media time analysed (seconds); `report`
     the report.html written; `stopped_early` why a damaged or cut recording ended early."""
 
@@ -50,7 +50,7 @@ def replay_drive(
     *,
     progress: bool = False,
     stop: threading.Event | None = None,
-) -> DriveResult:
+) -> ReplayResult:
     """Analyse `video` (a file or image folder) as `recipe` says, log it and write the report.
 
     The session goes to `recipe.db_path` (the user's default event log when None); the report
@@ -77,7 +77,7 @@ def replay_drive(
         folder = Path(out) if out is not None else Path("out") / analysis.session_id
         written = write_session_report(analysis.store, analysis.session_id, folder, progress=progress)
     telemetry = analysis.telemetry.describe() if analysis.telemetry is not None else {}
-    return DriveResult(
+    return ReplayResult(
         video=str(video),
         session_id=analysis.session_id,
         frames=summary.frames,

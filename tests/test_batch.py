@@ -11,10 +11,11 @@ from conftest import VIDEO
 import main
 from dms.config import Settings
 from dms.errors import InputError
-from dms.fleet.analyse import BatchRecipe, recipe_fingerprint
+from dms.fleet.analyse import recipe_fingerprint
 from dms.fleet.key import drive_key, file_sha256
 from dms.fleet.manifest import drives_from_folder, read_manifest
 from dms.profile import CameraProfile
+from dms.recipe import AnalysisRecipe
 from dms.store import Store
 
 CLIPS = {
@@ -139,12 +140,12 @@ def test_manifest_rows_and_their_errors(fleet, tmp_path):
 
 
 def test_resume_key_follows_content_and_settings_not_the_name(fleet, tmp_path):
-    recipe = BatchRecipe(Settings(), CameraProfile.load(None))
+    recipe = AnalysisRecipe(Settings(), CameraProfile.load(None))
     video = fleet / "VAN-09/bob/2026-11-10.mp4"
     copy = tmp_path / "renamed.mp4"
     copy.write_bytes(video.read_bytes())
     key = drive_key(file_sha256(video), recipe_fingerprint(recipe), [], None)
     assert drive_key(file_sha256(copy), recipe_fingerprint(recipe), [], None) == key
-    stricter = BatchRecipe(Settings(speed_gate_kmh=20.0), recipe.profile)
+    stricter = AnalysisRecipe(Settings(speed_gate_kmh=20.0), recipe.profile)
     assert drive_key(file_sha256(video), recipe_fingerprint(stricter), [], None) != key
     assert drive_key(file_sha256(video), recipe_fingerprint(recipe), [], 3.0) != key

@@ -1,14 +1,13 @@
 """The one analysis recipe: every front end builds the same one from its options, it survives a
-trip to another process, and `replay_drive` and `batch` analyse real drives from it."""
+trip to another process, and `replay_drive` analyses a real drive from it."""
 
 from __future__ import annotations
 
-import csv
 import json
 import pickle
 
 import pytest
-from conftest import SHARED, VIDEO
+from conftest import SHARED
 
 import main
 from dms.commands.common import recipe_from_args
@@ -71,21 +70,3 @@ def test_replay_drive_on_a_missing_file_writes_no_session(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         replay_drive(recipe, tmp_path / "none.mp4", tmp_path / "out")
     assert not (tmp_path / "db.sqlite").exists()
-
-
-def test_batch_lists_each_drive_and_the_one_that_failed(tmp_path, capsys):
-    drives = tmp_path / "drives"
-    drives.mkdir()
-    (drives / "day.mp4").symlink_to(VIDEO / "day_eating.mp4")
-    (drives / "broken.mp4").write_bytes(b"not a video" * 100)
-    code = main.main(["batch", str(drives), "--analysis-fps", "2", "--out", str(tmp_path / "out"),
-                      "--db", str(tmp_path / "db.sqlite")])
-    assert code == 1
-    with open(tmp_path / "out" / "batch.csv", newline="") as f:
-        rows = {r["video"]: r for r in csv.DictReader(f)}
-    broken, day = rows[str(drives / "broken.mp4")], rows[str(drives / "day.mp4")]
-    assert "not a readable video" in broken["error"] and not broken["session"]
-    report = json.loads((tmp_path / "out" / "day" / "events.json").read_text())
-    assert day["session"] == report["session"]["id"] and int(day["events"]) == len(report["events"])
-    assert not day["error"]
-    assert f"error: {drives / 'broken.mp4'}: not a readable video" in capsys.readouterr().err

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dms.telemetry import add_arguments as add_telemetry_arguments
+from dms.commands.common import add_common_arguments
 
 GOAL_S = 0.050
 
@@ -73,14 +73,13 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("bench-gui", help="GUI thread stalls while the app plays a recording")
     parser.add_argument("video", type=Path)
     parser.add_argument("--speed", default="8x", help="playback speed as the app's box names it (8x)")
-    parser.add_argument("--analysis-fps", type=float, default=4.0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    add_telemetry_arguments(parser)
-    parser.set_defaults(func=run)
+    add_common_arguments(parser)
+    parser.set_defaults(func=run, analysis_fps=4.0)
 
 
 def run(args: argparse.Namespace) -> int:
-    from dms.config import Settings
+    from dms.commands.common import recipe_from_args
     from dms.errors import InputError
     from dms.store import Store
     from ui.app import application
@@ -88,11 +87,11 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.video.exists():
         raise InputError(args.video, "recording not found")
+    recipe = recipe_from_args(args)
     qapp = application()
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "events.sqlite")
-        window = MainWindow(Settings(analysis_fps=args.analysis_fps), store=store,
-                            telemetry=tuple(args.telemetry or ()))
+        window = MainWindow(recipe, store=store)
         window.show()
         window.controls.speed_box.setCurrentText(args.speed)
         summary, meter = play_measured(qapp, window, args.video)

@@ -13,9 +13,11 @@ import argparse
 import csv
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from dms.commands.replay import add_common_arguments, settings_from_args
+from dms.commands import common
+from dms.commands.common import add_common_arguments
 from dms.errors import InputError
 from dms.fleet.manifest import drives_from_folder, find_videos, read_manifest
 
@@ -39,10 +41,8 @@ def add_parser(subparsers) -> None:
 
 
 def recipe_from_args(args: argparse.Namespace):
-    """The batch recipe of the analysis options (telemetry logs come per drive, not from here)."""
-    from dms.fleet.analyse import BatchRecipe
-    from dms.profile import CameraProfile
-
+    """The analysis recipe of the options (telemetry logs come per drive, not from here), with the
+    checkpoint and mapping as absolute paths for workers that run elsewhere."""
     if args.telemetry:
         raise InputError("--telemetry", "batch takes each drive's logs from the manifest or beside the video")
     if args.telemetry_offset is not None:
@@ -51,14 +51,11 @@ def recipe_from_args(args: argparse.Namespace):
         raise InputError(args.checkpoint, "checkpoint not found")
     if args.telemetry_map and not Path(args.telemetry_map).is_file():
         raise InputError(args.telemetry_map, "telemetry mapping not found")
-    return BatchRecipe(
-        settings=settings_from_args(args),
-        profile=CameraProfile.load(args.profile),
+    recipe = common.recipe_from_args(args)
+    return replace(
+        recipe,
         checkpoint=str(Path(args.checkpoint).resolve()) if args.checkpoint else None,
-        backend=args.backend,
-        allow_offline=args.allow_offline,
         telemetry_map=str(Path(args.telemetry_map).resolve()) if args.telemetry_map else None,
-        image_fps=args.image_fps,
     )
 
 

@@ -9,32 +9,19 @@ import os
 import socket
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from dms.config import Settings
 from dms.fleet.key import file_sha256
 from dms.fleet.manifest import FleetDrive
-from dms.profile import CameraProfile
+from dms.recipe import AnalysisRecipe
 from dms.store import SessionRecord
 from dms.types import Event
 
 
-@dataclass(frozen=True)
-class BatchRecipe:
-    """How every drive of a batch is analysed (picklable; sent to each worker)."""
-
-    settings: Settings
-    profile: CameraProfile
-    checkpoint: str | None = None
-    backend: str = "torch"
-    allow_offline: bool = False
-    telemetry_map: str | None = None
-    image_fps: float = 10.0
-
-
-def recipe_fingerprint(recipe: BatchRecipe) -> dict:
-    """The recipe as JSON-able data for the resume key: the checkpoint and the telemetry map by content."""
+def recipe_fingerprint(recipe: AnalysisRecipe) -> dict:
+    """The recipe as JSON-able data for the resume key: the checkpoint and the telemetry map by content
+    (a drive's own logs and offset enter its key apart, see dms.fleet.key)."""
     return {
         "settings": asdict(recipe.settings),
         "profile": recipe.profile.to_dict(),
@@ -65,7 +52,7 @@ class DriveResult:
     pid: int = field(default_factory=os.getpid)
 
 
-def analyse_drive(recipe: BatchRecipe, drive: FleetDrive) -> DriveResult:
+def analyse_drive(recipe: AnalysisRecipe, drive: FleetDrive) -> DriveResult:
     """Analyse one drive into a private log and return it; raises DriveError on any failure."""
     try:
         return _analyse(recipe, drive)
@@ -73,29 +60,21 @@ def analyse_drive(recipe: BatchRecipe, drive: FleetDrive) -> DriveResult:
         raise DriveError(f"{drive.video}: {exc}" if str(drive.video) not in str(exc) else str(exc)) from None
 
 
-def _analyse(recipe: BatchRecipe, drive: FleetDrive) -> DriveResult:
-    from dms.build import build_pipeline, load_classifier, load_telemetry
+def _analyse(recipe: AnalysisRecipe, drive: FleetDrive) -> DriveResult:
     from dms.report.stats import drive_figures
-    from dms.sources import open_source
-    from dms.store import Store
 
     os.environ.setdefault("GLOG_minloglevel", "2")
     started = time.perf_counter()
-    settings = recipe.settings
     with tempfile.TemporaryDirectory(prefix="dms-drive-") as tmp:
-        store = Store(Path(tmp) / "drive.sqlite")
-        try:
-            opened = open_source(drive.video, analysis_fps=settings.analysis_fps, image_fps=recipe.image_fps)
-            with opened as source:
-                classifier = load_classifier(recipe.checkpoint, recipe.backend, recipe.allow_offline)
-                telemetry = load_telemetry(
-                    list(drive.telemetry), source, settings, recipe.telemetry_map, drive.telemetry_offset_s
-                )
-                pipeline, session_id = build_pipeline(
-                    settings, recipe.profile, source=source, classifier=classifier, telemetry=telemetry,
-                    store=store,
-                )
-                pipeline.run(source)
+        drive_recipe = replace(
+            recipe,
+            telemetry=tuple(str(p) for p in drive.telemetry),
+            telemetry_offset_s=drive.telemetry_offset_s,
+            db_path=str(Path(tmp) / "drive.sqlite"),
+        )
+        with drive_recipe.open_source(drive.video) as source, drive_recipe.build(source) as analysis:
+            analysis.pipeline.run(source)
+            store, session_id = analysis.store, analysis.session_id
             session = store.session(session_id)
             events, timeline = store.events(session_id), store.timeline(session_id)
             media_dir = store.media_dir(session_id)
@@ -103,8 +82,6 @@ def _analyse(recipe: BatchRecipe, drive: FleetDrive) -> DriveResult:
                 str(p.relative_to(media_dir)): p.read_bytes()
                 for p in sorted(media_dir.rglob("*")) if p.is_file()
             } if media_dir.is_dir() else {}
-        finally:
-            store.close()
     return DriveResult(
         video=str(drive.video),
         session=session,

@@ -18,8 +18,9 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from dms.errors import InputError
-from dms.fleet.analyse import BatchRecipe, DriveError, DriveResult, analyse_drive
+from dms.fleet.analyse import DriveError, DriveResult, analyse_drive
 from dms.fleet.manifest import FleetDrive
+from dms.recipe import AnalysisRecipe
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: what Ray workers need on their path
 WORKER_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -53,7 +54,7 @@ class LocalEngine:
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_quiet_worker)
         return time.perf_counter() - started
 
-    def submit(self, recipe: BatchRecipe, drive: FleetDrive) -> Future:
+    def submit(self, recipe: AnalysisRecipe, drive: FleetDrive) -> Future:
         if self._pool is None or getattr(self._pool, "_broken", False):
             self._terminate()
             self.start()  # a killed worker breaks the whole pool: start a fresh one
@@ -146,7 +147,7 @@ class RayEngine:
         )(analyse_drive)
         return time.perf_counter() - started
 
-    def submit(self, recipe: BatchRecipe, drive: FleetDrive):
+    def submit(self, recipe: AnalysisRecipe, drive: FleetDrive):
         return self._task.remote(recipe, drive)
 
     def wait(self, handles: list, timeout: float) -> list:

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dms.fleet.analyse import BatchRecipe, DriveError, DriveResult, recipe_fingerprint
+from dms.fleet.analyse import DriveError, DriveResult, recipe_fingerprint
 from dms.fleet.key import drive_key, hash_files
 from dms.fleet.manifest import FleetDrive
+from dms.recipe import AnalysisRecipe
 from dms.store import SessionRecord, Store
 
 DONE_STATUSES = ("complete", "stopped_early")
@@ -96,7 +97,7 @@ def media_seconds(path: Path) -> float | None:
     return None
 
 
-def plan(drives: list[FleetDrive], recipe: BatchRecipe, folder: Path, out: Path,
+def plan(drives: list[FleetDrive], recipe: AnalysisRecipe, folder: Path, out: Path,
          progress: bool = True) -> list[BatchJob]:
     """A job per drive: content hashes of the videos and logs (a few files at once), resume key,
     media length and report folder (out/ + the video's path under `folder`, without suffix)."""
@@ -180,7 +181,7 @@ def stop_on_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-def run_batch(jobs: list[BatchJob], recipe: BatchRecipe, store: Store, engine, *, progress: bool = True,
+def run_batch(jobs: list[BatchJob], recipe: AnalysisRecipe, store: Store, engine, *, progress: bool = True,
               retry_failed: bool = False, write_reports: bool = True) -> BatchRun:
     """Analyse every job not already in the log on `engine` (see dms.fleet.engines); returns the
     outcome of each job in the order of `jobs`."""
