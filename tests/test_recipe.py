@@ -19,7 +19,7 @@ from dms.recipe import AnalysisRecipe
 from dms.store import Store
 
 OPTIONS = ["--checkpoint", "tsm.onnx", "--backend", "onnx", "--allow-offline",
-           "--profile", "data/profile_side.json", "--telemetry", "can.csv", "gnss.csv",
+           "--rules", "eu-addw", "--profile", "data/profile_side.json", "--telemetry", "can.csv", "gnss.csv",
            "--telemetry-map", "map.json", "--telemetry-offset", "-20.5"]
 
 
@@ -36,7 +36,7 @@ def test_replay_batch_bench_and_gui_options_make_the_same_recipe():
     assert (gui.checkpoint, gui.backend, gui.allow_offline) == ("tsm.onnx", "onnx", True)
     assert gui.profile == CameraProfile.load("data/profile_side.json")
     assert gui.telemetry == ("can.csv", "gnss.csv") and gui.telemetry_offset_s == -20.5
-    assert gui.telemetry_map == "map.json"
+    assert gui.telemetry_map == "map.json" and gui.settings.rule_set == "eu-addw"
 
 
 def test_replay_options_reach_the_settings():
