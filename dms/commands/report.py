@@ -18,6 +18,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--fleet", action="store_true", help="fleet report over every drive in the log")
     parser.add_argument("--out", type=Path, help="output folder (default ./report-<id> or ./fleet-report)")
     parser.add_argument("--db", type=Path, help="event log (default: the user data folder, or $DMS_DB)")
+    parser.add_argument(
+        "--format", choices=("html", "openlabel"), default="html",
+        help="html: the report folder (default); openlabel: openlabel.json, the events with their review "
+             "as ASAM OpenLABEL",
+    )
     parser.set_defaults(func=run)
 
 
@@ -40,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
             if session_id is None:
                 raise InputError(db, "the event log has no sessions yet")
         out = args.out or Path(f"report-{session_id}")
+        if args.format == "openlabel":
+            from dms.openlabel import write_session_openlabel
+
+            print(write_session_openlabel(store, session_id, out))
+            return 0
         written = write_session_report(store, session_id, out, progress=True)
     for path in written.values():
         print(path)

@@ -7,10 +7,10 @@ session has 6,762 frames and a shift of 15), so stream frame = annotation frame 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from models.datasets.clip import Clip
+from models.datasets.openlabel import Annotation, read_openlabel
 from models.errors import ModelInputError
 from models.labelmap import DatasetClasses
 
@@ -25,39 +25,32 @@ def read_dmd(json_path: str | Path, video_root: str | Path, classes: DatasetClas
     shift are cut to it; what is left shorter than `min_frames` is dropped.
     """
     json_path, video_root = Path(json_path), Path(video_root)
-    try:
-        doc = json.loads(json_path.read_text(encoding="utf-8"))
-        root = doc["openlabel"] if "openlabel" in doc else doc["vcd"]
-        streams, actions = root["streams"], root.get("actions", {})
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelInputError(json_path, f"cannot read DMD annotation: {exc}") from exc
-    except (KeyError, TypeError) as exc:
-        raise ModelInputError(json_path, f"not an OpenLABEL/VCD annotation (missing {exc})") from exc
-    if stream not in streams:
-        raise ModelInputError(json_path, f"no stream {stream!r} (have: {', '.join(streams)})")
-    try:
-        props = streams[stream]["stream_properties"]
-        shift = int(props.get("sync", {}).get("frame_shift", 0))
-        total = int(props["total_frames"])
-        video = video_root / streams[stream]["uri"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelInputError(json_path, f"stream {stream}: bad stream_properties ({exc!r})") from exc
-    group = str(root.get("metadata", {}).get("name", json_path.stem)).split("_s", 1)[0]  # gA_1: the driver
+    annotation = read_openlabel(json_path, "DMD annotation")
+    shift, total, uri = stream_sync(annotation, stream)
+    video = video_root / uri
+    group = str(annotation.metadata.get("name", json_path.stem)).split("_s", 1)[0]  # gA_1: the driver
     clips = []
-    for uid, action in actions.items():
-        level, _, name = str(action.get("type", "")).partition("/")
+    for action in annotation.actions:
+        level, _, name = action.type.partition("/")
         if level != ACTION_LEVEL:
             continue
         if name not in classes.classes:
-            raise ModelInputError(json_path, f"action {uid}: unknown driver action {name!r}")
-        for interval in action.get("frame_intervals", []):
-            try:
-                first, last = int(interval["frame_start"]), int(interval["frame_end"])
-            except (KeyError, TypeError, ValueError):
-                raise ModelInputError(json_path, f"action {uid}: bad frame interval {interval!r}") from None
-            if last < first:
-                raise ModelInputError(json_path, f"action {uid}: ends ({last}) before start ({first})")
+            raise ModelInputError(json_path, f"action {action.uid}: unknown driver action {name!r}")
+        for first, last in action.intervals:
             start, stop = max(0, first - shift), min(total, last - shift + 1)
             if stop - start >= min_frames:
                 clips.append(Clip(video, "video", start, stop - start, classes.index(name), group))
     return sorted(clips, key=lambda c: c.start)
+
+
+def stream_sync(annotation: Annotation, stream: str) -> tuple[int, int, str]:
+    """(frame_shift, total_frames, uri) of one camera stream of a DMD annotation."""
+    streams = annotation.streams
+    if stream not in streams:
+        raise ModelInputError(annotation.path, f"no stream {stream!r} (have: {', '.join(streams)})")
+    try:
+        props = streams[stream]["stream_properties"]
+        shift = int(props.get("sync", {}).get("frame_shift", 0))
+        return shift, int(props["total_frames"]), str(streams[stream]["uri"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelInputError(annotation.path, f"stream {stream}: bad stream_properties ({exc!r})") from exc

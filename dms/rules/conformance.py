@@ -1,0 +1,225 @@
+"""The conformance report: a labelled drive replayed against a rule set.
+
+For every labelled interval of a behaviour the rule set times: the warning time the rule asks
+for (from the label's start, at the speed then), whether the label lasted long enough to require
+a warning, when the app warned (the `warning_at_s` its event recorded) and the time to warning;
+a required warning that never came is *missed*, one later than the rule plus `tolerance_s` is
+*late*. Alerts (warning or critical, not stationary) raised during labelled normal driving, for
+a behaviour the labels judge, with no label of that behaviour under them, are *false alerts*,
+counted per hour of labelled normal driving.
+
+Normal driving is what the labels call so (DMD `safe_drive`), or else the drive's time covered by
+no label at all. Labels of behaviours absent from the label set are not judged (hand labels leave
+out what cannot be observed: labels/README.md).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dms.labels import MATCHES, Label
+from dms.openlabel import NORMAL_DRIVING
+from dms.rules.model import RuleSet
+
+SpeedAt = Callable[[float], float | None]
+
+
+@dataclass(frozen=True)
+class LabelVerdict:
+    behaviour: str
+    start_s: float
+    end_s: float
+    threshold_s: float | None  # the rule's warning time for this label (None: no warning rule)
+    speed_kmh: float | None
+    required: bool  # lasted at least threshold_s at a speed where the rule is active
+    warned_at_s: float | None
+    verdict: str  # "on time", "late", "missed", "not required", "warned (not required)"
+    note: str = ""
+
+    @property
+    def time_to_warning_s(self) -> float | None:
+        return None if self.warned_at_s is None else round(self.warned_at_s - self.start_s, 2)
+
+    @property
+    def delay_s(self) -> float | None:
+        if self.warned_at_s is None or self.threshold_s is None:
+            return None
+        return round(self.warned_at_s - (self.start_s + self.threshold_s), 2)
+
+
+@dataclass(frozen=True)
+class FalseAlert:
+    event_id: str
+    behaviour: str
+    at_s: float
+    severity: str
+
+
+@dataclass
+class Conformance:
+    rule_set: str
+    title: str
+    tolerance_s: float
+    labels: list[LabelVerdict] = field(default_factory=list)
+    false_alerts: list[FalseAlert] = field(default_factory=list)
+    normal_s: float = 0.0
+    judged: list[str] = field(default_factory=list)
+    not_regulated: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def false_per_hour(self) -> float | None:
+        return None if self.normal_s <= 0 else round(len(self.false_alerts) / (self.normal_s / 3600.0), 1)
+
+    def summary(self) -> list[dict]:
+        """Per behaviour: labelled, warnings required, on time, late, missed, median time to warning."""
+        rows = []
+        for behaviour in sorted({v.behaviour for v in self.labels}):
+            mine = [v for v in self.labels if v.behaviour == behaviour]
+            times = sorted(
+                v.time_to_warning_s for v in mine if v.required and v.time_to_warning_s is not None
+            )
+            rows.append(
+                {
+                    "behaviour": behaviour,
+                    "labelled": len(mine),
+                    "required": sum(v.required for v in mine),
+                    "on_time": sum(v.verdict == "on time" for v in mine),
+                    "late": sum(v.verdict == "late" for v in mine),
+                    "missed": sum(v.verdict == "missed" for v in mine),
+                    "median_time_to_warning_s": times[len(times) // 2] if times else None,
+                    "false_alerts": sum(f.behaviour == behaviour for f in self.false_alerts),
+                }
+            )
+        return rows
+
+
+def _alert_time(event: dict) -> float | None:
+    """When the event became an alert (warning or critical), None if it never did."""
+    if event.get("severity") not in ("warning", "critical") or event.get("stationary"):
+        return None
+    evidence = event.get("evidence") or {}
+    times = [evidence.get(k) for k in ("warning_at_s", "critical_at_s") if evidence.get(k) is not None]
+    return min(times) if times else float(event["start_s"])
+
+
+def _answers(behaviour: str) -> tuple[str, ...]:
+    return MATCHES.get(behaviour, (behaviour,))
+
+
+def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
+    return a0 < b1 and b0 < a1
+
+
+def _normal_spans(labels: list[Label], duration_s: float) -> list[tuple[float, float]]:
+    normal = [(lab.start_s, lab.end_s) for lab in labels if lab.behavior == NORMAL_DRIVING]
+    if normal:
+        return normal
+    spans, t = [], 0.0
+    for start, end in sorted((lab.start_s, lab.end_s) for lab in labels):
+        if start > t:
+            spans.append((t, start))
+        t = max(t, end)
+    if duration_s > t:
+        spans.append((t, duration_s))
+    return spans
+
+
+def check(
+    events: list[dict],
+    labels: list[Label],
+    rules: RuleSet,
+    duration_s: float,
+    speed_at: SpeedAt | None = None,
+    tolerance_s: float = 0.5,
+) -> Conformance:
+    """The conformance of `events` (events.json records) with `rules` on `labels`."""
+    speed_at = speed_at or (lambda t: None)
+    report = Conformance(rules.name, rules.title, tolerance_s)
+    behaviours = sorted({lab.behavior for lab in labels} - {NORMAL_DRIVING})
+    report.judged = behaviours
+    report.not_regulated = [b for b in behaviours if rules.timing(b) is None]
+    unknown_speed = False
+    for label in sorted((lab for lab in labels if lab.behavior in behaviours), key=lambda x: x.start_s):
+        timing = rules.timing(label.behavior)
+        if timing is None:
+            continue
+        speed = speed_at(label.start_s)
+        unknown_speed |= speed is None and timing.needs_speed
+        threshold = timing.warning_at(speed)
+        if threshold is None:
+            threshold = timing.critical_s
+        active = timing.active_above_kmh is None or speed is None or speed > timing.active_above_kmh
+        required = threshold is not None and active and label.end_s - label.start_s >= threshold - 1e-6
+        warned = [
+            t
+            for e in events
+            if e["behavior"] in _answers(label.behavior)
+            and _overlaps(float(e["start_s"]), float(e["end_s"]), label.start_s, label.end_s)
+            and (t := _alert_time(e)) is not None
+        ]
+        warned_at = min(warned) if warned else None
+        note = (
+            ""
+            if active
+            else f"vehicle at {speed:.0f} km/h: rule active above {timing.active_above_kmh:g} km/h"
+        )
+        if not required:
+            verdict = "warned (not required)" if warned_at is not None else "not required"
+        elif warned_at is None:
+            verdict = "missed"
+        elif warned_at > label.start_s + threshold + tolerance_s:
+            verdict = "late"
+        else:
+            verdict = "on time"
+        report.labels.append(
+            LabelVerdict(
+                label.behavior,
+                label.start_s,
+                label.end_s,
+                threshold,
+                speed,
+                required,
+                warned_at,
+                verdict,
+                note,
+            )
+        )
+    normal = _normal_spans(labels, duration_s)
+    report.normal_s = round(sum(b - a for a, b in normal), 2)
+    starts = [a for a, _ in normal]
+    judged_events = set()
+    for behaviour in behaviours:
+        judged_events.update(_answers(behaviour))
+    if {"eyes_off_road", "eyes_closed"} & set(behaviours):
+        judged_events.add("unresponsive")
+    for event in events:
+        at = _alert_time(event)
+        if at is None or event["behavior"] not in judged_events:
+            continue
+        i = bisect.bisect_right(starts, at) - 1
+        in_normal = i >= 0 and normal[i][0] <= at < normal[i][1]
+        family = [b for b in behaviours if event["behavior"] in _answers(b)]
+        if event["behavior"] == "unresponsive":
+            family = [b for b in behaviours if b in ("eyes_off_road", "eyes_closed")]
+        labelled = any(
+            lab.behavior in family
+            and _overlaps(float(event["start_s"]), float(event["end_s"]), lab.start_s, lab.end_s)
+            for lab in labels
+        )
+        if in_normal and not labelled:
+            report.false_alerts.append(
+                FalseAlert(event["id"], event["behavior"], round(at, 2), event["severity"])
+            )
+    if unknown_speed:
+        report.notes.append(
+            f"no speed for some labels: rule set {rules.name}'s shortest warning times were used "
+            "and its activation speeds could not be checked"
+        )
+    if report.not_regulated:
+        report.notes.append(
+            f"labelled but not regulated by {rules.name}: {', '.join(report.not_regulated)}"
+        )
+    return report

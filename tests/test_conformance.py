@@ -1,0 +1,103 @@
+"""The conformance report: time to warning, missed and late warnings, false alerts per hour of
+labelled normal driving, on scripted drives (events from the real tracker) and labels."""
+
+import json
+
+import pytest
+
+import main
+from dms.config import Settings
+from dms.events import EventTracker
+from dms.labels import Label
+from dms.openlabel import NORMAL_DRIVING
+from dms.report.rows import event_record
+from dms.rules import load_rule_set
+from dms.rules.conformance import check
+from dms.types import BEHAVIOURS, Scores, VehicleState
+
+FPS = 10.0
+
+
+def drive(spans: dict[str, list[tuple[float, float]]], duration: float, speed: float | None, rules: str):
+    """events.json records of a scripted drive: each behaviour seen (score 1) inside its spans."""
+    tracker = EventTracker(Settings(), load_rule_set(rules), has_telemetry=speed is not None)
+    closed = []
+    for i in range(int(duration * FPS) + 1):
+        t = round(i / FPS, 3)
+        values = dict.fromkeys(BEHAVIOURS, 0.0)
+        for behaviour, windows in spans.items():
+            values[behaviour] = float(any(a <= t <= b for a, b in windows))
+        vehicle = None if speed is None else VehicleState(speed_kmh=speed)
+        updates = tracker.step(Scores(i, t, values, {b: ("scripted",) for b in spans}, None, vehicle))
+        closed += [u.event for u in updates if u.kind == "close"]
+    closed += [u.event for u in tracker.finish(duration) if u.kind == "close"]
+    return [event_record(e) for e in closed]
+
+
+def test_on_time_late_missed_not_required_and_false_alerts():
+    events = drive({"eyes_off_road": [(10.0, 14.0), (60.0, 61.5), (100.0, 103.5)]}, 180.0, 80.0, "euro-ncap")
+    labels = [
+        Label("eyes_off_road", 10.0, 14.0, "high"),  # 4 s: warning due at 13.0 s, given at 13.0 s
+        Label("eyes_off_road", 30.0, 35.0, "high"),  # 5 s: the app saw nothing -> missed
+        Label("eyes_off_road", 59.0, 61.5, "high"),  # 2.5 s: no warning required
+        Label("eyes_off_road", 99.0, 103.5, "high"),  # labelled 1 s before the app saw it: 1 s late
+    ]
+    report = check(events, labels, load_rule_set("euro-ncap"), 180.0, lambda t: 80.0, tolerance_s=0.5)
+    verdicts = [(v.start_s, v.verdict, v.time_to_warning_s) for v in report.labels]
+    assert verdicts == [(10.0, "on time", 3.0), (30.0, "missed", None), (59.0, "not required", None),
+                        (99.0, "late", 4.0)]
+    assert report.labels[3].delay_s == pytest.approx(1.0)
+    assert report.false_alerts == []
+    row = report.summary()[0]
+    assert (row["labelled"], row["required"], row["on_time"], row["late"], row["missed"]) == (4, 3, 1, 1, 1)
+    # the same drive without the first label: its warning is a false alert in normal driving
+    report = check(events, labels[1:], load_rule_set("euro-ncap"), 180.0, lambda t: 80.0)
+    assert [(f.behaviour, f.at_s) for f in report.false_alerts] == [("eyes_off_road", 13.0)]
+    normal = 180.0 - 5.0 - 2.5 - 4.5
+    assert report.normal_s == pytest.approx(normal)
+    assert report.false_per_hour == pytest.approx(round(1 / (normal / 3600), 1))
+
+
+def test_addw_speed_bands_and_activation_decide_what_is_required():
+    rules = load_rule_set("eu-addw")
+    labels = [Label("eyes_off_road", 10.0, 15.0, "high")]  # 5 s
+    slow = drive({"eyes_off_road": [(10.0, 15.0)]}, 30.0, 35.0, "eu-addw")
+    fast = drive({"eyes_off_road": [(10.0, 15.0)]}, 30.0, 80.0, "eu-addw")
+    parked = drive({"eyes_off_road": [(10.0, 15.0)]}, 30.0, 15.0, "eu-addw")
+    assert check(slow, labels, rules, 30.0, lambda t: 35.0).labels[0].verdict == "not required"  # 6 s band
+    on_time = check(fast, labels, rules, 30.0, lambda t: 80.0).labels[0]
+    assert (on_time.verdict, on_time.threshold_s, on_time.time_to_warning_s) == ("on time", 3.5, 3.5)
+    below = check(parked, labels, rules, 30.0, lambda t: 15.0).labels[0]
+    assert below.verdict == "not required" and "active above 20 km/h" in below.note
+    unknown = check(fast, labels, rules, 30.0, None)
+    assert unknown.labels[0].threshold_s == 3.5 and "no speed for some labels" in unknown.notes[0]
+
+
+def test_dmd_normal_driving_is_what_the_labels_call_so():
+    events = drive({"phone": [(5.0, 9.0)], "eyes_off_road": [(20.0, 25.0)]}, 40.0, 60.0, "euro-ncap")
+    labels = [Label(NORMAL_DRIVING, 0.0, 18.0, "high"), Label("eyes_off_road", 20.0, 25.0, "high")]
+    report = check(events, labels, load_rule_set("euro-ncap"), 40.0, lambda t: 60.0)
+    assert report.normal_s == 18.0
+    assert report.false_alerts == []  # phone is not judged: the labels say nothing of it
+    labels.append(Label("phone", 30.0, 31.0, "high"))
+    report = check(events, labels, load_rule_set("euro-ncap"), 40.0, lambda t: 60.0)
+    assert [f.behaviour for f in report.false_alerts] == ["phone"]
+
+
+def test_score_rules_command_writes_the_conformance_report(tmp_path, capsys):
+    events = drive({"eyes_off_road": [(10.0, 14.0)]}, 30.0, None, "eu-addw")
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps({"session": {"id": "s", "source": "<drive>.mp4", "duration_s": 30.0},
+                                "events": events}))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("behavior,start_s,end_s\neyes_off_road,10.0,14.0\n")
+    argv = ["score", str(path), str(labels), "--rules", "eu-addw", "--out", str(tmp_path / "c")]
+    assert main.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "rule set eu-addw" in out and "no speed for some labels" in out
+    data = json.loads((tmp_path / "c" / "conformance.json").read_text())
+    assert data["intervals"][0]["verdict"] == "on time" and data["intervals"][0]["time_to_warning_s"] == 3.5
+    html = (tmp_path / "c" / "conformance.html").read_text()
+    assert "&lt;drive&gt;.mp4" in html and "<drive>" not in html and "on time" in html
+    assert main.main(["score", "--scripted", "--rules", "eu-ddaw"]) == 0
+    assert "14 of 14 threshold cases land within one analysed frame" in capsys.readouterr().out
