@@ -41,6 +41,7 @@ class ClassifierStage:
         smooth_frames: int = 3,
         allow_offline: bool = False,
         max_gap_s: float = 1.0,
+        n_segment: int | None = None,
     ):
         from models.preprocess import Preprocess
 
@@ -51,7 +52,7 @@ class ClassifierStage:
         self.checkpoint_path = Path(checkpoint_path)
         self.backend = "onnx" if self.checkpoint_path.suffix.lower() == ".onnx" else backend
         self.runner, meta, self.offline_weights = load_runner(
-            self.checkpoint_path, self.backend, allow_offline
+            self.checkpoint_path, self.backend, allow_offline, n_segment
         )
         self.meta = meta
         self.classes: tuple[str, ...] = tuple(meta.classes)
@@ -123,10 +124,12 @@ class ClassifierStage:
             "frame_rate": self.meta.frame_rate,
             "source": self.meta.source,
             "offline_weights_run_causally": self.offline_weights,
+            "n_segment": self.meta.n_segment,
+            "guessed": list(getattr(self.meta, "guessed", [])),
         }
 
 
-def load_runner(path: Path, backend: str, allow_offline: bool):
+def load_runner(path: Path, backend: str, allow_offline: bool, n_segment: int | None = None):
     """(online runner, CheckpointMeta, whether offline weights run causally) for a .pth or exported .onnx."""
     from models.checkpoints import load_checkpoint
     from models.online import OnlineTSM
@@ -139,7 +142,7 @@ def load_runner(path: Path, backend: str, allow_offline: bool):
         if meta is None:
             raise InputError(path, "ONNX model without DMS metadata (write it with `main.py export`)")
         return runner, meta, False
-    model, meta = load_checkpoint(path)
+    model, meta = load_checkpoint(path, n_segment)
     offline = meta.shift_mode == "bidirectional"
     if offline:
         if not allow_offline:

@@ -1,7 +1,10 @@
 """Checkpoints: the project's own format (weights + metadata) and the official TSM formats.
 
 Everything is read with `torch.load(weights_only=True)`, which refuses pickled code, so a hostile
-file gives a `ModelInputError` and never runs anything. Three layouts are recognised:
+file gives a `ModelInputError` and never runs anything. Plain data that training scripts commonly
+save beside the weights (numpy scalars such as `best_acc`, dtypes, arrays) is on an allow-list
+(`SAFE_NUMPY_GLOBALS`); a file storing anything else is refused with the refused types named.
+Three layouts are recognised:
 
 * project (`format: "dms-tsm"`): the state dict of `models.tsm.TSN` plus a `CheckpointMeta`;
 * official TSM offline (mit-han-lab/temporal-shift-module `main.py`): `{"state_dict": ...}` with
@@ -18,11 +21,24 @@ import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from models.errors import ModelInputError
 from models.tsm import ARCHS, TSN
 
+# numpy's pickle helpers and types: they build numbers and arrays, never run code. Under numpy 2
+# the helpers are written as numpy._core.*; both spellings are allowed.
+SAFE_NUMPY_GLOBALS: list = [
+    np.dtype,
+    np.ndarray,
+    np.core.multiarray.scalar,
+    (np.core.multiarray.scalar, "numpy._core.multiarray.scalar"),
+    np.core.multiarray._reconstruct,
+    (np.core.multiarray._reconstruct, "numpy._core.multiarray._reconstruct"),
+    *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
+]
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*m")
 PROJECT_FORMAT = "dms-tsm"
 PROJECT_VERSION = 1
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
@@ -86,6 +102,7 @@ class CheckpointMeta:
     frame_rate: float | None = None
     source: str = "dms"
     training: dict = field(default_factory=dict)
+    guessed: list[str] = field(default_factory=list)  # fields not in the file, e.g. ["n_segment"]
 
     def check(self) -> None:
         """Raise ValueError when the fields contradict each other."""
@@ -156,8 +173,12 @@ def save_checkpoint(path: str | Path, model: TSN, meta: CheckpointMeta) -> None:
             os.unlink(tmp)
 
 
-def load_checkpoint(path: str | Path) -> tuple[TSN, CheckpointMeta]:
-    """Load any supported checkpoint into an eval-mode TSN; bad files raise ModelInputError."""
+def load_checkpoint(path: str | Path, n_segment: int | None = None) -> tuple[TSN, CheckpointMeta]:
+    """Load any supported checkpoint into an eval-mode TSN; bad files raise ModelInputError.
+
+    `n_segment` sets the segment count (frames per clip) when the file does not state it (an
+    official checkpoint whose name has no `segmentN`: 8 is then guessed and `meta.guessed` says so).
+    """
     path = Path(path)
     payload = read_payload(path)
     official = not (isinstance(payload, dict) and payload.get("format") == PROJECT_FORMAT)
@@ -166,6 +187,11 @@ def load_checkpoint(path: str | Path) -> tuple[TSN, CheckpointMeta]:
         meta = describe_official(path, state)
     else:
         meta, state = project_parts(path, payload)
+    if n_segment is not None:
+        if n_segment < 1:
+            raise ModelInputError(path, f"segment count must be at least 1, not {n_segment}")
+        meta.n_segment = int(n_segment)
+        meta.guessed = [name for name in meta.guessed if name != "n_segment"]
     model = build_model(meta)
     load_weights(path, model, state, official)
     return model.eval(), meta
@@ -175,12 +201,41 @@ def read_payload(path: Path) -> object:
     if not path.is_file():
         raise ModelInputError(path, "checkpoint file not found")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with torch.serialization.safe_globals(SAFE_NUMPY_GLOBALS):
+            return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # the safe loader raises many types for corrupt or hostile files
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise ModelInputError(
-            path, f"not a loadable checkpoint (truncated, corrupt or unsafe): {first}"
-        ) from None
+        refused = refused_types(path)
+        if refused:
+            raise ModelInputError(
+                path,
+                f"refused: it stores Python objects of types {', '.join(refused)}, which a checkpoint "
+                "loaded safely may not hold (only tensors, numbers, strings, lists, dicts and numpy "
+                "scalars, dtypes and arrays)",
+            ) from None
+        text = _TERMINAL_CODES.sub("", str(exc)).strip()
+        first = text.splitlines()[0][:200] if text else type(exc).__name__
+        raise ModelInputError(path, f"not a loadable checkpoint (truncated or corrupt): {first}") from None
+
+
+def guess_note(meta: CheckpointMeta) -> str | None:
+    """'segment count 8 guessed (...)' when metadata was guessed, for a warning line; else None."""
+    if "n_segment" not in meta.guessed:
+        return None
+    return (f"segment count {meta.n_segment} guessed (the checkpoint and its file name do not state it); "
+            "set it with --segments N")
+
+
+def refused_types(path: Path) -> list[str]:
+    """The globals a checkpoint's pickle names that the allow-list does not hold ([] if unreadable)."""
+    allowed = {
+        obj[1] if isinstance(obj, tuple) else f"{obj.__module__}.{obj.__qualname__}"
+        for obj in SAFE_NUMPY_GLOBALS
+    }
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # noqa: BLE001 - a file that is not a zip checkpoint at all
+        return []
+    return [name for name in names if name not in allowed]
 
 
 def project_parts(path: Path, payload: dict) -> tuple[CheckpointMeta, dict]:
@@ -256,6 +311,7 @@ def describe_official_offline(path: Path, state: dict[str, torch.Tensor]) -> Che
     shift_div = re.search(r"shift(\d+)", path.name)
     num_class = fc.shape[0]
     classes = class_names(num_class)
+    guessed = [name for name, found in (("n_segment", segment), ("shift_div", shift_div)) if not found]
     return CheckpointMeta(
         arch=arch,
         num_class=num_class,
@@ -266,6 +322,7 @@ def describe_official_offline(path: Path, state: dict[str, torch.Tensor]) -> Che
         shift_place="block" if block_place else "blockres",
         shift_mode="bidirectional" if shifted else "none",
         source="tsm-official",
+        guessed=guessed,
     )
 
 

@@ -229,7 +229,7 @@ def hostile_files(tmp_path) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("name", "problem"),
     [
-        ("evil.pth", "unsafe"),
+        ("evil.pth", "refused: it stores Python objects of types posix.system"),
         ("truncated.pth", "truncated"),
         ("random.pth", "corrupt"),
         ("text.pth", "not a loadable"),
@@ -249,3 +249,63 @@ def test_bad_files_give_one_clear_error(tmp_path, name, problem):
     assert name in message and problem in message
     assert "\n" not in message
     assert not made["marker"].exists()
+
+
+# --- issue 11: plain numpy data allowed, refused types named, guessed segment counts ---------------
+
+
+def test_numpy_scalars_and_dtypes_saved_by_training_scripts_load_safely(tmp_path):
+    import numpy as np
+
+    source = trained_like(TSN(3, n_segment=8, base_model="resnet18", shift_mode="bidirectional"))
+    path = tmp_path / "TSM_x_RGB_resnet18_shift8_blockres_avg_segment8_e25.pth"
+    state = {"module." + official_name(k): v for k, v in source.state_dict().items()}
+    torch.save({"epoch": np.int64(25), "best_prec1": np.float64(74.1), "dtype": np.dtype("float32"),
+                "lr_steps": np.array([10, 20]), "state_dict": state}, path)
+    model, meta = load_checkpoint(path)
+    assert (meta.arch, meta.n_segment, meta.guessed) == ("resnet18", 8, [])
+    clip = torch.randn(8, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.allclose(model(clip), source(clip), atol=1e-5)
+
+
+class TrainingArgs:
+    """A training script's own class (argparse-like), as some scripts save beside the weights."""
+
+
+def test_a_refused_type_is_named_in_plain_text(tmp_path):
+    path = tmp_path / "with_args.pth"
+    torch.save({"state_dict": {"w": torch.zeros(2)}, "args": TrainingArgs()}, path)
+    with pytest.raises(ModelInputError) as info:
+        load_checkpoint(path)
+    message = str(info.value)
+    assert f"{__name__}.TrainingArgs" in message and "refused" in message
+    assert "\x1b" not in message and "weights_only" not in message and "\n" not in message
+    assert "trust" not in message  # no advice to switch the safe loader off
+
+
+def test_a_guessed_segment_count_says_so_and_can_be_set(tmp_path, capsys):
+    from dms.classifier import ClassifierStage
+    from main import build_parser
+
+    source = trained_like(TSN(3, n_segment=4, base_model="resnet18", shift_mode="bidirectional"))
+    path = tmp_path / "renamed_by_the_user.pth"
+    official_offline_file(source, path)
+    _, meta = load_checkpoint(path)
+    assert meta.n_segment == 8 and "n_segment" in meta.guessed
+    from models.checkpoints import guess_note
+
+    assert "segment count 8 guessed" in guess_note(meta) and "--segments" in guess_note(meta)
+    model, meta = load_checkpoint(path, n_segment=4)
+    assert (meta.n_segment, "n_segment" in meta.guessed, model.n_segment) == (4, False, 4)
+    clip = torch.randn(4, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.allclose(model(clip), source(clip), atol=1e-5)
+    with pytest.warns(UserWarning, match="bi-directional"):
+        stage = ClassifierStage(path, allow_offline=True, n_segment=4)
+    assert stage.describe()["n_segment"] == 4 and stage.describe()["guessed"] == ["shift_div"]
+    parser = build_parser()
+    assert parser.parse_args(["classify", "v.mp4", "--checkpoint", "c.pth", "--segments", "4"]).segments == 4
+    evaluate = ["eval", "--checkpoint", "c.pth", "--format", "statefarm", "--list", "l.csv", "--out", "o",
+                "--segments", "16"]
+    assert parser.parse_args(evaluate).segments == 16

@@ -30,15 +30,20 @@ def add_parser(subparsers) -> None:
         action="store_true",
         help="run bi-directional (offline) weights online anyway (accuracy unknown)",
     )
+    parser.add_argument("--segments", type=int, metavar="N",
+                        help="the checkpoint's segment count when it does not state it (else guessed: 8)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    stage = ClassifierStage(
-        args.checkpoint, backend=args.backend, smooth_frames=args.smooth, allow_offline=args.allow_offline
-    )
+    from models.checkpoints import guess_note
+
+    stage = ClassifierStage(args.checkpoint, backend=args.backend, smooth_frames=args.smooth,
+                            allow_offline=args.allow_offline, n_segment=args.segments)
+    if guess_note(stage.meta):
+        print(f"warning: {args.checkpoint}: {guess_note(stage.meta)}", file=sys.stderr)
     rows = []
     with open_source(args.video, analysis_fps=args.analysis_fps) as source:
         for frame in tqdm(source, desc="classify", unit="frame", disable=args.no_progress, file=sys.stderr):

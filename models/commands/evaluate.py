@@ -15,6 +15,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                               description="Print top-1 and per-class precision/recall/F1; write "
                                           "confusion.png, metrics.json and optional Grad-CAM heat maps.")
     p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--segments", type=int, metavar="N",
+                   help="the checkpoint's segment count when it does not state it (else guessed: 8)")
     p.add_argument("--format", choices=FORMATS, required=True, help="annotation format of --list")
     p.add_argument("--list", nargs="+", type=Path, required=True, help="list/annotation file(s) to evaluate")
     p.add_argument("--root", type=Path, help="media folder (default: the list's)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from models.augment import ClipTransform
-from models.checkpoints import CheckpointMeta, load_checkpoint
+from models.checkpoints import CheckpointMeta, guess_note, load_checkpoint
 from models.commands.training_setup import dataset_classes
 from models.datasets.clip_dataset import ClipDataset
 from models.datasets.loading import read_clips
@@ -36,7 +37,9 @@ def displayable(clip: torch.Tensor, transform: ClipTransform) -> list[np.ndarray
 
 
 def run_evaluation(args: argparse.Namespace) -> str:
-    model, meta = load_checkpoint(args.checkpoint)
+    model, meta = load_checkpoint(args.checkpoint, args.segments)
+    if guess_note(meta):
+        print(f"warning: {args.checkpoint}: {guess_note(meta)}", file=sys.stderr)
     name, classes = dataset_classes(args)
     if list(classes.classes) != list(meta.classes):
         raise ModelInputError(args.checkpoint, f"its classes are not those of data set {name} "
