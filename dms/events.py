@@ -20,6 +20,10 @@ from dms.rules.model import TimeSharing, Timing
 from dms.rules.unresponsive import UnresponsiveTracker
 from dms.types import BEHAVIOURS, SEVERITIES, Event, EventUpdate, Scores
 
+# A stretch of a behaviour that ended this little before the next began is named in the next
+# one's explanation: the interruption is why the timer started again.
+RESTART_NOTE_S = 3.0
+
 
 def new_event_id() -> str:
     return uuid.uuid4().hex[:12]
@@ -98,7 +102,7 @@ class BehaviourTracker:
         self.has_telemetry = has_telemetry
         self.active: _Active | None = None
         self.cooldown_until = -1.0
-        self.last_run: tuple[float, float, float] | None = None  # start, end, the drop that ended it
+        self.last_run: tuple[float, float] | None = None  # start and end of the last stretch
 
     def step(self, scores: Scores) -> list[EventUpdate]:
         t = scores.t
@@ -119,7 +123,7 @@ class BehaviourTracker:
             active.below_since = t
             active.below_odometer = scores.vehicle.odometer_m if scores.vehicle is not None else None
         if active.below_since is not None and t - active.below_since >= rule.gap_s:
-            return self._end(active.below_since, t - active.below_since)
+            return self._end(active.below_since)
         sources = scores.sources.get(self.behaviour, ())
         if active.below_since is None:
             active.scores.append(score)
@@ -150,12 +154,12 @@ class BehaviourTracker:
 
     def _new_trace(self, t: float) -> Trace:
         trace = Trace(self.behaviour, round(t, 3))
-        if self.last_run is not None and t - self.last_run[1] <= 10.0:
-            start, end, drop = self.last_run
+        if self.last_run is not None and t - self.last_run[1] <= RESTART_NOTE_S:
+            start, end = self.last_run
             trace.previous = (
                 f"An earlier stretch ({start:.1f}-{end:.1f} s) ended when the evidence stayed below "
-                f"{self.rule.off:g} for {drop:.1f} s (longer than the {self.rule.gap_s:g} s gap), "
-                f"so the timer restarted at {t:.1f} s."
+                f"{self.rule.off:g} for {t - end:.1f} s (longer than the {self.rule.gap_s:g} s gap it may "
+                f"bridge), so the timer restarted at {t:.1f} s."
             )
         return trace
 
@@ -244,9 +248,9 @@ class BehaviourTracker:
         )
         return evidence
 
-    def _end(self, end_s: float, drop_s: float = 0.0) -> list[EventUpdate]:
+    def _end(self, end_s: float) -> list[EventUpdate]:
         active, self.active = self.active, None
-        self.last_run = (active.start_s, end_s, drop_s)
+        self.last_run = (active.start_s, end_s)
         if active.event is None:
             return []
         if end_s == active.below_since and active.below_odometer is not None:

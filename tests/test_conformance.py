@@ -101,3 +101,24 @@ def test_score_rules_command_writes_the_conformance_report(tmp_path, capsys):
     assert "&lt;drive&gt;.mp4" in html and "<drive>" not in html and "on time" in html
     assert main.main(["score", "--scripted", "--rules", "eu-ddaw"]) == 0
     assert "14 of 14 threshold cases land within one analysed frame" in capsys.readouterr().out
+
+
+def test_a_dmd_session_scores_without_hand_conversion(tmp_path, capsys):
+    from pathlib import Path
+
+    dmd = (Path(__file__).resolve().parents[2] / "shared" / "data" / "annotations"
+           / "dmd_gA_1_s1_rgb_ann_distraction.json")
+    events = drive({"eyes_off_road": [(17.2, 19.5)]}, 226.0, 60.0, "euro-ncap")  # frames 517-578 looked away
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps({"session": {"id": "s", "source": "gA_1_s1 face", "duration_s": 225.9},
+                                "events": events}))
+    assert main.main(["score", str(path), str(dmd), "--rules", "euro-ncap", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    rows = {r["behaviour"]: r for r in data["summary"]}
+    assert set(rows) == {"eyes_off_road", "drinking", "console"}
+    away = [i for i in data["intervals"] if i["behaviour"] == "eyes_off_road"]
+    assert len(away) == 40 and rows["eyes_off_road"]["required"] == sum(
+        i["end_s"] - i["start_s"] >= 3.0 for i in away)
+    assert data["normal_driving_s"] > 60  # the safe_drive intervals
+    first = [i for i in away if i["start_s"] <= 17.3 <= i["end_s"]][0]
+    assert first["seen_at_s"] == pytest.approx(17.2)

@@ -156,8 +156,8 @@ def write_report(
 
 
 def _evidence_items(evidence: dict) -> list[tuple[str, str]]:
-    """Evidence as key: value lines; the explanation (`why`) has its own column."""
-    return [(str(k), readable(v)) for k, v in (evidence or {}).items() if k != "why"]
+    """Evidence as key: value lines; the explanation (`why`, with the clause) has its own column."""
+    return [(str(k), readable(v)) for k, v in (evidence or {}).items() if k not in ("why", "clause")]
 
 
 def write_session_report(

@@ -37,6 +37,7 @@ class LabelVerdict:
     warned_at_s: float | None
     verdict: str  # "on time", "late", "missed", "not required", "warned (not required)"
     note: str = ""
+    seen_at_s: float | None = None  # when an event of the behaviour (any severity) under the label began
 
     @property
     def time_to_warning_s(self) -> float | None:
@@ -161,6 +162,12 @@ def check(
             and (t := _alert_time(e)) is not None
         ]
         warned_at = min(warned) if warned else None
+        seen = [
+            float(e["start_s"])
+            for e in events
+            if e["behavior"] in _answers(label.behavior)
+            and _overlaps(float(e["start_s"]), float(e["end_s"]), label.start_s, label.end_s)
+        ]
         note = (
             ""
             if active
@@ -185,6 +192,7 @@ def check(
                 warned_at,
                 verdict,
                 note,
+                min(seen) if seen else None,
             )
         )
     normal = _normal_spans(labels, duration_s)
