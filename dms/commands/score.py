@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -186,7 +187,7 @@ def write_conformance(
         )
     )
     (out / "conformance.html").write_text(html, encoding="utf-8")
-    print(out / "conformance.html")
+    print(out / "conformance.html", file=sys.stderr if args.json else sys.stdout)  # --json: stdout is JSON
 
 
 def run_scripted(args: argparse.Namespace) -> int:
