@@ -23,7 +23,9 @@ class LandmarkStage(Protocol):
     def __call__(self, frame: Frame) -> Cues: ...
 
 
-class ClassifierStage(Protocol):
+class FrameClassifier(Protocol):
+    """What the pipeline needs of a classifier (dms.classifier.ClassifierStage is the one there is)."""
+
     classes: tuple[str, ...]
 
     def __call__(self, frame: Frame) -> ClassProbs: ...
@@ -84,7 +86,7 @@ class Pipeline:
     landmarks: LandmarkStage
     fusion: FusionStage
     tracker: TrackerStage
-    classifier: ClassifierStage | None = None
+    classifier: FrameClassifier | None = None
     telemetry: TelemetryStage | None = None
     observers: list[Observer] = field(default_factory=list)
     max_frame_gap_s: float | None = None  # frames further apart: the time between is unknown

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,10 @@ def test_the_reader_sees_lazy_imports(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from PyQt5.QtCore import QTimer\n    import ui.app\n")
     assert imported_modules(module) == {"PyQt5.QtCore", "ui.app"}
+
+
+def test_the_event_log_loads_nothing_of_the_report():
+    """Logging a drive (the analysis process, the GUI) must not pay for plotting and templates."""
+    code = "import sys, dms.store; print(sorted({'matplotlib', 'jinja2', 'dms.report'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -6,7 +6,8 @@ import csv
 import pytest
 
 import main
-from dms.store import SessionRecord, Store
+from dms.records import SessionRecord
+from dms.store import Store
 from dms.types import Event
 
 

@@ -8,7 +8,7 @@ import pytest
 from test_store_samples import drive, frame_result, phone_event
 
 from dms.errors import InputError
-from dms.report import timeline_row
+from dms.records import timeline_row
 from dms.store import SCHEMA_VERSION, Store, StoreRecorder, default_db_path
 from dms.types import EventUpdate
 

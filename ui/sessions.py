@@ -23,16 +23,10 @@ COLUMNS = ("session", "started", "source", "status", "duration", "events")
 
 
 def export_session(store, session_id: str, out_dir: Path) -> None:
-    """The same files as `replay --out`, from what the store holds."""
-    from dms.report import write_report
+    """The same files as `replay --out` and `report`, by the same writer, from what the store holds."""
+    from dms.report import write_session_report
 
-    write_report(
-        out_dir,
-        store.session(session_id),
-        store.events(session_id),
-        store.timeline(session_id),
-        store.media_dir(session_id),
-    )
+    write_session_report(store, session_id, out_dir)
 
 
 class SessionsDialog(QDialog):

@@ -15,7 +15,7 @@ from pathlib import Path
 from dms.fleet.key import file_sha256
 from dms.fleet.manifest import FleetDrive
 from dms.recipe import AnalysisRecipe
-from dms.store import SessionRecord
+from dms.records import SessionRecord
 from dms.types import Event
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from dms.report.jsonable import to_json
+from dms.records import to_json
 
 if TYPE_CHECKING:
-    from dms.store import SessionRecord
+    from dms.records import SessionRecord
 
 NO_CLASSIFIER = "no classifier: landmark cues only"
 

@@ -15,10 +15,10 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from dms.records import event_record, session_record
 from dms.report.chart import timeline_chart_png
 from dms.report.files import staged_output, write_events_csv, write_events_json, write_timeline_csv
 from dms.report.html import render_report_html
-from dms.report.rows import event_record
 from dms.report.stats import (
     SPEED_BANDS,
     exposure_by_speed_band,
@@ -31,27 +31,10 @@ from dms.report.summary import readable, summary_rows
 from dms.types import Event
 
 if TYPE_CHECKING:
-    from dms.store import SessionRecord, Store
+    from dms.records import SessionRecord
+    from dms.store import Store
 
 THUMB_WIDTH = 320  # pixels; inlined thumbnails are re-encoded at this width to keep the page small
-
-
-def session_record(session: SessionRecord) -> dict:
-    """The "session" object of events.json."""
-    info = session.info
-    return {
-        "id": session.id,
-        "source": session.source,
-        "started_at": session.started_at,
-        "status": session.status,
-        "duration_s": info.get("duration_s"),
-        "analysed_fps": info.get("analysed_fps"),
-        "classifier": info.get("classifier"),
-        "telemetry": info.get("telemetry"),
-        "stopped_early": info.get("stopped_early"),
-        "rules": info.get("rules"),
-        "gaps": info.get("gaps") or [],
-    }
 
 
 def _safe_name(text: str) -> str:
@@ -163,7 +146,8 @@ def _evidence_items(evidence: dict) -> list[tuple[str, str]]:
 def write_session_report(
     store: Store, session_id: str, out_dir: str | Path, progress: bool = False
 ) -> dict[str, Path]:
-    """Rebuild a session's report folder from the event log (used by `report` and `replay`)."""
+    """Rebuild a session's report folder from the event log: the one report writer of `replay`,
+    `report`, `batch` and the GUI's export."""
     session = store.session(session_id)
     events, timeline = store.events(session_id), store.timeline(session_id)
     return write_report(out_dir, session, events, timeline, store.media_dir(session_id), progress)

@@ -3,6 +3,5 @@
 from dms.store.database import SCHEMA_VERSION, Store
 from dms.store.paths import default_db_path
 from dms.store.recorder import StoreRecorder
-from dms.store.records import SESSION_STATUSES, SessionRecord
 
-__all__ = ["SCHEMA_VERSION", "SESSION_STATUSES", "SessionRecord", "Store", "StoreRecorder", "default_db_path"]
+__all__ = ["SCHEMA_VERSION", "Store", "StoreRecorder", "default_db_path"]

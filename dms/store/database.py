@@ -19,8 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from dms.errors import InputError
-from dms.report.jsonable import to_json
-from dms.store.records import SessionRecord
+from dms.records import SessionRecord, to_json
 from dms.types import Event
 
 SCHEMA_VERSION = 1
@@ -321,7 +320,7 @@ class Store:
         ]
 
     def timeline(self, session_id: str) -> list[dict]:
-        """The session's timeline rows (see dms.report.timeline_row) in the order they were analysed."""
+        """The session's timeline rows (see dms.records.timeline_row) in the order they were analysed."""
         self.session(session_id)
         with self._lock:
             rows = self._db.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from dms.pipeline import RunSummary
-from dms.report.rows import timeline_row
+from dms.records import timeline_row
 from dms.store.database import Store
 from dms.types import Event, FrameResult
 
