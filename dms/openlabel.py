@@ -44,7 +44,7 @@ def _frame(t: float, fps: float) -> int:
 
 def session_to_openlabel(session: dict, events: list[dict], fps: float) -> dict:
     """The OpenLABEL document of one session: `session` is the events.json session object,
-    `events` its event records (dms.report.rows.event_record), `fps` the frame numbering rate."""
+    `events` its event records (dms.records.event_record), `fps` the frame numbering rate."""
     actions = {}
     last_frame = 0
     for uid, event in enumerate(events):
@@ -154,9 +154,7 @@ def _reviewed_labels(annotation: Annotation) -> list[Label]:
 def write_session_openlabel(store, session_id: str, out_dir: str | Path) -> Path:
     """Write `openlabel.json` for a logged session into out_dir; frame numbers at the video's rate
     (the analysed rate when the video's is unknown)."""
-    from dms.report.jsonable import to_json
-    from dms.report.rows import event_record
-    from dms.report.writer import session_record
+    from dms.records import event_record, session_record, to_json
 
     record = store.session(session_id)
     session = session_record(record)

@@ -10,7 +10,7 @@ from dms.config import Settings
 from dms.events import EventTracker
 from dms.labels import Label
 from dms.openlabel import NORMAL_DRIVING
-from dms.report.rows import event_record
+from dms.records import event_record
 from dms.rules import load_rule_set
 from dms.rules.conformance import check
 from dms.types import BEHAVIOURS, Scores, VehicleState

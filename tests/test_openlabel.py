@@ -16,7 +16,7 @@ from dms.openlabel import (
     labels_from_openlabel,
     write_session_openlabel,
 )
-from dms.report.rows import event_record
+from dms.records import event_record
 from dms.rules import load_rule_set
 from dms.rules.scripted import stream
 from dms.store import Store

@@ -166,8 +166,8 @@ def run_conformance(args, events: list[dict], session: dict, labels: list[Label]
 def write_conformance(
     out: Path, data: dict, report, session: dict, args, has_speed: bool, n_labels: int
 ) -> None:
+    from dms.records import to_json
     from dms.report.html import _environment
-    from dms.report.jsonable import to_json
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "conformance.json").write_text(to_json(data, indent=1), encoding="utf-8")
