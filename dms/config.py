@@ -103,6 +103,8 @@ class Settings:
     def from_dict(data: dict) -> Settings:
         """Build settings from a (possibly partial) dict; unknown keys are an error."""
         base = Settings()
+        if not isinstance(data, dict):
+            raise ValueError(f"settings must be a JSON object, not {type(data).__name__}")
         known = {f.name for f in fields(Settings)}
         unknown = set(data) - known
         if unknown:
@@ -111,7 +113,11 @@ class Settings:
         if "rules" in values:
             rules = dict(base.rules)
             rule_fields = {f.name for f in fields(BehaviourRule)}
+            if not isinstance(values["rules"], dict):
+                raise ValueError("rules: must be an object of behaviour rules")
             for name, rule in values["rules"].items():
+                if not isinstance(rule, dict):
+                    raise ValueError(f"rules.{name}: must be an object of rule fields")
                 bad = set(rule) - rule_fields
                 if bad:
                     raise ValueError(f"rule {name}: unknown field(s) {', '.join(sorted(bad))}")
@@ -121,12 +127,18 @@ class Settings:
 
     @staticmethod
     def load(path: str | Path) -> Settings:
+        """Read and check a settings file (dms.settings_check); InputError naming file, key, problem."""
+        from dms.settings_check import check_settings
+
         try:
-            return Settings.from_dict(json.loads(Path(path).read_text()))
+            settings = Settings.from_dict(json.loads(Path(path).read_text()))
         except FileNotFoundError:
             raise InputError(path, "settings file not found") from None
-        except (json.JSONDecodeError, ValueError, TypeError) as exc:
+        except IsADirectoryError:
+            raise InputError(path, "is a folder, not a settings file") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError) as exc:
             raise InputError(path, f"not a valid settings file ({exc})") from None
+        return check_settings(settings, path)
 
     def save(self, path: str | Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)

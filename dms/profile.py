@@ -44,8 +44,8 @@ class CameraProfile:
         try:
             profile = CameraProfile(
                 name=str(data.get("name", origin)),
-                wheel=_polygon(data["wheel"]),
-                console=_polygon(data["console"]),
+                wheel=_polygon(data["wheel"], "wheel"),
+                console=_polygon(data["console"], "console"),
                 road_yaw_deg=tuple(float(v) for v in data.get("road_yaw_deg", (-30.0, 30.0))),
                 road_pitch_deg=tuple(float(v) for v in data.get("road_pitch_deg", (-20.0, 20.0))),
                 drive_side=str(data.get("drive_side", "left")),
@@ -54,7 +54,13 @@ class CameraProfile:
         except KeyError as exc:
             raise InputError(origin, f"camera profile lacks the {exc.args[0]!r} polygon") from None
         except (TypeError, ValueError) as exc:
-            raise InputError(origin, f"bad camera profile ({exc})") from None
+            raise InputError(origin, f"bad camera profile: {exc}") from None
+        for key in ("road_yaw_deg", "road_pitch_deg"):
+            pair = getattr(profile, key)
+            if len(pair) != 2 or not all(np.isfinite(pair)):
+                raise InputError(origin, f"{key}: must be two finite angles [low, high], not {list(pair)}")
+            if not pair[0] < pair[1]:
+                raise InputError(origin, f"{key}: low ({pair[0]:g}) must be below high ({pair[1]:g})")
         if profile.drive_side not in ("left", "right"):
             raise InputError(origin, "drive_side must be 'left' or 'right'")
         if profile.view not in ("frontal", "side"):
@@ -75,12 +81,15 @@ class CameraProfile:
         return CameraProfile.from_dict(data, origin=str(path))
 
 
-def _polygon(points) -> tuple[tuple[float, float], ...]:
-    poly = tuple((float(x), float(y)) for x, y in points)
+def _polygon(points, key: str) -> tuple[tuple[float, float], ...]:
+    try:
+        poly = tuple((float(x), float(y)) for x, y in points)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key}: must be a list of [x, y] points, not {points!r}") from None
     if len(poly) < 3:
-        raise ValueError("a region needs at least 3 points")
+        raise ValueError(f"{key}: a region needs at least 3 points, not {len(poly)}")
     if not all(-0.5 <= v <= 1.5 for p in poly for v in p):
-        raise ValueError("region points must be normalised image coordinates (0..1)")
+        raise ValueError(f"{key}: points must be finite normalised image coordinates (0..1)")
     return poly
 
 

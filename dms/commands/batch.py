@@ -96,8 +96,10 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     drives = fleet_drives(folder, args.manifest)
     recipe = recipe_from_args(args)
+    from dms.report.files import check_out_dir
+
+    out = check_out_dir(args.out)
     engine = make_engine(args.engine, args.workers, args.cpus_per_drive, args.address)
-    out = Path(args.out)
     jobs = plan(drives, recipe, folder, out, progress=not args.no_progress)
     with Store(args.db or default_db_path()) as store:
         result = run_batch(jobs, recipe, store, engine, progress=not args.no_progress,

@@ -20,7 +20,10 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dms.report.files import check_out_dir
+
     recipe = recipe_from_args(args, db_path=args.db)
+    check_out_dir(args.out or "out")
     with stop_on_interrupt() as stop:
         result = replay_drive(recipe, args.video, args.out, progress=not args.no_progress, stop=stop)
     if not result.has_classifier:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dms.errors import InputError
 from dms.records import to_json
 
 EVENT_CSV_COLUMNS: tuple[str, ...] = (
@@ -21,6 +22,29 @@ EVENT_CSV_COLUMNS: tuple[str, ...] = (
     "speed_start_kmh", "speed_mean_kmh", "speed_max_kmh", "distance_m", "stationary",
     "evidence", "thumbnail", "clip", "review", "relabel",
 )
+
+
+def check_out_dir(out_dir: str | Path) -> Path:
+    """`out_dir` if a report can be written there, checked before any analysis; else InputError.
+
+    It must be a folder or not exist yet, and the nearest existing folder above it must accept a
+    new file (tried with a temporary file that is removed at once: permission bits do not tell
+    for a read-only mount or for root).
+    """
+    path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        raise InputError(path, "--out names an existing file; the report needs a folder")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(path, f"--out lies under {existing}, which is a file, not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise InputError(path, f"--out folder is not writable ({exc.strerror or exc})") from None
+    return path
 
 
 @contextmanager
