@@ -62,11 +62,7 @@ def session_info(
 
 def speed_unchecked(rules: RuleSet, telemetry) -> str | None:
     """What a rule set cannot check without a speed log, in words (None when nothing)."""
-    needs = rules.needs_speed()
-    if telemetry is not None or not needs:
-        return None
-    return (f"rule set {rules.name}: the speed conditions of {', '.join(needs)} cannot be checked without "
-            "telemetry; their shortest warning times apply at any speed")
+    return None if telemetry is not None else rules.without_speed()
 
 
 def judged_profile(rules: RuleSet, profile: CameraProfile) -> CameraProfile:

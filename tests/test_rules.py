@@ -138,3 +138,37 @@ def test_euro_ncap_follows_tuned_settings():
     rules = load_rule_set("euro-ncap", settings)
     assert rules.timing("eyes_off_road").warning_s == 4.0
     assert all(run_case(c, settings, rules).ok for c in threshold_cases(rules, settings))
+
+
+def test_rules_needing_speed_say_so_without_telemetry_and_patterns_are_not_training_classes():
+    from dms.build import speed_unchecked
+    from dms.commands.export_dataset import event_label
+
+    addw = load_rule_set("eu-addw")
+    text = speed_unchecked(addw, None)
+    assert text.startswith("rule set eu-addw without telemetry: speed conditions not checked; eyes_off_road: "
+                           "the shortest warning time of its speed bands (3.5 s) applies, it alerts at any "
+                           "speed (active above 20 km/h not checked); looking_back: ")
+    assert speed_unchecked(addw, object()) is None
+    assert "phone: it is not made critical by speed (from 50 km/h)" in speed_unchecked(
+        load_rule_set("euro-ncap"), None)
+    tracker = EventTracker(SETTINGS)
+    updates = [u for s in stream("eyes_off_road", 7.0, 60.0) for u in tracker.step(s)]
+    unresponsive = next(u.event for u in updates if u.event.behavior == "unresponsive")
+    assert event_label(unresponsive, "all", ("none", "eyes_off_road")) is None
+
+
+def test_why_names_the_classifier_class_that_raised_it():
+    from dataclasses import replace as copy
+
+    tracker = EventTracker(SETTINGS, has_telemetry=True)
+    updates = []
+    for s in stream("phone", 3.0, 30.0):
+        on = s.values["phone"] > 0
+        top = "texting_right" if on else "safe"
+        s = copy(s, sources={"phone": ("classifier",) if on else ()}, classifier_top=top)
+        updates += tracker.step(s)
+    why = " ".join(updates[-1].event.evidence["why"])
+    assert ("Raised by the video classifier (100% of frames); classifier class 'texting_right' on 31 frame(s)"
+            in why)
+    assert "(fleet practice" in why

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dms.errors import InputError
-from dms.types import Event
+from dms.types import BEHAVIOURS, Event
 
 DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "data" / "labels.json"
 INCLUDES = ("reviewed", "confirmed", "all")
@@ -52,7 +52,10 @@ class ExportItem:
 
 
 def event_label(event: Event, include: str, classes: tuple[str, ...]) -> int | None:
-    """Class index of an event for training, or None when it is not exported."""
+    """Class index of an event for training, or None when it is not exported. A pattern event
+    (`unresponsive`, raised from other behaviours) is no class of its own unless relabelled."""
+    if event.behavior not in BEHAVIOURS and not event.relabel:
+        return None
     if event.review == "rejected" and include != "confirmed":
         name = event.relabel or "none"
     elif event.review == "confirmed" or (event.review is None and include == "all"):

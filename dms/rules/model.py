@@ -107,6 +107,25 @@ class RuleSet:
         """Behaviours whose rule depends on speed (said so when no telemetry is given)."""
         return sorted(b for b, t in self.timings.items() if t.needs_speed)
 
+    def without_speed(self) -> str | None:
+        """What this rule set cannot check without telemetry, and what applies instead (None: all)."""
+        parts = []
+        for behaviour in self.needs_speed():
+            timing = self.timings[behaviour]
+            what = []
+            band = timing.band_for(None)
+            if band is not None:
+                what.append(f"the shortest warning time of its speed bands ({band.warning_s:g} s) applies")
+            if timing.active_above_kmh is not None:
+                gate = timing.active_above_kmh
+                what.append(f"it alerts at any speed (active above {gate:g} km/h not checked)")
+            if timing.critical_from_kmh is not None:
+                what.append(f"it is not made critical by speed (from {timing.critical_from_kmh:g} km/h)")
+            parts.append(f"{behaviour}: {', '.join(what)}")
+        if not parts:
+            return None
+        return f"rule set {self.name} without telemetry: speed conditions not checked; " + "; ".join(parts)
+
     def describe(self) -> dict:
         """What a session records about the rule set it was judged by."""
         return {
