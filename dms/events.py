@@ -189,7 +189,11 @@ class BehaviourTracker:
         for level in range(_level(before) + 1, _level(event.severity) + 1):
             threshold = self._threshold(SEVERITIES[level], speed)
             active.trace.crossings[SEVERITIES[level]] = Crossing(round(scores.t, 2), threshold, speed)
+        # The explanation is rebuilt when the event opens or escalates, and at its end.
+        previous = event.evidence.get("why")
         event.evidence = self._evidence(active, scores)
+        renew = previous is None or event.severity != before
+        event.evidence["why"] = self._why(active) if renew else previous
 
     def _threshold(self, severity: str, speed: float | None) -> float | None:
         if self.timing is None:
@@ -241,12 +245,14 @@ class BehaviourTracker:
             evidence[f"{severity}_at_s"] = crossing.t
         if scores.perclos is not None and self.behaviour in ("eyes_closed", "yawning"):
             evidence["perclos"] = round(scores.perclos, 3)
-        evidence["why"] = why(
-            active.trace, self.rules, self.timing, gap_s=self.rule.gap_s, off=self.rule.off,
-            speed_gate_kmh=self.settings.speed_gate_kmh, stationary=event.stationary,
-            has_telemetry=self.has_telemetry, end_s=event.end_s,
-        )
         return evidence
+
+    def _why(self, active: _Active) -> list[str]:
+        return why(
+            active.trace, self.rules, self.timing, gap_s=self.rule.gap_s, off=self.rule.off,
+            speed_gate_kmh=self.settings.speed_gate_kmh, stationary=active.event.stationary,
+            has_telemetry=self.has_telemetry, end_s=active.event.end_s,
+        )
 
     def _end(self, end_s: float) -> list[EventUpdate]:
         active, self.active = self.active, None
@@ -257,6 +263,7 @@ class BehaviourTracker:
             active.end_odometer = active.below_odometer
             SpeedContext.apply(active, active.event, self.settings.speed_gate_kmh)
         active.event.end_s = round(max(end_s, active.event.start_s), 3)
+        active.event.evidence["why"] = self._why(active)
         self.cooldown_until = end_s + self.rule.cooldown_s
         return [event_update("close", active.event)]
 
