@@ -3,7 +3,14 @@ and one corrupt file; every good drive logged once, the corrupt one failed, a se
 everything, and both engines log the same events."""
 
 import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import VIDEO
@@ -23,6 +30,7 @@ CLIPS = {
     "VAN-09/bob/2026-11-10.mp4": "ir_night_drowsy.mp4",
 }
 CORRUPT = "VAN-09/bob/2026-11-11_broken.mp4"
+ROOT = Path(__file__).resolve().parents[1]
 FAST = ["--analysis-fps", "2", "--no-progress"]  # 2 Hz keeps the runs short; the logic is the same
 
 
@@ -149,3 +157,44 @@ def test_resume_key_follows_content_and_settings_not_the_name(fleet, tmp_path):
     stricter = AnalysisRecipe(Settings(speed_gate_kmh=20.0), recipe.profile)
     assert drive_key(file_sha256(video), recipe_fingerprint(stricter), [], None) != key
     assert drive_key(file_sha256(video), recipe_fingerprint(recipe), [], 3.0) != key
+
+
+def sessions_in(db) -> int:
+    """Sessions in the log so far (0 while it or its schema does not exist yet)."""
+    if not db.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(db)) as connection:
+            return connection.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_scheduling_and_keeps_what_finished(tmp_path):
+    """SIGINT once the first drive is in the log: the drive in flight is cancelled, the rest never
+    start, the finished one stays whole, and the exit status is 130."""
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    clips = (("a.mp4", "side_montage_a.mp4"), ("b.mp4", "dusk_yawning.mp4"), ("c.mp4", "day_eating.mp4"))
+    for name, clip in clips:
+        os.symlink(VIDEO / clip, fleet / name)
+    db, out = tmp_path / "log.sqlite", tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "batch", str(fleet), "--db", str(db), "--out", str(out),
+         "--analysis-fps", "5", "--no-progress"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        if sessions_in(db):
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "finished drives are kept" in err
+    (session,) = [s for s, _, _ in logged(db).values()]
+    assert session.source == str(fleet / "a.mp4") and session.status == "complete"
+    statuses = [line.split(",")[1] for line in (out / "batch.csv").read_text().splitlines()[1:]]
+    assert statuses == ["analysed", "cancelled", "cancelled"]

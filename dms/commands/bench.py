@@ -1,4 +1,5 @@
-"""`bench pipeline VIDEO` and `bench tsm`: speed and memory, measured side by side in one run.
+"""`bench pipeline VIDEO`, `bench batch DIR` (dms/fleet/bench.py) and `bench tsm`: speed and memory,
+measured side by side in one run.
 
 `bench pipeline` replays a drive exactly as `replay` does (store, clips and all, into a temporary
 folder) and prints frames/s, the real-time factor, per-stage milliseconds and memory; with
@@ -24,7 +25,7 @@ from dms.types import Frame
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("bench", help="benchmarks: bench pipeline VIDEO | bench tsm")
+    parser = subparsers.add_parser("bench", help="benchmarks: pipeline VIDEO | batch DIR | tsm")
     targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
     pipe = targets.add_parser("pipeline", help="full replay speed and memory on a video")
     pipe.add_argument("video")
@@ -32,6 +33,11 @@ def add_parser(subparsers) -> None:
     pipe.add_argument("--repeat", type=int, default=1, help="play the clip N times as one drive")
     pipe.add_argument("--json", action="store_true", help="print one JSON object")
     pipe.set_defaults(func=run_pipeline)
+    batch = targets.add_parser("batch", help="batch throughput: local vs Ray, 1 and 2 workers, side by side")
+    from dms.fleet import bench as bench_batch
+
+    bench_batch.add_arguments(batch)
+    batch.set_defaults(func=bench_batch.run)
     tsm = targets.add_parser("tsm", help="TSM per-frame cost: 2D vs online vs ONNX vs offline window")
     from models import bench_tsm
 
