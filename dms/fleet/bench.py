@@ -18,11 +18,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dms.errors import InputError
+
 CONFIGS: tuple[tuple[str, int], ...] = (("local", 1), ("ray", 1), ("local", 2), ("ray", 2))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from dms.commands.replay import add_common_arguments
+    from dms.commands.common import add_common_arguments
 
     parser.add_argument("folder", help="folder of drives (the batch folder convention)")
     add_common_arguments(parser)
@@ -78,17 +80,19 @@ def run(args: argparse.Namespace) -> int:
         jobs = plan(drives, recipe, folder, Path("unused"), progress=False)
         if progress:
             print(f"{engine_name} x {workers} ...", file=sys.stderr)
-        rows.append(measure(engine_name, workers, jobs, recipe, args.cpus_per_drive, progress))
+        try:
+            rows.append(measure(engine_name, workers, jobs, recipe, args.cpus_per_drive, progress))
+        except InputError as exc:  # e.g. Ray could not start on a busy machine: keep the other figures
+            rows.append({"engine": engine_name, "workers": workers, "error": str(exc)})
     by = {(r["engine"], r["workers"]): r for r in rows}
-    ray_overhead = {
-        w: round(by[("ray", w)]["overhead_per_drive_s"] - by[("local", w)]["overhead_per_drive_s"], 2)
-        for w in (1, 2) if by[("ray", w)]["overhead_per_drive_s"] is not None
-        and by[("local", w)]["overhead_per_drive_s"] is not None
-    }
+
+    def ray_minus_local(name: str) -> dict[int, float]:
+        return {w: round(by[("ray", w)][name] - by[("local", w)][name], 2) for w in (1, 2)
+                if by[("ray", w)].get(name) is not None and by[("local", w)].get(name) is not None}
+
     result = {"drives": len(drives), "cpus": os.cpu_count(), "runs": rows,
-              "ray_extra_overhead_per_drive_s": ray_overhead,
-              "ray_extra_startup_s": {w: round(by[("ray", w)]["startup_s"] - by[("local", w)]["startup_s"], 2)
-                                      for w in (1, 2)}}
+              "ray_extra_overhead_per_drive_s": ray_minus_local("overhead_per_drive_s"),
+              "ray_extra_startup_s": ray_minus_local("startup_s")}
     if args.json:
         print(json.dumps(result))
         return 0
@@ -96,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
                "drives_per_h", "media_h_per_wall_h", "overhead_per_drive_s", "load_1min")
     print("  ".join(f"{c:>12s}" for c in columns))
     for row in rows:
-        print("  ".join(f"{str(row[c]):>12s}" for c in columns))
-    print(f"Ray's extra overhead per drive (s, vs local at the same workers): {ray_overhead}")
+        line = "  ".join(f"{str(row.get(c, '')):>12s}" for c in columns)
+        print(line + (f"  {row['error']}" if "error" in row else ""))
+    extra = result["ray_extra_overhead_per_drive_s"]
+    print(f"Ray's extra overhead per drive (s, vs local at the same workers): {extra}")
     print(f"Ray's extra start-up (s): {result['ray_extra_startup_s']}; machine: {os.cpu_count()} CPUs")
     return 0

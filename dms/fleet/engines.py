@@ -136,8 +136,7 @@ class RayEngine:
                 cpus = max(1, self.workers or 1) * self.cpus_per_drive
                 env = {"env_vars": {**WORKER_ENV, "PYTHONPATH": os.pathsep.join(
                     p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}}
-                ray.init(num_cpus=max(1, round(cpus)), include_dashboard=False, log_to_driver=False,
-                         runtime_env=env, configure_logging=False)
+                self._start_local(ray, max(1, round(cpus)), env)
             self._started_here = True
         if self.workers is None:
             total = ray.cluster_resources().get("CPU", 1.0)
@@ -146,6 +145,20 @@ class RayEngine:
             num_cpus=self.cpus_per_drive, max_retries=1, retry_exceptions=True
         )(analyse_drive)
         return time.perf_counter() - started
+
+    @staticmethod
+    def _start_local(ray, cpus: int, env: dict) -> None:
+        """Start a local cluster; on a busy machine Ray's raylet can miss its 30 s start-up window,
+        so a second try is made before giving up with one clear error."""
+        for attempt in (1, 2):
+            try:
+                ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, runtime_env=env,
+                         configure_logging=False)
+                return
+            except Exception as exc:  # noqa: BLE001 - Ray raises a bare Exception on a start-up timeout
+                ray.shutdown()
+                if attempt == 2:
+                    raise InputError("--engine ray", f"could not start a local Ray cluster ({exc})") from None
 
     def submit(self, recipe: AnalysisRecipe, drive: FleetDrive):
         return self._task.remote(recipe, drive)

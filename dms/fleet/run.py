@@ -136,10 +136,11 @@ class BatchProgress:
 
     def __init__(self, jobs: list[BatchJob], disable: bool):
         total_h = sum(j.media_s or 0.0 for j in jobs) / 3600
+        self.left_h = total_h
         self.drives = len(jobs)
         self.done = self.failed = self.skipped = 0
         self.bar = tqdm(
-            total=round(total_h, 4), desc="batch", unit="h", disable=disable, file=sys.stderr,
+            total=total_h, desc="batch", unit="h", disable=disable, file=sys.stderr,
             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.3f}/{total:.3f} media h "
                        "[{elapsed}<{remaining}{postfix}]",
         )
@@ -149,9 +150,11 @@ class BatchProgress:
         self.done += 1
         self.failed += status == "failed"
         self.skipped += status == "skipped"
-        hours = (job.media_s or 0.0) / 3600
+        hours = min((job.media_s or 0.0) / 3600, self.left_h)
+        self.left_h -= hours
         if status == "skipped":
-            self.bar.total = max(0.0, round(self.bar.total - hours, 4))  # ETA counts work, not skips
+            self.bar.total -= hours  # the ETA counts work to do, not drives skipped
+            self.bar.refresh()
         else:
             self.bar.update(hours)
         self._show()

@@ -65,13 +65,14 @@ def weekly_png(figures: FleetFigures) -> bytes | None:
         ax.bar(weeks, values, bottom=bottom, color=SEVERITY_COLOURS[severity], label=severity)
         bottom += values
     for x, week in enumerate(weeks):
-        ax.annotate(f"{figures.by_week[week].hours:.1f} h", (x, bottom[x]), ha="center", va="bottom",
-                    fontsize=7, color="#555555")
+        hours = figures.by_week[week].hours
+        text = f"{60 * hours:.0f} min" if hours < 1 else f"{hours:.1f} h"
+        ax.annotate(text, (x, bottom[x]), ha="center", va="bottom", fontsize=7, color="#555555")
     ax.set_ylabel("events per hour", fontsize=8)
     ax.set_ylim(0, max(1.0, float(bottom.max()) * 1.15))
     ax.tick_params(axis="x", labelsize=8, rotation=30)
     ax.legend(fontsize=7, frameon=False, ncols=3, loc="upper left")
-    ax.set_title("Weekly trend (hours analysed above each bar)", fontsize=9)
+    ax.set_title("Weekly trend (drive time analysed above each bar)", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     return _png(figure)
 

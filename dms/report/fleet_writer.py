@@ -124,10 +124,26 @@ def _fmt(value, digits: int = 2, suffix: str = "") -> str:
     return "–" if value is None else f"{value:.{digits}f}{suffix}"
 
 
+def duration(hours: float | None) -> str:
+    """Hours for a person: minutes below one hour, else hours with one decimal."""
+    if hours is None:
+        return "–"
+    return f"{60 * hours:.1f} min" if hours < 1 else f"{hours:.1f} h"
+
+
+def span(seconds: float | None) -> str:
+    """Seconds for a person: seconds below a minute, minutes below an hour, else hours."""
+    if seconds is None:
+        return "–"
+    return f"{seconds:.1f} s" if seconds < 60 else duration(seconds / 3600)
+
+
 def render_fleet_html(context: dict) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True)
     env.filters["f"] = _fmt
+    env.filters["duration"] = duration
+    env.filters["span"] = span
     env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f} %"
     return env.get_template("fleet.html.j2").render(**context)
 
