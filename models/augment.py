@@ -45,6 +45,39 @@ def jitter_colour(frames: list[np.ndarray], rng: np.random.Generator, strength: 
     return out
 
 
+RESIZES = ("centre-crop", "frame")
+
+
+def crop_to_aspect(frame: np.ndarray, aspect: float | None) -> np.ndarray:
+    """The centred part of `frame` with width/height = `aspect` (None: the frame as it is).
+
+    A 16:9 recording of a 4:3 picture (side bars, as phones and editors write them) thus gives the
+    4:3 picture back; a true 16:9 view loses its sides, the part a 4:3-trained model never saw.
+    """
+    if not aspect:
+        return frame
+    height, width = frame.shape[:2]
+    if width > aspect * height:
+        keep = max(1, round(aspect * height))
+        left = (width - keep) // 2
+        return frame[:, left:left + keep]
+    keep = max(1, round(width / aspect))
+    top = (height - keep) // 2
+    return frame[top:top + keep]
+
+
+def frame_crop_box(height: int, width: int, rng: np.random.Generator, min_area: float = 0.7,
+                   max_distort: float = 0.1) -> tuple[int, int, int, int]:
+    """A random crop of the whole frame: `min_area`..1 of its area, aspect within +-`max_distort`."""
+    area = rng.uniform(min_area, 1.0)
+    distort = np.exp(rng.uniform(-max_distort, max_distort))
+    crop_w = min(width, max(1, round(width * np.sqrt(area * distort))))
+    crop_h = min(height, max(1, round(height * np.sqrt(area / distort))))
+    x = int(rng.integers(0, width - crop_w + 1))
+    y = int(rng.integers(0, height - crop_h + 1))
+    return x, y, crop_w, crop_h
+
+
 @dataclass(frozen=True)
 class ClipTransform:
     """Frames (RGB uint8) -> normalised tensor (T, 3, size, size), plus the label after any flip.
@@ -62,15 +95,24 @@ class ClipTransform:
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     channel_order: str = "RGB"  # what the network expects; official TSM weights and ours use RGB
+    # "centre-crop": TSN's square crop of the short side; "frame": the whole picture (cut to
+    # `aspect` first) squeezed to size x size, so nothing at the frame's edges is lost.
+    resize: str = "centre-crop"
+    aspect: float | None = None
 
     def __call__(self, frames: list[np.ndarray], label: int,
                  rng: np.random.Generator) -> tuple[torch.Tensor, int]:
-        frames = [resize_short_side(f, self.scale_size or round(self.size * 256 / 224)) for f in frames]
-        height, width = frames[0].shape[:2]
-        if self.train:
-            x, y, w, h = multiscale_crop_box(height, width, rng, self.crop_scales)
+        if self.resize == "frame":
+            frames = [crop_to_aspect(f, self.aspect) for f in frames]
+            height, width = frames[0].shape[:2]
+            x, y, w, h = frame_crop_box(height, width, rng) if self.train else (0, 0, width, height)
         else:
-            x, y, w, h = (width - self.size) // 2, (height - self.size) // 2, self.size, self.size
+            frames = [resize_short_side(f, self.scale_size or round(self.size * 256 / 224)) for f in frames]
+            height, width = frames[0].shape[:2]
+            if self.train:
+                x, y, w, h = multiscale_crop_box(height, width, rng, self.crop_scales)
+            else:
+                x, y, w, h = (width - self.size) // 2, (height - self.size) // 2, self.size, self.size
         frames = [cv2.resize(f[y:y + h, x:x + w], (self.size, self.size), interpolation=cv2.INTER_AREA)
                   for f in frames]
         if self.train and self.colour_jitter > 0:

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from models.augment import RESIZES
 from models.errors import ModelInputError
 from models.tsm import ARCHS, TSN
 
@@ -39,6 +40,7 @@ SAFE_NUMPY_GLOBALS: list = [
     *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
 ]
 _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*m")
+VIEWS = ("frontal", "side")  # the camera views of dms.profile.CameraProfile
 PROJECT_FORMAT = "dms-tsm"
 PROJECT_VERSION = 1
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
@@ -103,6 +105,9 @@ class CheckpointMeta:
     source: str = "dms"
     training: dict = field(default_factory=dict)
     guessed: list[str] = field(default_factory=list)  # fields not in the file, e.g. ["n_segment"]
+    resize: str = "centre-crop"  # or "frame": see models.preprocess
+    aspect: float | None = None  # width/height the frame is cut to before a "frame" resize
+    view: str | None = None  # camera view trained for ("side", "frontal"); None = not recorded
 
     def check(self) -> None:
         """Raise ValueError when the fields contradict each other."""
@@ -118,6 +123,12 @@ class CheckpointMeta:
             raise ValueError("mean and std need three values, std positive")
         if self.scale_size < self.input_size:
             raise ValueError("scale_size must be at least input_size")
+        if self.resize not in RESIZES:
+            raise ValueError(f"resize must be one of {', '.join(RESIZES)}, not {self.resize!r}")
+        if self.aspect is not None and not self.aspect > 0:
+            raise ValueError("aspect must be positive")
+        if self.view not in (None, *VIEWS):
+            raise ValueError(f"view must be one of {', '.join(VIEWS)} or null, not {self.view!r}")
 
     @staticmethod
     def from_dict(data: dict) -> CheckpointMeta:

@@ -76,10 +76,13 @@ class TemporalShift(nn.Module):
         self.mode = mode
         self.stream: ShiftStream | None = None
         self.slot = -1
+        self.steady = False  # see TSN.set_steady: the shift of an endless still clip is the identity
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.stream is not None:
             return self.net(self._shift_streaming(x))
+        if self.steady:
+            return self.net(x)
         if x.shape[0] % self.n_segment:
             raise ValueError(f"batch of {x.shape[0]} frames is not a multiple of n_segment={self.n_segment}")
         if self.mode == "online":

@@ -102,15 +102,53 @@ class TSN(nn.Module):
         nn.init.normal_(self.new_fc.weight, 0.0, 0.001)
         nn.init.zeros_(self.new_fc.bias)
         self._partial_bn = partial_bn
+        self.trunk_blocks = 0
         self.train(self.training)
 
     def forward_frames(self, x: torch.Tensor) -> torch.Tensor:
-        """Per-frame logits `(N*T, num_class)` before the consensus."""
+        """Per-frame logits `(N*T, num_class)` before the consensus.
+
+        With a frozen trunk (`freeze_trunk`), `x` may instead be the trunk's output
+        `(N*T, C, h, w)`, recognised by its channel count, as `models.trunk.TrunkCache` gives it.
+        """
+        if self.trunk_blocks and x.shape[1] != 3:
+            features = self.base_model.features[self.trunk_blocks:](x)
+            pooled = torch.flatten(nn.functional.adaptive_avg_pool2d(features, 1), 1)
+            return self.new_fc(self.base_model.classifier(pooled))
         return self.new_fc(self.base_model(x))
+
+    def freeze_trunk(self, blocks: int) -> None:
+        """Freeze the first `blocks` MobileNetV2 feature blocks (weights and BatchNorm statistics)."""
+        if self.arch != "mobilenetv2":
+            raise ValueError("a frozen trunk is implemented for mobilenetv2 only")
+        if not 0 <= blocks < len(self.base_model.features):
+            raise ValueError(f"freeze 0..{len(self.base_model.features) - 1} blocks, not {blocks}")
+        self.trunk_blocks = blocks
+        self.train(self.training)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         frames = self.forward_frames(x)
-        return frames.reshape(-1, self.n_segment, self.num_class).mean(dim=1)
+        return frames.reshape(-1, 1 if self.steady else self.n_segment, self.num_class).mean(dim=1)
+
+    @property
+    def steady(self) -> bool:
+        shifts = self.shift_modules()
+        return bool(shifts) and shifts[0].steady
+
+    def set_steady(self, enable: bool) -> None:
+        """Compute the steady state of the causal shift on a still scene: one frame per clip, no shift.
+
+        On a clip of identical frames the causal shift's output equals its input from the k-th frame
+        on at the k-th shifted block (the cached channels are then the current ones), so after
+        `len(shift_modules())` frames the online network computes exactly this: a still seen long
+        enough. Training on stills uses it (one forward per image instead of n_segment), and the
+        equality is tested against `OnlineTSM` fed the same frame repeatedly. Only for the causal
+        shift: the bi-directional one has no such meaning.
+        """
+        if enable and self.shift_mode == "bidirectional":
+            raise ValueError("the steady state is defined for the causal (online) shift only")
+        for shift in self.shift_modules():
+            shift.steady = enable
 
     def shift_modules(self) -> list[TemporalShift]:
         """The temporal shifts in forward order."""
@@ -130,4 +168,9 @@ class TSN(nn.Module):
                 norm.eval()
             norm.weight.requires_grad_(not frozen)
             norm.bias.requires_grad_(not frozen)
+        if getattr(self, "trunk_blocks", 0):
+            trunk = self.base_model.features[: self.trunk_blocks]
+            trunk.eval()
+            for param in trunk.parameters():
+                param.requires_grad_(False)
         return self

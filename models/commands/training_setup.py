@@ -14,7 +14,9 @@ from models.datasets.loading import read_clips
 from models.datasets.split import split_by_group
 from models.errors import ModelInputError
 from models.labelmap import load_label_map
+from models.pretrained import init_from_imagenet
 from models.train import TrainConfig, init_weights_from
+from models.trunk import TrunkCache
 from models.tsm import TSN
 
 
@@ -41,11 +43,41 @@ def dataset_classes(args: argparse.Namespace):
         raise ModelInputError(args.labels, str(exc.args[0])) from None
 
 
+def steady_stills(args: argparse.Namespace, clips: list) -> bool:
+    """Whether stills train the online model in its steady state (see TSN.set_steady)."""
+    stills = all(c.kind == "image" for c in clips)
+    mode = getattr(args, "stills", "auto")
+    if mode == "steady" and not (stills and args.shift_mode == "online"):
+        raise ModelInputError(args.train[0], "--stills steady needs a data set of still images and "
+                                             "--shift-mode online")
+    return mode == "steady" or (mode == "auto" and stills and args.shift_mode == "online")
+
+
+def split_by_drivers(clips: list, drivers: str, origin) -> tuple[list, list]:
+    """Validation = the clips of the named drivers; each name must occur in the data."""
+    wanted = {d.strip() for d in drivers.split(",") if d.strip()}
+    missing = wanted - {c.group for c in clips}
+    if not wanted or missing:
+        named = ", ".join(sorted(missing)) or "any driver"
+        raise ModelInputError(origin, f"--val-drivers: no clips of {named}")
+    return [c for c in clips if c.group not in wanted], [c for c in clips if c.group in wanted]
+
+
+def first_aspect(clips: list) -> float:
+    """Width/height of the first clip's first frame."""
+    from models.datasets.frames import load_frames
+
+    height, width = load_frames(clips[0], [0])[0].shape[:2]
+    return width / height
+
+
 def build_training(args: argparse.Namespace) -> TrainingSetup:
     name, classes = dataset_classes(args)
     train_clips = read_clips(args.format, args.train, args.root, classes, args.dmd_stream)
     if args.val:
         val_clips = read_clips(args.format, args.val, args.root, classes, args.dmd_stream)
+    elif getattr(args, "val_drivers", None):
+        train_clips, val_clips = split_by_drivers(train_clips, args.val_drivers, args.train[0])
     else:
         try:
             train_clips, val_clips = split_by_group(train_clips, args.val_fraction, args.seed)
@@ -54,13 +86,21 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
 
     arch, shift_div, shift_place = args.arch, args.shift_div, args.shift_place
     source = None
-    if args.init:
+    imagenet = args.init is not None and str(args.init) == "imagenet"
+    if args.init and not imagenet:
         source, source_meta = load_checkpoint(args.init)
         arch, shift_div, shift_place = source_meta.arch, source_meta.shift_div, source_meta.shift_place
     model = TSN(len(classes.classes), n_segment=args.n_segment, base_model=arch, shift_div=shift_div,
                 shift_place=shift_place, shift_mode=args.shift_mode, dropout=args.dropout)
     if source is not None:
         init_weights_from(model, source)
+    if imagenet:
+        init_from_imagenet(model)
+    steady = steady_stills(args, train_clips + val_clips)
+    model.set_steady(steady)
+    freeze = getattr(args, "freeze_blocks", 0)
+    if freeze:
+        model.freeze_trunk(freeze)
 
     dense = args.sampling == "dense" or (args.sampling == "auto" and args.shift_mode == "online")
     stride = args.dense_stride if dense else None
@@ -68,17 +108,23 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
     if args.flip:
         perm = tuple(classes.flip_permutation() or range(len(classes.classes)))
     scale = round(args.input_size * 256 / 224)
+    resize = getattr(args, "resize", "centre-crop")
+    aspect = (getattr(args, "aspect", None) or first_aspect(train_clips)) if resize == "frame" else None
     train_tf = ClipTransform(args.input_size, True, scale, colour_jitter=args.colour_jitter,
-                             flip_permutation=perm)
-    val_tf = ClipTransform(args.input_size, False, scale)
+                             flip_permutation=perm, resize=resize, aspect=aspect)
+    val_tf = ClipTransform(args.input_size, False, scale, resize=resize, aspect=aspect)
+    frames_per_clip = 1 if steady else args.n_segment
     meta = CheckpointMeta(
         arch=arch, num_class=len(classes.classes), classes=list(classes.classes),
         class_to_behaviour=classes.class_to_behaviour(), n_segment=args.n_segment, shift_div=shift_div,
         shift_place=shift_place, shift_mode=args.shift_mode, input_size=args.input_size, scale_size=scale,
         channel_order="RGB", frame_rate=(args.fps / stride) if (dense and args.fps) else None,
-        training={"dataset": name, "format": args.format, "sampling": "dense" if dense else "segment",
-                  "dense_stride": stride, "init": str(args.init) if args.init else None,
-                  "train_clips": len(train_clips), "val_clips": len(val_clips)},
+        resize=resize, aspect=aspect, view=getattr(args, "view", None),
+        training={"dataset": name, "format": args.format,
+                  "sampling": "steady" if steady else ("dense" if dense else "segment"),
+                  "dense_stride": None if steady else stride, "init": str(args.init) if args.init else None,
+                  "train_clips": len(train_clips), "val_clips": len(val_clips),
+                  "val_drivers": sorted({c.group for c in val_clips}), "frozen_blocks": freeze},
     )
     config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
@@ -87,6 +133,11 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
         partial_bn=args.partial_bn if args.partial_bn is not None else args.init is not None,
         workers=args.workers, seed=args.seed,
     )
-    return TrainingSetup(model, meta,
-                         ClipDataset(train_clips, args.n_segment, train_tf, stride),
-                         ClipDataset(val_clips, args.n_segment, val_tf, stride), config)
+    train_set = ClipDataset(train_clips, frames_per_clip, train_tf, stride)
+    val_set = ClipDataset(val_clips, frames_per_clip, val_tf, stride)
+    if freeze and steady:
+        views = getattr(args, "cached_views", 3)
+        meta.training["cached_views"] = views
+        train_set = TrunkCache(model, train_set, views, "cache train", workers=args.workers)
+        val_set = TrunkCache(model, val_set, 1, "cache validation", workers=args.workers)
+    return TrainingSetup(model, meta, train_set, val_set, config)
