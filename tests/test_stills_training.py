@@ -42,16 +42,18 @@ def test_imagenet_weights_refuse_another_backbone():
 def test_steady_state_is_what_the_online_model_outputs_on_a_still_scene():
     torch.manual_seed(0)
     model = TSN(5, shift_mode="online").eval()
+    torch.nn.init.normal_(model.new_fc.weight)  # logits of order 1, so differences show
     frame = torch.randn(1, 3, 64, 64)
     online = OnlineTSM(model)
     outputs = [online.step(frame) for _ in range(len(model.shift_modules()) + 2)]
     model.set_steady(True)
     with torch.no_grad():
         steady = model(frame)
+    scale = float(steady.abs().max())
     # frame k has the steady value at the k-th shifted block; after all of them, exactly
-    assert torch.allclose(outputs[-1], steady, atol=1e-5)
-    assert torch.allclose(outputs[-2], steady, atol=1e-5)
-    assert not torch.allclose(outputs[0], steady, atol=1e-3)  # the first frame sees zero buffers
+    assert float((outputs[-1] - steady).abs().max()) <= 1e-5 * scale
+    assert float((outputs[-2] - steady).abs().max()) <= 1e-5 * scale
+    assert float((outputs[0] - steady).abs().max()) > 1e-2 * scale  # the first frame sees zero buffers
 
 
 def test_steady_state_is_only_for_the_causal_shift():
