@@ -16,13 +16,20 @@ from dms.rules import RuleSet, load_rule_set
 from dms.sources import FrameSource
 
 
-def load_classifier(checkpoint: str | Path | None, backend: str = "torch", allow_offline: bool = False):
-    """The classifier stage for a checkpoint, or None: without one, landmark cues work alone."""
-    if not checkpoint:
-        return None
+def load_classifier(checkpoint: str | Path | None, backend: str = "auto", allow_offline: bool = False,
+                    profile: CameraProfile | None = None):
+    """`(ClassifierStage or None, note)`: the stage `dms.classifier_choice.choose_classifier` picks
+    for `checkpoint` (None = the shipped model where the profile's view matches it, "none" = off)
+    and the one line that says what runs. Without a stage, landmark cues work alone."""
+    from dms.classifier_choice import choose_classifier, resolve_backend
+
+    choice = choose_classifier(checkpoint, profile or CameraProfile.load())
+    if choice.checkpoint is None:
+        return None, choice.note
     from dms.classifier import ClassifierStage
 
-    return ClassifierStage(checkpoint, backend=backend, allow_offline=allow_offline)
+    stage = ClassifierStage(choice.checkpoint, backend=resolve_backend(backend), allow_offline=allow_offline)
+    return stage, choice.note
 
 
 def load_telemetry(
@@ -46,13 +53,15 @@ def load_telemetry(
 
 def session_info(
     source: FrameSource | None, settings: Settings, profile: CameraProfile, classifier, telemetry,
-    rules: RuleSet | None = None,
+    rules: RuleSet | None = None, classifier_note: str | None = None,
 ) -> dict:
-    """What the store and the report say about how a session was analysed."""
+    """What the store and the report say about how a session was analysed; `classifier_note` says
+    which classifier runs, or why none does (see dms.classifier_choice)."""
     rules = rules or load_rule_set(settings.rule_set, settings)
     return {
         "source": source.describe() if source is not None else None,
         "classifier": classifier.describe() if classifier is not None else None,
+        "classifier_note": classifier_note,
         "telemetry": telemetry.describe() if telemetry is not None else None,
         "settings": asdict(settings),
         "profile": profile.to_dict(),
@@ -91,6 +100,7 @@ def build_pipeline(
     store=None,
     media: bool = True,
     observers: list[Observer] | None = None,
+    classifier_note: str | None = None,
 ) -> tuple[Pipeline, str | None]:
     """A ready pipeline, and the id of the store session it writes (None without a store).
 
@@ -119,7 +129,7 @@ def build_pipeline(
         from dms.store import StoreRecorder
 
         name = source.name if source is not None else ""
-        info = session_info(source, settings, profile, classifier, telemetry, rules)
+        info = session_info(source, settings, profile, classifier, telemetry, rules, classifier_note)
         session_id = store.create_session(name, info)
         recorder = StoreRecorder(store, session_id)
 

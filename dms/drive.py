@@ -33,6 +33,7 @@ class ReplayResult:
     cancelled: bool
     report: Path
     has_classifier: bool
+    classifier_note: str
     telemetry_warning: str | None
 
 
@@ -88,5 +89,6 @@ def replay_drive(
         cancelled=summary.cancelled,
         report=written["report.html"],
         has_classifier=analysis.has_classifier,
+        classifier_note=analysis.classifier_note,
         telemetry_warning=telemetry.get("warning"),
     )

@@ -27,6 +27,7 @@ class Analysis:
     classifier: object | None = None  # the ClassifierStage, or None: landmark cues alone
     telemetry: object | None = None  # the TelemetryTrack, or None
     store: object | None = None  # the dms.store.Store, or None without an event log
+    classifier_note: str = ""  # which classifier runs, or why none does (dms.classifier_choice)
 
     @property
     def has_classifier(self) -> bool:
@@ -51,8 +52,9 @@ class Analysis:
 class AnalysisRecipe:
     """How to analyse a source.
 
-    `checkpoint` is the classifier checkpoint as the user gave it (a path, or None), passed as is
-    to `dms.build.load_classifier`; `backend` is "torch" or "onnx"; `allow_offline` lets
+    `checkpoint` is the classifier checkpoint as the user gave it (a path; None = the shipped model
+    where the profile's view matches it; "none" = off), passed as is to `dms.build.load_classifier`;
+    `backend` is "auto" (onnxruntime where installed), "torch" or "onnx"; `allow_offline` lets
     bi-directional TSM weights run causally. `telemetry` lists the drive's vehicle logs (paths),
     `telemetry_map` a column mapping JSON and `telemetry_offset_s` a manual clock offset in seconds.
     `image_fps` is the playback rate of an image folder (images per second). `db_path` is the
@@ -62,7 +64,7 @@ class AnalysisRecipe:
     settings: Settings = field(default_factory=Settings)
     profile: CameraProfile = field(default_factory=CameraProfile.load)
     checkpoint: str | None = None
-    backend: str = "torch"
+    backend: str = "auto"
     allow_offline: bool = False
     telemetry: tuple[str, ...] = ()
     telemetry_map: str | None = None
@@ -75,8 +77,8 @@ class AnalysisRecipe:
         return open_source(spec, analysis_fps=self.settings.analysis_fps, image_fps=self.image_fps)
 
     def load_classifier(self):
-        """The classifier stage, or None: landmark cues alone."""
-        return load_classifier(self.checkpoint, self.backend, self.allow_offline)
+        """`(ClassifierStage or None, note)`: None means landmark cues alone, and the note says why."""
+        return load_classifier(self.checkpoint, self.backend, self.allow_offline, self.profile)
 
     def load_telemetry(self, source: FrameSource):
         """The telemetry track aligned to `source`, or None without logs (InputError on a bad log)."""
@@ -90,7 +92,7 @@ class AnalysisRecipe:
         Raises InputError (or the model's input error) on a bad checkpoint or log; nothing is
         left open then.
         """
-        classifier = self.load_classifier()
+        classifier, note = self.load_classifier()
         track = self.load_telemetry(source)
         store = None
         if self.db_path is not None:
@@ -100,10 +102,10 @@ class AnalysisRecipe:
         try:
             pipeline, session_id = build_pipeline(
                 self.settings, self.profile,
-                source=source, classifier=classifier, telemetry=track, store=store,
+                source=source, classifier=classifier, telemetry=track, store=store, classifier_note=note,
             )
         except BaseException:
             if store is not None:
                 store.close()
             raise
-        return Analysis(pipeline, session_id, classifier, track, store)
+        return Analysis(pipeline, session_id, classifier, track, store, note)

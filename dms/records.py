@@ -128,6 +128,7 @@ def session_record(session: SessionRecord) -> dict:
         "duration_s": info.get("duration_s"),
         "analysed_fps": info.get("analysed_fps"),
         "classifier": info.get("classifier"),
+        "classifier_note": info.get("classifier_note"),
         "telemetry": info.get("telemetry"),
         "stopped_early": info.get("stopped_early"),
         "rules": info.get("rules"),

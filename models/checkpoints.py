@@ -184,6 +184,40 @@ def save_checkpoint(path: str | Path, model: TSN, meta: CheckpointMeta) -> None:
             os.unlink(tmp)
 
 
+def read_meta(path: str | Path) -> CheckpointMeta:
+    """The metadata of a checkpoint (.pth in any supported layout) or of an exported .onnx file,
+    without building the network; bad files raise ModelInputError."""
+    path = Path(path)
+    if path.suffix.lower() == ".onnx":
+        return _onnx_meta(path)
+    payload = read_payload(path)
+    if isinstance(payload, dict) and payload.get("format") == PROJECT_FORMAT:
+        return project_parts(path, payload)[0]
+    return describe_official(path, official_state_dict(path, payload))
+
+
+def _onnx_meta(path: Path) -> CheckpointMeta:
+    import json
+
+    import onnx
+
+    from models.onnx_export import META_KEY
+
+    if not path.is_file():
+        raise ModelInputError(path, "ONNX file not found")
+    try:
+        proto = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # onnx raises protobuf's own types for unreadable files
+        raise ModelInputError(path, f"not a loadable ONNX model: {str(exc).splitlines()[0][:200]}") from None
+    raw = {p.key: p.value for p in proto.metadata_props}.get(META_KEY)
+    if raw is None:
+        raise ModelInputError(path, "ONNX model without DMS metadata (write it with `main.py export`)")
+    try:
+        return CheckpointMeta.from_dict(json.loads(raw))
+    except (TypeError, ValueError) as exc:
+        raise ModelInputError(path, f"bad embedded metadata: {exc}") from None
+
+
 def load_checkpoint(path: str | Path, n_segment: int | None = None) -> tuple[TSN, CheckpointMeta]:
     """Load any supported checkpoint into an eval-mode TSN; bad files raise ModelInputError.
 

@@ -63,6 +63,23 @@ def build_report(truth: np.ndarray, predicted: np.ndarray, classes: tuple[str, .
     return EvalReport(tuple(classes), confusion, top1, tuple(scores))
 
 
+NO_BEHAVIOUR = "none"
+
+
+def behaviour_report(report: EvalReport, class_to_behaviour: dict[str, str | None]) -> EvalReport:
+    """The same predictions scored per behaviour: classes mapping to one behaviour are merged, and
+    classes mapping to no behaviour (safe driving, ...) become "none". Rows and columns of the
+    class confusion matrix are summed, so a phone-right clip predicted phone-left counts as right."""
+    names = [class_to_behaviour.get(c) or NO_BEHAVIOUR for c in report.classes]
+    behaviours = tuple(dict.fromkeys([NO_BEHAVIOUR, *names]))
+    index = np.array([behaviours.index(n) for n in names])
+    merged = np.zeros((len(behaviours), len(behaviours)), dtype=report.confusion.dtype)
+    np.add.at(merged, (index[:, None], index[None, :]), report.confusion)
+    truth = np.repeat(np.arange(len(behaviours)), merged.sum(axis=1))
+    predicted = np.concatenate([np.repeat(np.arange(len(behaviours)), row) for row in merged])
+    return build_report(truth, predicted, behaviours)
+
+
 def format_report(report: EvalReport) -> str:
     width = max(12, *(len(c) for c in report.classes))
     lines = [f"top-1 {report.top1:.4f} over {int(report.confusion.sum())} clips",

@@ -31,6 +31,7 @@ class AnalysisInfo:
     session_id: str | None
     has_classifier: bool
     has_telemetry: bool
+    classifier_note: str = ""
 
 
 def analysis_main(spec: str | int | Path, recipe: AnalysisRecipe, commands, results,
@@ -47,7 +48,8 @@ def analysis_main(spec: str | int | Path, recipe: AnalysisRecipe, commands, resu
             send(("opened", source.describe()))
             analysis = recipe.build(source)
             try:
-                info = AnalysisInfo(analysis.session_id, analysis.has_classifier, analysis.has_telemetry)
+                info = AnalysisInfo(analysis.session_id, analysis.has_classifier, analysis.has_telemetry,
+                                    analysis.classifier_note)
                 send(("ready", info))
                 Player(analysis.pipeline, source, commands, send, speed, playing).run()
             finally:

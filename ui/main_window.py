@@ -214,7 +214,8 @@ class MainWindow(QMainWindow):
         self.session_id = analysis.session_id
         self.events.attach_store(self.store, analysis.session_id)
         notes = [source["source"], "live" if source["live"] else f"{source['duration_s'] or 0:.1f} s"]
-        notes.append("classifier on" if analysis.has_classifier else "no classifier: landmark cues only")
+        notes.append(analysis.classifier_note or ("classifier on" if analysis.has_classifier
+                                                  else "no classifier: landmark cues only"))
         notes.append("telemetry on" if analysis.has_telemetry else "no telemetry")
         if analysis.session_id:
             notes.append(f"session {analysis.session_id}")

@@ -23,9 +23,11 @@ def add_classifier_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="JSON",
                         help="camera profile JSON (default: data/profile_frontal.json)")
     parser.add_argument("--checkpoint", metavar="PTH",
-                        help="classifier checkpoint (.pth, or an exported .onnx); "
-                        "without one, landmark cues only")
-    parser.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="classifier runtime")
+                        help="classifier checkpoint (.pth, or an exported .onnx); default: the shipped model "
+                        "when the camera profile's view is the one it was trained for (side); "
+                        "'none': landmark cues only")
+    parser.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto",
+                        help="classifier runtime (auto: onnxruntime, the faster one on CPU)")
     parser.add_argument(
         "--allow-offline",
         action="store_true",

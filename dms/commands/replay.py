@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     with stop_on_interrupt() as stop:
         result = replay_drive(recipe, args.video, args.out, progress=not args.no_progress, stop=stop)
     if not result.has_classifier:
-        print("no classifier checkpoint: landmark cues only", file=sys.stderr)
+        print(result.classifier_note, file=sys.stderr)
     if result.telemetry_warning:
         print(f"warning: telemetry: {result.telemetry_warning}", file=sys.stderr)
     if result.stopped_early:

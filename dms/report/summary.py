@@ -37,9 +37,9 @@ def _video_text(source: dict) -> str | None:
     return ", ".join(parts) or None
 
 
-def _classifier_text(classifier: dict | None) -> str:
+def _classifier_text(classifier: dict | None, note: str | None) -> str:
     if not classifier:
-        return NO_CLASSIFIER
+        return note or NO_CLASSIFIER
     classes = classifier.get("classes") or []
     return f"{classifier.get('checkpoint', 'classifier')} ({len(classes)} classes)"
 
@@ -113,7 +113,7 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
     rows += [
         ("Duration", "unknown" if duration is None else f"{duration:.1f} s"),
         ("Analysed frames", f"{frames}" + ("" if fps is None else f" at {fps:.1f} frames/s")),
-        ("Classifier", _classifier_text(info.get("classifier"))),
+        ("Classifier", _classifier_text(info.get("classifier"), info.get("classifier_note"))),
     ]
     rows += telemetry_rows(info.get("telemetry"), has_speed)
     settings = info.get("settings")

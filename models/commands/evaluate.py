@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from models.datasets.loading import FORMATS
+from models.shipped import SHIPPED_CHECKPOINT
 
 DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "data" / "labels.json"
 
@@ -14,7 +15,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("eval", help="evaluate a classifier checkpoint on labelled clips",
                               description="Print top-1 and per-class precision/recall/F1; write "
                                           "confusion.png, metrics.json and optional Grad-CAM heat maps.")
-    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--checkpoint", type=Path, default=SHIPPED_CHECKPOINT,
+                   help="checkpoint to evaluate (default: the shipped model, data/models/)")
+    p.add_argument("--drivers", metavar="LIST|validation",
+                   help="evaluate only these drivers (comma-separated), or 'validation': those the "
+                        "checkpoint records it was validated on (never trained on)")
     p.add_argument("--segments", type=int, metavar="N",
                    help="the checkpoint's segment count when it does not state it (else guessed: 8)")
     p.add_argument("--format", choices=FORMATS, required=True, help="annotation format of --list")

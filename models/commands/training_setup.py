@@ -85,7 +85,7 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
             raise ModelInputError(args.train[0], f"cannot split for validation: {exc}; give --val") from None
 
     arch, shift_div, shift_place = args.arch, args.shift_div, args.shift_place
-    source = None
+    source = source_meta = None
     imagenet = args.init is not None and str(args.init) == "imagenet"
     if args.init and not imagenet:
         source, source_meta = load_checkpoint(args.init)
@@ -107,19 +107,25 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
     perm = None
     if args.flip:
         perm = tuple(classes.flip_permutation() or range(len(classes.classes)))
-    scale = round(args.input_size * 256 / 224)
-    resize = getattr(args, "resize", "centre-crop")
-    aspect = (getattr(args, "aspect", None) or first_aspect(train_clips)) if resize == "frame" else None
-    train_tf = ClipTransform(args.input_size, True, scale, colour_jitter=args.colour_jitter,
+    # Input geometry and camera view: as given, else as the checkpoint fine-tuned from, else TSN's.
+    inherited = source_meta or CheckpointMeta("mobilenetv2", 1, ["x"], {"x": None})
+    input_size = getattr(args, "input_size", None) or inherited.input_size
+    resize = getattr(args, "resize", None) or inherited.resize
+    view = getattr(args, "view", None) or inherited.view
+    aspect = None
+    if resize == "frame":
+        aspect = getattr(args, "aspect", None) or inherited.aspect or first_aspect(train_clips)
+    scale = round(input_size * 256 / 224)
+    train_tf = ClipTransform(input_size, True, scale, colour_jitter=args.colour_jitter,
                              flip_permutation=perm, resize=resize, aspect=aspect)
-    val_tf = ClipTransform(args.input_size, False, scale, resize=resize, aspect=aspect)
+    val_tf = ClipTransform(input_size, False, scale, resize=resize, aspect=aspect)
     frames_per_clip = 1 if steady else args.n_segment
     meta = CheckpointMeta(
         arch=arch, num_class=len(classes.classes), classes=list(classes.classes),
         class_to_behaviour=classes.class_to_behaviour(), n_segment=args.n_segment, shift_div=shift_div,
-        shift_place=shift_place, shift_mode=args.shift_mode, input_size=args.input_size, scale_size=scale,
+        shift_place=shift_place, shift_mode=args.shift_mode, input_size=input_size, scale_size=scale,
         channel_order="RGB", frame_rate=(args.fps / stride) if (dense and args.fps) else None,
-        resize=resize, aspect=aspect, view=getattr(args, "view", None),
+        resize=resize, aspect=aspect, view=view,
         training={"dataset": name, "format": args.format,
                   "sampling": "steady" if steady else ("dense" if dense else "segment"),
                   "dense_stride": None if steady else stride, "init": str(args.init) if args.init else None,
