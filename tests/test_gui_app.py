@@ -154,6 +154,31 @@ def test_classifier_checkpoint_runs_in_the_analysis(qtbot, tmp_path):
     window.close()
 
 
+@pytest.mark.parametrize("view", ["side", "frontal"])
+def test_status_bar_says_whether_the_shipped_model_runs(qtbot, view):
+    """No checkpoint chosen: the shipped (side-view) model runs on a side profile; on the frontal
+    profile it does not, and the status bar says so."""
+    from dms.profile import CameraProfile
+
+    profile = CameraProfile.load(Path(__file__).resolve().parents[1] / "data" / f"profile_{view}.json")
+    window = MainWindow(AnalysisRecipe(Settings(analysis_fps=5.0), profile))
+    qtbot.addWidget(window)
+    said = []
+    window.say = lambda message, say=window.say: (said.append(message), say(message))
+    window.controls.speed_box.setCurrentText("8x")
+    window.open_source(SHARED / "images" / "statefarm")
+    with qtbot.waitSignal(window.worker.analysis_done, timeout=120000):
+        pass
+    if view == "side":
+        assert any("classifier: shipped model (side camera view)" in m for m in said)
+        assert list(window.video.result.probs.classes) == [f"c{i}" for i in range(10)]
+    else:
+        assert any("classifier not run: the shipped model was trained for the side camera view" in m
+                   for m in said)
+        assert window.video.result.probs is None
+    window.close()
+
+
 def test_opening_another_source_does_not_wait_for_the_running_analysis(qtbot, tmp_path):
     store = Store(tmp_path / "events.sqlite")
     window = MainWindow(AnalysisRecipe(Settings(analysis_fps=4.0)), store=store)

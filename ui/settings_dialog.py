@@ -77,7 +77,7 @@ class SettingsDialog(QDialog):
         rules_row.addWidget(browse_rules)
         form.addRow("rule set", rules_row)
         self.checkpoint_edit = QLineEdit(str(checkpoint) if checkpoint else "")
-        self.checkpoint_edit.setPlaceholderText("none: landmark cues only")
+        self.checkpoint_edit.setPlaceholderText("empty: the shipped model (side-view profiles); none: off")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
