@@ -132,6 +132,7 @@ class ClassifierStage:
 def load_runner(path: Path, backend: str, allow_offline: bool, n_segment: int | None = None):
     """(online runner, CheckpointMeta, whether offline weights run causally) for a .pth or exported .onnx."""
     from models.checkpoints import load_checkpoint
+    from models.errors import ModelInputError
     from models.online import OnlineTSM
     from models.onnx_export import online_onnx_bytes
     from models.onnx_online import OnnxOnlineTSM
@@ -159,7 +160,41 @@ def load_runner(path: Path, backend: str, allow_offline: bool, n_segment: int | 
         model = causal_copy(model)
     if backend == "torch":
         return OnlineTSM(model), meta, offline
-    return OnnxOnlineTSM(online_onnx_bytes(model, meta)), meta, offline
+    exported = exported_onnx(path, model, meta, online_onnx_bytes)
+    try:
+        return OnnxOnlineTSM(exported), meta, offline
+    except ModelInputError:
+        if not isinstance(exported, Path):
+            raise
+        exported.unlink(missing_ok=True)  # a damaged cache entry: export again, in memory
+        return OnnxOnlineTSM(online_onnx_bytes(model, meta)), meta, offline
+
+
+def exported_onnx(path: Path, model, meta, export) -> Path | bytes:
+    """The online step of checkpoint `path` as ONNX: exported once (several seconds), then read from
+    the user cache (`<user cache>/dms/onnx/<sha256 of the checkpoint and its metadata>.onnx`).
+    Where the cache cannot be written, the bytes are used as they are."""
+    import hashlib
+    import json
+    import os
+    from dataclasses import asdict
+
+    from platformdirs import user_cache_dir
+
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(json.dumps(asdict(meta), sort_keys=True, default=str).encode())
+    cached = Path(user_cache_dir("dms", appauthor=False)) / "onnx" / f"{digest.hexdigest()[:32]}.onnx"
+    if cached.is_file():
+        return cached
+    data = export(model, meta)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.part")
+        partial.write_bytes(data)
+        os.replace(partial, cached)
+    except OSError:
+        return data
+    return cached
 
 
 def causal_copy(model):

@@ -178,3 +178,19 @@ def test_reviewed_events_fine_tune_the_shipped_model_and_the_result_loads_in_rep
     session = json.loads((out / "events.json").read_text())["session"]
     assert session["classifier"]["classes"] == meta.classes
     assert np.isfinite(pd.read_csv(out / "timeline.csv")["clf_prob"]).all()
+
+
+def test_the_onnx_export_is_cached_and_a_damaged_cache_entry_is_replaced(tmp_path, monkeypatch):
+    from test_classifier import make_checkpoint
+
+    from dms.classifier import ClassifierStage
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    checkpoint = make_checkpoint(tmp_path / "tsm.pth")
+    first = ClassifierStage(checkpoint, backend="onnx")
+    cached = Path(first.runner.name)
+    assert cached.is_file() and cached.is_relative_to(tmp_path / "cache")
+    assert Path(ClassifierStage(checkpoint, backend="onnx").runner.name) == cached
+    cached.write_bytes(b"not a model")
+    again = ClassifierStage(checkpoint, backend="onnx")  # re-exported in memory, the bad file gone
+    assert again.runner.name == "ONNX model" and not cached.exists()
