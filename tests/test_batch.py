@@ -157,6 +157,13 @@ def test_resume_key_follows_content_and_settings_not_the_name(fleet, tmp_path):
     stricter = AnalysisRecipe(Settings(speed_gate_kmh=20.0), recipe.profile)
     assert drive_key(file_sha256(video), recipe_fingerprint(stricter), [], None) != key
     assert drive_key(file_sha256(video), recipe_fingerprint(recipe), [], 3.0) != key
+    # the shipped classifier runs by default on a side-view profile: its weights enter the key
+    side_profile = CameraProfile.load(Path(__file__).parents[1] / "data" / "profile_side.json")
+    side = AnalysisRecipe(Settings(), side_profile)
+    assert recipe_fingerprint(side)["checkpoint"] is not None
+    assert recipe_fingerprint(recipe)["checkpoint"] is None
+    off = AnalysisRecipe(Settings(), side.profile, checkpoint="none")
+    assert recipe_fingerprint(off)["checkpoint"] is None
 
 
 def sessions_in(db) -> int:

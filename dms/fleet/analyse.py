@@ -22,11 +22,14 @@ from dms.types import Event
 def recipe_fingerprint(recipe: AnalysisRecipe) -> dict:
     """The recipe as JSON-able data for the resume key: the checkpoint and the telemetry map by content
     (a drive's own logs and offset enter its key apart, see dms.fleet.key)."""
+    from dms.classifier_choice import choose_classifier, resolve_backend
+
+    classifier = choose_classifier(recipe.checkpoint, recipe.profile).checkpoint  # the shipped one too
     return {
         "settings": asdict(recipe.settings),
         "profile": recipe.profile.to_dict(),
-        "checkpoint": file_sha256(recipe.checkpoint) if recipe.checkpoint else None,
-        "backend": recipe.backend if recipe.checkpoint else None,
+        "checkpoint": file_sha256(classifier) if classifier else None,
+        "backend": resolve_backend(recipe.backend) if classifier else None,
         "allow_offline": recipe.allow_offline,
         "telemetry_map": file_sha256(recipe.telemetry_map) if recipe.telemetry_map else None,
         "image_fps": recipe.image_fps,
