@@ -6,6 +6,7 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from dms.camera_health import CameraHealth
 from dms.config import Settings
 from dms.events import EventTracker
 from dms.fusion import Fusion
@@ -123,6 +124,7 @@ def build_pipeline(
         telemetry=telemetry,
         observers=list(observers or []),
         max_frame_gap_s=max_frame_gap_s(settings, source),
+        health=CameraHealth(settings),
     )
     session_id = None
     if store is not None:

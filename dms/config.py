@@ -79,6 +79,7 @@ class Settings:
     # pitched below this, closed-looking eyes count as eyes off road, not as an eye closure.
     eyes_down_pitch_deg: float = -10.0
     unknown_hold_s: float = 0.5  # a cue unseen for longer than this stops supporting its behaviour
+    camera_degraded_s: float = 3.0  # driver not monitorable this long: camera_degraded (NCAP: < 10 s)
     # Speed gating (fleet practice): below this, events are logged as stationary, severity info.
     speed_gate_kmh: float = 10.0
     critical_speed_kmh: float = 50.0  # rules with speed_critical escalate to critical above this

@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from dms.config import Settings
+from dms.face_lost import head_turned_away
 from dms.profile import CameraProfile
 from dms.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, Scores, VehicleState
 
@@ -142,7 +143,7 @@ class Fusion:
             lo_pitch, hi_pitch = self.profile.road_pitch_deg
             off = not (lo_yaw <= yaw <= hi_yaw and lo_pitch <= pitch <= hi_pitch)
             return Evidence(1.0 if off else 0.0, ("head_pose",))
-        if _off(cues.face_visible) and _on(cues.body_visible):
+        if _face_turned_away(cues):
             return Evidence(FACE_LOST_LOOKING_BACK, ("face_lost",))
         return Evidence(None)
 
@@ -150,7 +151,7 @@ class Fusion:
         yaw = cues.head_yaw.value
         if yaw is not None:
             cue = Evidence(1.0 if abs(yaw) >= self.settings.yaw_looking_back_deg else 0.0, ("head_yaw",))
-        elif _off(cues.face_visible) and _on(cues.body_visible):
+        elif _face_turned_away(cues):
             cue = Evidence(FACE_LOST_LOOKING_BACK, ("face_lost",))
         else:
             cue = Evidence(None)
@@ -182,6 +183,12 @@ class Fusion:
             return cue
         explained = max(clf.get("smoking", 0.0), clf.get("drinking", 0.0))
         return Evidence(cue.value * (1.0 - explained), cue.sources)
+
+
+def _face_turned_away(cues: Cues) -> bool:
+    """The face lost with the whole head in the picture and the pose showing it turned
+    (dms.face_lost); a face cut by the image border is a camera-aim condition, no gaze evidence."""
+    return _off(cues.face_visible) and _on(cues.body_visible) and head_turned_away(cues.landmarks.pose)
 
 
 def _cue_evidence(cue: Cue, name: str) -> Evidence:

@@ -57,6 +57,18 @@ class TrackerStage(Protocol):
     def reset(self) -> None: ...
 
 
+class HealthStage(Protocol):
+    """The camera's own state (dms.camera_health): `camera_degraded` events and coverage."""
+
+    def step(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> list[EventUpdate]: ...
+
+    def finish(self, t: float) -> list[EventUpdate]: ...
+
+    def reset(self) -> None: ...
+
+    def coverage(self, gaps_s: float = 0.0) -> dict: ...
+
+
 class Observer(Protocol):
     def on_frame(self, result: FrameResult) -> None: ...
 
@@ -75,6 +87,7 @@ class RunSummary:
     events: list = field(default_factory=list)  # closed Event objects, in order
     final_updates: tuple[EventUpdate, ...] = ()  # events closed by the end of the run itself
     gaps: list[tuple[float, float]] = field(default_factory=list)  # (last frame, next frame) media s
+    coverage: dict | None = None  # share of the drive time the driver was monitored (CameraHealth)
 
     @property
     def analysed_fps(self) -> float:
@@ -90,6 +103,7 @@ class Pipeline:
     telemetry: TelemetryStage | None = None
     observers: list[Observer] = field(default_factory=list)
     max_frame_gap_s: float | None = None  # frames further apart: the time between is unknown
+    health: HealthStage | None = None
     gaps: list[tuple[float, float]] = field(default_factory=list)
     _last_t: float | None = field(default=None, init=False, repr=False)
 
@@ -101,6 +115,9 @@ class Pipeline:
             closed = tuple(self.tracker.finish(last))
             self.tracker.reset()
             self.fusion.reset()
+            if self.health is not None:
+                closed += tuple(self.health.finish(last))
+                self.health.reset()
             self.gaps.append((round(last, 3), round(frame.t, 3)))
         cues = self.landmarks(frame)
         probs = self.classifier(frame) if self.classifier is not None else None
@@ -112,6 +129,8 @@ class Pipeline:
         self._last_t = frame.t
         scores = self.fusion.step(frame, cues, probs, vehicle)
         updates = closed + tuple(self.tracker.step(scores))
+        if self.health is not None:
+            updates += tuple(self.health.step(frame, cues, vehicle))
         result = FrameResult(frame, cues, probs, scores, updates, markers)
         for observer in self.observers:
             observer.on_frame(result)
@@ -137,8 +156,12 @@ class Pipeline:
         summary.cancelled = stop is not None and stop.is_set()
         summary.stopped_early = getattr(frames, "stopped_early", None)
         summary.gaps = list(self.gaps)
+        if self.health is not None:
+            summary.coverage = self.health.coverage(sum(b - a for a, b in self.gaps))
         if last is not None:
             summary.final_updates = tuple(self.tracker.finish(last.frame.t))
+            if self.health is not None:
+                summary.final_updates += tuple(self.health.finish(last.frame.t))
             summary.events.extend(u.event for u in summary.final_updates)
         summary.wall_s = time.perf_counter() - started
         for observer in self.observers:

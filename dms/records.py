@@ -133,4 +133,5 @@ def session_record(session: SessionRecord) -> dict:
         "stopped_early": info.get("stopped_early"),
         "rules": info.get("rules"),
         "gaps": info.get("gaps") or [],
+        "coverage": info.get("coverage"),
     }

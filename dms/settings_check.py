@@ -28,6 +28,7 @@ _RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "yawn_mouth_ratio": (0.0, None, False),
     "eyes_down_pitch_deg": (-90.0, 90.0, True),
     "unknown_hold_s": (0.0, None, True),
+    "camera_degraded_s": (0.0, 10.0, False),
     "speed_gate_kmh": (0.0, None, True),
     "critical_speed_kmh": (0.0, None, True),
     "harsh_brake_ms2": (0.0, None, False),

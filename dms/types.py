@@ -24,7 +24,7 @@ BEHAVIOURS: tuple[str, ...] = (
 )
 # Every value an event's `behavior` takes: the behaviours, and the patterns a rule set raises as
 # events of their own (dms/rules/unresponsive.py).
-EVENT_KINDS: tuple[str, ...] = (*BEHAVIOURS, "unresponsive")
+EVENT_KINDS: tuple[str, ...] = (*BEHAVIOURS, "unresponsive", "camera_degraded")
 SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
 
 

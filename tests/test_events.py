@@ -9,7 +9,7 @@ from dms.config import Settings
 from dms.events import EventTracker
 from dms.fusion import Fusion, PerclosMeter
 from dms.profile import CameraProfile
-from dms.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, Scores, VehicleState
+from dms.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, Landmarks, Scores, VehicleState
 
 FPS = 10.0
 
@@ -171,7 +171,11 @@ def test_head_pose_outside_the_road_zone_is_eyes_off_road_and_far_is_looking_bac
     ahead = fusion.evidence(Cues(head_yaw=Cue(5.0, 0.9), head_pitch=Cue(-3.0, 0.9)), None)
     down = fusion.evidence(Cues(head_yaw=Cue(0.0, 0.9), head_pitch=Cue(-35.0, 0.9)), None)
     back = fusion.evidence(Cues(head_yaw=Cue(75.0, 0.9), head_pitch=Cue(0.0, 0.9)), None)
-    lost = fusion.evidence(Cues(face_visible=Cue(0.0, 0.8), body_visible=Cue(1.0, 0.9)), None)
+    turned = np.zeros((33, 4))  # the head turned away: nose hidden, one ear and the shoulders seen
+    turned[:, :2], turned[:, 3] = (0.5, 0.4), 0.9
+    turned[0, 3] = 0.1
+    lost = fusion.evidence(Cues(face_visible=Cue(0.0, 0.8), body_visible=Cue(1.0, 0.9),
+                                landmarks=Landmarks(pose=turned)), None)
     assert ahead["eyes_off_road"].value == 0.0 and down["eyes_off_road"].value == 1.0
     assert down["looking_back"].value == 0.0 and back["looking_back"].value == 1.0
     assert lost["looking_back"].sources == ("face_lost",) and lost["looking_back"].value > 0.5

@@ -38,4 +38,11 @@ class ActiveAlerts:
     def summary(self) -> str:
         """Banner text: the open behaviours, most severe first."""
         events = sorted(self.active.values(), key=lambda e: -severity_rank(e.severity))
-        return "   ".join(f"{e.behavior.replace('_', ' ')} ({e.severity})" for e in events)
+        return "   ".join(f"{_name(e)} ({e.severity})" for e in events)
+
+
+def _name(event: Event) -> str:
+    """The behaviour in words; a degraded camera says why ("camera degraded: too dark")."""
+    name = event.behavior.replace("_", " ")
+    reason = event.evidence.get("reason") if event.behavior == "camera_degraded" else None
+    return f"{name}: {reason}" if reason else name

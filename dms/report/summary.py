@@ -127,6 +127,14 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
         rows.append(("Rule set", text))
         if rules.get("speed_unchecked"):
             rows.append(("Rules not checked", str(rules["speed_unchecked"])))
+    coverage = info.get("coverage")
+    if isinstance(coverage, dict) and coverage.get("share") is not None:
+        lost = coverage.get("not_monitored_s") or {}
+        why = "; not monitored: " + ", ".join(f"{k} {v:.1f} s" for k, v in lost.items()) if lost else ""
+        rows.append(("Coverage", (
+            f"{coverage['share'] * 100:.0f} % of {coverage['drive_s']:.1f} s: driver monitored "
+            f"{coverage['monitored_s']:.1f} s{why}"
+        )))
     gaps = info.get("gaps") or []
     if gaps:
         listed = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in gaps[:5]) + (" ..." if len(gaps) > 5 else "")

@@ -16,7 +16,7 @@ from dms.rules.model import RuleSet, Timing
 SOURCE_WORDS = {
     "head_pose": "the head pose outside the road zone",
     "eyes_down": "eyes down (head pitched down, lids looking closed)",
-    "face_lost": "the face lost while the body stayed in view",
+    "face_lost": "the face lost with the head turned away (ears, nose and shoulders)",
     "head_yaw": "the head turned far to the side",
     "hands_on_wheel": "no hand seen on the wheel",
     "hand_at_ear": "a hand at the ear",

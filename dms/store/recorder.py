@@ -55,6 +55,7 @@ class StoreRecorder:
                 "stopped_early": summary.stopped_early,
                 "cancelled": summary.cancelled,
                 "gaps": [list(gap) for gap in summary.gaps],
+                "coverage": summary.coverage,
             },
         )
 
