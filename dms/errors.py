@@ -8,3 +8,8 @@ class InputError(Exception):
         self.subject = str(subject)
         self.problem = problem
         super().__init__(f"{self.subject}: {problem}")
+
+
+class StorageError(InputError):
+    """The event log or the report folder cannot be written (disk full, locked by another process,
+    read-only): one line naming the file; what was committed before stays intact."""

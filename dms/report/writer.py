@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from dms.errors import StorageError
 from dms.records import event_record, session_record
 from dms.report.chart import timeline_chart_png
 from dms.report.files import staged_output, write_events_csv, write_events_json, write_timeline_csv
@@ -150,4 +151,8 @@ def write_session_report(
     `report`, `batch` and the GUI's export."""
     session = store.session(session_id)
     events, timeline = store.events(session_id), store.timeline(session_id)
-    return write_report(out_dir, session, events, timeline, store.media_dir(session_id), progress)
+    try:
+        return write_report(out_dir, session, events, timeline, store.media_dir(session_id), progress)
+    except OSError as exc:  # a full disk, a file-size limit: the folder keeps its old files
+        problem = f"cannot write the report ({exc.strerror or exc}); the event log keeps the session"
+        raise StorageError(out_dir, f"{problem}, write it later with: main.py report {session_id}") from None

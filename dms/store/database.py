@@ -14,11 +14,11 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
-from dms.errors import InputError
+from dms.errors import InputError, StorageError
 from dms.records import SessionRecord, to_json
 from dms.types import Event
 
@@ -95,8 +95,9 @@ def _process_alive(pid: int) -> bool:
 class Store:
     """Opens (or, with `create`, creates) the event log at `path`. Safe to share between threads."""
 
-    def __init__(self, path: str | Path, create: bool = True):
+    def __init__(self, path: str | Path, create: bool = True, lock_timeout_s: float = 10.0):
         self.path = Path(path)
+        self.lock_timeout_s = lock_timeout_s
         if not create and not self.path.is_file():
             raise InputError(self.path, "no event log (SQLite file) found")
         if self.path.is_dir():
@@ -105,11 +106,15 @@ class Store:
         self._host = socket.gethostname()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(self.path, timeout=lock_timeout_s, isolation_level=None,
+                                       check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise InputError(self.path, f"cannot open or create the event log ({exc})") from None
         try:
             self._open(create)
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            raise self._storage_error(exc) from None
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise InputError(self.path, f"not a DMS event log ({exc})") from None
@@ -119,7 +124,7 @@ class Store:
 
     def _open(self, create: bool) -> None:
         self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA busy_timeout = 10000")
+        self._db.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout_s * 1000)}")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version == 0:
             if not create:
@@ -145,14 +150,42 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        """One write transaction. Waiting for another writer's lock is bounded by `lock_timeout_s`
+        (SQLite's busy timeout retries meanwhile); a lock still held then, a full disk or any other
+        write failure is a StorageError, and the transaction is rolled back: the log keeps what
+        was committed before."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._storage_error(exc) from None
             try:
                 yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    with suppress(sqlite3.Error):  # SQLite may have rolled back itself (full disk)
+                        self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise self._storage_error(exc) from None
                 raise
-            self._db.execute("COMMIT")
+
+    def _storage_error(self, exc: sqlite3.OperationalError) -> StorageError:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            problem = (f"the event log is locked by another process (still after {self.lock_timeout_s:g} s "
+                       "of retrying); close the other writer (a replay, batch or the app) and run again")
+        elif "full" in text:
+            problem = "the disk is full: the event log cannot grow (what it held before is kept)"
+        else:
+            problem = f"cannot write the event log ({exc})"
+        return StorageError(self.path, problem)
+
+    def mark_interrupted(self, session_id: str, reason: str) -> None:
+        """Best effort after a failed write: the session says it was interrupted, and why. When even
+        this cannot be written, readers still see it as interrupted once this process has ended."""
+        with suppress(StorageError, sqlite3.Error):
+            self.finish_session(session_id, {"status": "interrupted", "interrupted_by": reason})
 
     # Sessions
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from dms.errors import StorageError
 from dms.pipeline import RunSummary
 from dms.records import timeline_row
 from dms.store.database import Store
@@ -74,7 +75,11 @@ class StoreRecorder:
             if self._last_t is not None:
                 event.end_s = max(event.end_s, round(self._last_t, 3))
             self._changed.setdefault(event_id, (event, True))
-        self.store.record(self.session_id, self._rows, self._changed.values())
+        try:
+            self.store.record(self.session_id, self._rows, self._changed.values())
+        except StorageError as exc:
+            self.store.mark_interrupted(self.session_id, exc.problem)
+            raise
         self._rows = []
         self._changed = {}
         self._last_commit = time.monotonic()
