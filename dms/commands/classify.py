@@ -16,7 +16,8 @@ from dms.sources import open_source
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("classify", help="per-frame classifier probabilities for a video")
     parser.add_argument("video", help="video file or a folder of images")
-    parser.add_argument("--checkpoint", required=True, help="classifier checkpoint (.pth)")
+    parser.add_argument("--checkpoint", required=True,
+                        help="classifier checkpoint (.pth or .onnx), e.g. data/models/tsm_statefarm_side.pth")
     parser.add_argument("--backend", choices=BACKENDS, default="torch", help="classifier runtime")
     parser.add_argument(
         "--analysis-fps",
@@ -44,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
                             allow_offline=args.allow_offline, n_segment=args.segments)
     if guess_note(stage.meta):
         print(f"warning: {args.checkpoint}: {guess_note(stage.meta)}", file=sys.stderr)
+    if stage.meta.view:
+        print(f"note: {args.checkpoint}: trained for the {stage.meta.view} camera view only; on another view "
+              "its output means nothing (replay and the GUI do not run it there)", file=sys.stderr)
     rows = []
     with open_source(args.video, analysis_fps=args.analysis_fps) as source:
         for frame in tqdm(source, desc="classify", unit="frame", disable=args.no_progress, file=sys.stderr):
