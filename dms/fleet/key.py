@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 CHUNK = 1 << 20  # bytes read at a time
@@ -22,11 +23,19 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def hash_files(paths: list[Path], threads: int = 4) -> dict[Path, str]:
-    """SHA-256 of each distinct file, a few in parallel (the work is I/O and C code)."""
+def hash_files(paths: list[Path], threads: int = 4, progress: Callable[[Path], None] | None = None
+                ) -> dict[Path, str]:
+    """SHA-256 of each distinct file, a few in parallel (the work is I/O and C code);
+    `progress` is called with each file once it is hashed."""
     unique = list(dict.fromkeys(paths))
+    hashes: dict[Path, str] = {}
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        return dict(zip(unique, pool.map(file_sha256, unique), strict=True))
+        futures = {pool.submit(file_sha256, path): path for path in unique}
+        for future in as_completed(futures):
+            hashes[futures[future]] = future.result()
+            if progress is not None:
+                progress(futures[future])
+    return hashes
 
 
 def drive_key(video_sha256: str, recipe_fingerprint: dict, telemetry_sha256: list[str],

@@ -104,9 +104,11 @@ def plan(drives: list[FleetDrive], recipe: AnalysisRecipe, folder: Path, out: Pa
     media length and report folder (out/ + the video's path under `folder`, without suffix)."""
     fingerprint = recipe_fingerprint(recipe)
     files = [d.video for d in drives] + [p for d in drives for p in d.telemetry]
-    with tqdm(total=len(drives), desc="hashing", unit="drive", disable=not progress, file=sys.stderr) as bar:
-        hashes = hash_files(files)
-        bar.update(len(drives))
+    sizes = {path: path.stat().st_size for path in files}
+    bar = tqdm(total=sum(sizes.values()), desc="hashing", unit="B", unit_scale=True, disable=not progress,
+               file=sys.stderr)
+    with bar:
+        hashes = hash_files(files, progress=lambda path: bar.update(sizes[path]))
     jobs = []
     for drive in drives:
         key = drive_key(hashes[drive.video], fingerprint, [hashes[p] for p in drive.telemetry],
