@@ -205,3 +205,26 @@ def test_ctrl_c_stops_scheduling_and_keeps_what_finished(tmp_path):
     assert session.source == str(fleet / "a.mp4") and session.status == "complete"
     statuses = [line.split(",")[1] for line in (out / "batch.csv").read_text().splitlines()[1:]]
     assert statuses == ["analysed", "cancelled", "cancelled"]
+
+
+def test_a_skipped_drive_takes_the_corrected_manifest_fields(fleet, tmp_path):
+    """Nothing is analysed again (same key), but who drove it follows the manifest."""
+    from dms.fleet.engines import LocalEngine
+    from dms.fleet.manifest import FleetDrive
+    from dms.fleet.run import BatchJob, run_batch
+    from dms.recipe import AnalysisRecipe
+    from dms.records import SessionRecord
+
+    video = fleet / "VAN-09/bob/2026-11-10.mp4"
+    old = FleetDrive(video, driver="bob", vehicle="VAN-09", day=date(2026, 11, 10))
+    with Store(tmp_path / "log.sqlite") as store:
+        info = {"fleet": old.describe(), "batch": {"key": "k1"}}
+        record = SessionRecord("s1", str(video), "2026-11-10T08:00:00", "complete", info)
+        session = store.import_session(record, [], [], {})
+        fixed = FleetDrive(video, driver="Roberta", vehicle="VAN-09", day=date(2026, 11, 10))
+        job = BatchJob(fixed, "k1", 16.8, tmp_path / "out")
+        run = run_batch([job], AnalysisRecipe(), store, LocalEngine(1), progress=False)
+        assert [o.status for o in run.outcomes] == ["skipped"]
+        record = store.session(session)
+        assert record.info["fleet"]["driver"] == "Roberta" and record.status == "complete"
+        assert record.info["batch"] == {"key": "k1"}

@@ -4,7 +4,8 @@ engine, and write every result into the one event log and a report folder per dr
 Only this process writes the log: each finished drive is imported in one transaction, so the
 log never holds half a drive. A drive whose key (see dms.fleet.key) is already in the log as
 analysed, or as failed, is skipped. Ctrl-C stops scheduling, cancels the drives in flight and
-keeps everything that finished.
+keeps everything that finished. A skipped drive whose driver, vehicle, date or logs changed in
+the manifest gets the new fleet fields (the analysis is the same: the key covers the logs).
 """
 
 from __future__ import annotations
@@ -200,6 +201,8 @@ def run_batch(jobs: list[BatchJob], recipe: AnalysisRecipe, store: Store, engine
     for i, job in enumerate(jobs):
         logged = earlier.get(job.key)
         if logged is not None and (logged.status != "failed" or not retry_failed):
+            if logged.info.get("fleet") != job.drive.describe():  # the manifest was corrected since
+                store.update_info(logged.id, {"fleet": job.drive.describe()})
             outcomes[i] = _skipped(job, logged)
             bar.advance(job, "skipped")
         else:

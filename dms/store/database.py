@@ -226,6 +226,16 @@ class Store:
                 (status, to_json(info), finished, session_id),
             )
 
+    def update_info(self, session_id: str, changes: dict) -> None:
+        """Merge `changes` into a session's info, leaving its status and times as they are (e.g. the
+        driver or vehicle of a drive corrected in the fleet manifest after it was analysed)."""
+        with self._transaction():
+            row = self._db.execute("SELECT info FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise InputError(self.path, f"no session {session_id!r} in this event log")
+            info = {**json.loads(row[0]), **changes}
+            self._db.execute("UPDATE sessions SET info = ? WHERE id = ?", (to_json(info), session_id))
+
     def import_session(
         self, record: SessionRecord, events: list[Event], timeline: list[dict], media: dict[str, bytes]
     ) -> str:
