@@ -228,3 +228,42 @@ def test_a_skipped_drive_takes_the_corrected_manifest_fields(fleet, tmp_path):
         record = store.session(session)
         assert record.info["fleet"]["driver"] == "Roberta" and record.status == "complete"
         assert record.info["batch"] == {"key": "k1"}
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_retried_once(tmp_path):
+    """SIGKILL the local worker while it analyses: the pool is restarted and the drive is analysed
+    on its second attempt, logged once."""
+    import multiprocessing
+    import threading
+
+    from dms.commands.common import recipe_from_args
+    from dms.fleet.engines import LocalEngine
+    from dms.fleet.manifest import FleetDrive
+    from dms.fleet.run import BatchJob, run_batch
+
+    args = main.build_parser().parse_args(["batch", str(tmp_path), "--analysis-fps", "5"])
+    recipe = recipe_from_args(args)
+    video = VIDEO / "ir_night_drowsy.mp4"
+    killed = []
+
+    def kill_the_worker_once():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not multiprocessing.active_children():
+            time.sleep(0.1)
+        time.sleep(2.0)  # let it start on the drive
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+            killed.append(child.pid)
+
+    killer = threading.Thread(target=kill_the_worker_once)
+    killer.start()
+    with Store(tmp_path / "log.sqlite") as store:
+        job = BatchJob(FleetDrive(video), "k", 16.8, tmp_path / "out")
+        run = run_batch([job], recipe, store, LocalEngine(1), progress=False, write_reports=False)
+        killer.join()
+        assert killed
+        (outcome,) = run.outcomes
+        assert (outcome.status, outcome.job.attempts) == ("analysed", 2)
+        (session,) = store.sessions()
+        assert session.status == "complete" and session.info["batch"]["attempts"] == 2
