@@ -140,8 +140,10 @@ def write_report(
 
 
 def _evidence_items(evidence: dict) -> list[tuple[str, str]]:
-    """Evidence as key: value lines; the explanation (`why`, with the clause) has its own column."""
-    return [(str(k), readable(v)) for k, v in (evidence or {}).items() if k not in ("why", "clause")]
+    """Evidence as key: value lines; the explanation (`why`, with the clause) has its own column and
+    the rule set is in the summary."""
+    shown_elsewhere = ("why", "clause", "rule_set")
+    return [(str(k), readable(v)) for k, v in (evidence or {}).items() if k not in shown_elsewhere]
 
 
 def write_session_report(
