@@ -166,6 +166,7 @@ class BehaviourTracker:
     def _observe(self, active: _Active, scores: Scores, sources: tuple[str, ...]) -> None:
         trace = active.trace
         trace.frames += 1
+        trace.last_speed_kmh = scores.vehicle.speed_kmh if scores.vehicle is not None else None
         trace.sources.update(sources)
         if "classifier" in sources and scores.classifier_top is not None:
             trace.classes[scores.classifier_top] += 1

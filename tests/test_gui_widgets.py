@@ -291,12 +291,16 @@ def test_event_details_say_why_it_alerted(qtbot):
     from dms.rules.scripted import stream
 
     tracker = EventTracker(Settings(), load_rule_set("eu-addw"), has_telemetry=True)
-    updates = tuple(u for s in stream("eyes_off_road", 5.0, 80.0) for u in tracker.step(s))
+    updates = [u for s in stream("eyes_off_road", 5.0, 80.0) for u in tracker.step(s)]
     events = EventList()
     qtbot.addWidget(events)
-    events.apply_updates(updates)
+    events.apply_updates((updates[0],))  # opened, still info
     rect = events.table.visualItemRect(events.table.item(0, 2))
     qtbot.mouseClick(events.table.viewport(), Qt.LeftButton, pos=rect.center())
+    opened = events.details.text()
+    assert "at 1.0 s, info" in opened and "No alert: it did not last the 3.5 s warning threshold" in opened
+    assert "band above 50 km/h" in opened
+    events.apply_updates(tuple(updates[1:]))  # the selected event escalates: its details follow
     text = events.details.text()
     assert text.startswith("eyes_off_road at 1.0 s, warning (rule set eu-addw, rule addw_distraction):")
     assert "passed the 3.5 s threshold at 4.5 s (80 km/h)" in text and "{" not in text

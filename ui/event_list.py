@@ -67,6 +67,7 @@ class EventList(QWidget):
         self.relabel_box.addItems((KEEP_LABEL, *EVENT_KINDS))
         self.status = QLabel("")
         self.details = QLabel("Select an event to see why it alerted.")
+        self.details_id: str | None = None  # the event the details show; refreshed as it runs
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.confirm_button.clicked.connect(lambda: self.review_selected("confirmed"))
@@ -112,6 +113,8 @@ class EventList(QWidget):
             else:
                 self.open_ids.add(update.event.id)
             self._upsert(update.event)
+            if update.event.id == self.details_id:
+                self.details.setText(details_text(update.event))
 
     def selected_event(self) -> Event | None:
         rows = self.table.selectionModel().selectedRows()
@@ -173,6 +176,7 @@ class EventList(QWidget):
             self.table.setColumnWidth(0, THUMB.width() + 8)
 
     def _on_click(self, row: int, column: int) -> None:
+        self.details_id = self.events[row].id
         self.details.setText(details_text(self.events[row]))
         self.jump_requested.emit(self.events[row].start_s)
 

@@ -54,6 +54,7 @@ class Trace:
     previous: str | None = None  # an earlier stretch that ended just before and restarted the timer
     announced_at: float | None = None
     cooldown_s: float = 0.0
+    last_speed_kmh: float | None = None  # the speed on the latest supporting frame
 
 
 def _t(seconds: float) -> str:
@@ -135,11 +136,12 @@ def why(
                 )
             rule = ""
         if not trace.crossings:
-            warning = timing.warning_at(None) if not has_telemetry else timing.warning_s
+            warning = timing.warning_at(trace.last_speed_kmh)
             limit = f"the {warning:g} s warning threshold" if warning is not None else "any alert threshold"
             lines.append(f"No alert: it did not last {limit} under rule set '{rules.name}'{rule}.")
         crossing = trace.crossings.get("warning") or trace.crossings.get("critical")
-        speed_text = speed_rule_text(timing, crossing.speed_kmh if crossing else None, has_telemetry)
+        speed = crossing.speed_kmh if crossing else trace.last_speed_kmh
+        speed_text = speed_rule_text(timing, speed, has_telemetry)
         if speed_text:
             lines.append(f"Speed: {speed_text}.")
     if stationary:
