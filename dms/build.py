@@ -117,7 +117,7 @@ def build_pipeline(
         print(f"warning: {unchecked}", file=sys.stderr)
     profile = judged_profile(rules, profile)
     pipeline = Pipeline(
-        landmarks=LandmarkCues(profile, settings),
+        landmarks=LandmarkCues(profile, settings, telemetry=telemetry),
         fusion=Fusion(settings, profile),
         tracker=EventTracker(settings, rules, has_telemetry=telemetry is not None),
         classifier=classifier,

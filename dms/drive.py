@@ -14,6 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from dms.config import Settings
+from dms.prefetch import Prefetched
 from dms.recipe import AnalysisRecipe
 from dms.sources import FrameSource
 
@@ -70,7 +71,8 @@ def replay_drive(
         try:
             bar = progress_bar(source, recipe.settings, not progress)
             with bar:
-                summary = analysis.pipeline.run(source, progress=lambda result: bar.update(1), stop=stop)
+                frames = source if source.is_live else Prefetched(source)  # decoding in its own thread
+                summary = analysis.pipeline.run(frames, progress=lambda result: bar.update(1), stop=stop)
         except BaseException:
             analysis.close()
             raise

@@ -1,10 +1,13 @@
 """Event tracker: smoothed scores -> events, by a per-behaviour state machine.
 
 Hysteresis (on/off thresholds), a minimum duration, a gap that a brief dip may bridge, and a
-cool-down. Severity follows the rule set (dms/rules: Euro NCAP by default): it escalates with
-duration and speed, and is capped at info below the speed gate or a rule's activation speed.
-Visual time-sharing and the unresponsive driver are tracked as patterns across behaviours. Every
-event carries `evidence["why"]`, the reasons in sentences (dms/rules/explain.py).
+cool-down. Each score sample stands for the time up to the next one (one sample interval), so an
+event spans from its first sample to the end of its last, and the same behaviour measures the same
+at any analysis rate (a 0.56 s closure is 0.6 s at 10 Hz, not 0.5 s). Severity follows the rule
+set (dms/rules: Euro NCAP by default): it escalates with duration and speed, and is capped at
+info below the speed gate or a rule's activation speed. Visual time-sharing and the unresponsive
+driver are tracked as patterns across behaviours. Every event carries `evidence["why"]`, the
+reasons in sentences (dms/rules/explain.py).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ class _Active:
     """A behaviour above its threshold: a candidate until it lasts min_s, then an open event."""
 
     start_s: float
-    last_above_s: float
+    last_above_s: float  # end of the time the last sample at or above `off` stands for
     below_since: float | None = None
     event: Event | None = None
     scores: list[float] = field(default_factory=list)
@@ -103,22 +106,31 @@ class BehaviourTracker:
         self.active: _Active | None = None
         self.cooldown_until = -1.0
         self.last_run: tuple[float, float] | None = None  # start and end of the last stretch
+        self._last_t: float | None = None
+        self._interval = 0.0  # the latest sample interval: how long one sample stands for
+
+    def _sample_end(self, t: float) -> float:
+        if self._last_t is not None and t > self._last_t:
+            self._interval = t - self._last_t
+        self._last_t = t
+        return t + self._interval
 
     def step(self, scores: Scores) -> list[EventUpdate]:
         t = scores.t
+        sample_end = self._sample_end(t)
         score = scores.values.get(self.behaviour, 0.0)
         rule = self.rule
         updates: list[EventUpdate] = []
         if self.active is None:
             if score < rule.on:
                 return updates
-            self.active = _Active(start_s=t, last_above_s=t, trace=self._new_trace(t))
+            self.active = _Active(start_s=t, last_above_s=sample_end, trace=self._new_trace(t))
         active = self.active
         if score >= rule.off:
             if active.below_since is not None:
                 active.trace.dips.append((round(active.below_since, 2), round(t, 2)))
             active.below_since = None
-            active.last_above_s = t
+            active.last_above_s = sample_end
         elif active.below_since is None:
             active.below_since = t
             active.below_odometer = scores.vehicle.odometer_m if scores.vehicle is not None else None
@@ -189,7 +201,9 @@ class BehaviourTracker:
         speed = scores.vehicle.speed_kmh if scores.vehicle is not None else None
         for level in range(_level(before) + 1, _level(event.severity) + 1):
             threshold = self._threshold(SEVERITIES[level], speed)
-            active.trace.crossings[SEVERITIES[level]] = Crossing(round(scores.t, 2), threshold, speed)
+            # the threshold was completed at the end of the time this frame stands for
+            completed = round(scores.t + self._interval, 2)
+            active.trace.crossings[SEVERITIES[level]] = Crossing(completed, threshold, speed)
         # The explanation is rebuilt when the event opens or escalates, and at its end.
         previous = event.evidence.get("why")
         event.evidence = self._evidence(active, scores)
@@ -271,7 +285,7 @@ class BehaviourTracker:
     def finish(self, t: float) -> list[EventUpdate]:
         if self.active is None:
             return []
-        end = self.active.below_since if self.active.below_since is not None else t
+        end = self.active.below_since if self.active.below_since is not None else t + self._interval
         return self._end(end)
 
 

@@ -138,11 +138,13 @@ class Fusion:
 
     def _gaze_off_road(self, cues: Cues) -> Evidence:
         yaw, pitch = cues.head_yaw.value, cues.head_pitch.value
-        if yaw is not None and pitch is not None:
-            lo_yaw, hi_yaw = self.profile.road_yaw_deg
+        if yaw is not None:  # without a pitch (the pose measured a turn the face mesh lost)
+            lo_yaw, hi_yaw = self.profile.road_yaw_deg  # only a yaw outside the zone tells
             lo_pitch, hi_pitch = self.profile.road_pitch_deg
-            off = not (lo_yaw <= yaw <= hi_yaw and lo_pitch <= pitch <= hi_pitch)
-            return Evidence(1.0 if off else 0.0, ("head_pose",))
+            off = not lo_yaw <= yaw <= hi_yaw or (pitch is not None and not lo_pitch <= pitch <= hi_pitch)
+            if off or pitch is not None:
+                return Evidence(1.0 if off else 0.0, ("head_pose",))
+            return Evidence(None)
         if _face_turned_away(cues):
             return Evidence(FACE_LOST_LOOKING_BACK, ("face_lost",))
         return Evidence(None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -88,6 +89,7 @@ class RunSummary:
     final_updates: tuple[EventUpdate, ...] = ()  # events closed by the end of the run itself
     gaps: list[tuple[float, float]] = field(default_factory=list)  # (last frame, next frame) media s
     coverage: dict | None = None  # share of the drive time the driver was monitored (CameraHealth)
+    perception: dict = field(default_factory=dict)  # the landmark stage's describe(): calibration
 
     @property
     def analysed_fps(self) -> float:
@@ -106,9 +108,11 @@ class Pipeline:
     health: HealthStage | None = None
     gaps: list[tuple[float, float]] = field(default_factory=list)
     _last_t: float | None = field(default=None, init=False, repr=False)
+    _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def step(self, frame: Frame) -> FrameResult:
-        """Analyse one frame and notify the observers."""
+        """Analyse one frame and notify the observers. The classifier runs in its own thread
+        while the landmark models run (both spend their time in native code, off Python's lock)."""
         closed: tuple[EventUpdate, ...] = ()
         last = self._last_t
         if self.max_frame_gap_s is not None and last is not None and frame.t - last > self.max_frame_gap_s:
@@ -119,8 +123,9 @@ class Pipeline:
                 closed += tuple(self.health.finish(last))
                 self.health.reset()
             self.gaps.append((round(last, 3), round(frame.t, 3)))
+        pending = self._classify(frame)
         cues = self.landmarks(frame)
-        probs = self.classifier(frame) if self.classifier is not None else None
+        probs = pending.result() if pending is not None else None
         vehicle = self.telemetry.at(frame.t) if self.telemetry is not None else None
         markers: tuple[str, ...] = ()
         if self.telemetry is not None:
@@ -135,6 +140,13 @@ class Pipeline:
         for observer in self.observers:
             observer.on_frame(result)
         return result
+
+    def _classify(self, frame: Frame) -> Future | None:
+        if self.classifier is None:
+            return None
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classifier")
+        return self._pool.submit(self.classifier, frame)
 
     def run(
         self,
@@ -164,6 +176,11 @@ class Pipeline:
                 summary.final_updates += tuple(self.health.finish(last.frame.t))
             summary.events.extend(u.event for u in summary.final_updates)
         summary.wall_s = time.perf_counter() - started
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        describe = getattr(self.landmarks, "describe", None)
+        summary.perception = describe() if callable(describe) else {}
         for observer in self.observers:
             observer.on_finish(summary)
         return summary

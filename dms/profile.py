@@ -25,6 +25,11 @@ class CameraProfile:
     # Road gaze zone: head yaw/pitch (degrees) around the driver's own straight-ahead pose.
     road_yaw_deg: tuple[float, float] = (-30.0, 30.0)
     road_pitch_deg: tuple[float, float] = (-20.0, 20.0)
+    # The driver's straight-ahead head pose expected for this mount, (yaw, pitch) in degrees
+    # relative to the camera, and how far from it a pose may still be learned as straight ahead
+    # (docs/perception.md, head_reference.py). A frontal camera sees straight ahead near (0, 0).
+    forward_deg: tuple[float, float] = (0.0, 0.0)
+    forward_tolerance_deg: tuple[float, float] = (30.0, 20.0)
     drive_side: str = "left"  # "left" = left-hand drive (driver sits on the left of the car)
     view: str = "frontal"  # "frontal" (camera faces the driver) or "side"
 
@@ -48,6 +53,10 @@ class CameraProfile:
                 console=_polygon(data["console"], "console"),
                 road_yaw_deg=tuple(float(v) for v in data.get("road_yaw_deg", (-30.0, 30.0))),
                 road_pitch_deg=tuple(float(v) for v in data.get("road_pitch_deg", (-20.0, 20.0))),
+                forward_deg=tuple(float(v) for v in data.get("forward_deg", (0.0, 0.0))),
+                forward_tolerance_deg=tuple(
+                    float(v) for v in data.get("forward_tolerance_deg", (30.0, 20.0))
+                ),
                 drive_side=str(data.get("drive_side", "left")),
                 view=str(data.get("view", "frontal")),
             )
@@ -61,6 +70,12 @@ class CameraProfile:
                 raise InputError(origin, f"{key}: must be two finite angles [low, high], not {list(pair)}")
             if not pair[0] < pair[1]:
                 raise InputError(origin, f"{key}: low ({pair[0]:g}) must be below high ({pair[1]:g})")
+        for key in ("forward_deg", "forward_tolerance_deg"):
+            pair = getattr(profile, key)
+            if len(pair) != 2 or not all(np.isfinite(pair)):
+                raise InputError(origin, f"{key}: must be two finite angles [yaw, pitch], not {list(pair)}")
+        if min(profile.forward_tolerance_deg) <= 0:
+            raise InputError(origin, "forward_tolerance_deg: both angles must be positive")
         if profile.drive_side not in ("left", "right"):
             raise InputError(origin, "drive_side must be 'left' or 'right'")
         if profile.view not in ("frontal", "side"):

@@ -6,11 +6,13 @@ import math
 import numpy as np
 import pytest
 
-from dms.perception.calibration import EyeBaseline, HeadReference
+from dms.perception.calibration import EyeBaseline
 from dms.perception.cuts import CutDetector
 from dms.perception.face_ratios import eye_measure, eye_openness, mouth_aspect_ratio
 from dms.perception.hands import face_scale_px, locate_hands
 from dms.perception.head_pose import GENERIC_FACE, head_angles
+from dms.perception.head_reference import ForwardPose, HeadReference
+from dms.perception.head_turn import merge_head_pose, pose_yaw
 from dms.types import Landmarks
 
 WIDTH, HEIGHT = 1280, 720
@@ -67,33 +69,80 @@ def test_eye_and_mouth_ratios_are_gap_over_width():
     assert mouth_aspect_ratio(face_px) == pytest.approx(0.6, abs=1e-4)
 
 
+def observe_for(reference, t, seconds, yaw, pitch, moving=None, noise=0.0, rng=None):
+    for _ in range(int(round(seconds * 10))):
+        dy, dp = (rng.normal(0, noise, 2) if rng is not None else (0.0, 0.0))
+        reference.observe(t, yaw + dy, pitch + dp, moving)
+        t += 0.1
+    return t
+
+
 def test_head_reference_learns_straight_ahead_and_ignores_glances():
     reference = HeadReference()
     rng = np.random.default_rng(0)
-    t = 0.0
-    for _ in range(25):  # 2.5 s looking ahead, camera mounted off-axis
-        reference.observe(t, 12.0 + rng.normal(0, 1), -8.0 + rng.normal(0, 1))
-        t += 0.1
-    assert reference.settled
+    assert reference.value == (0.0, 0.0) and reference.kind == "camera"  # in doubt: camera-relative
+    t = observe_for(reference, 0.0, 2.5, 12.0, -8.0, noise=1.0, rng=rng)  # camera mounted off-axis
+    assert reference.settled and reference.kind == "driver"
     yaw0, pitch0 = reference.value
     assert yaw0 == pytest.approx(12.0, abs=1.0) and pitch0 == pytest.approx(-8.0, abs=1.0)
-    for _ in range(30):  # a 3 s glance at the mirror does not move straight ahead
-        reference.observe(t, 55.0, -8.0)
-        t += 0.1
+    t = observe_for(reference, t, 3.0, 55.0, -8.0)  # a 3 s glance at the mirror: not plausible
     assert reference.value[0] == pytest.approx(yaw0, abs=0.01)
-    for _ in range(600):  # a minute sitting slightly differently: followed slowly
-        reference.observe(t, yaw0 + 6.0, pitch0)
-        t += 0.1
-    assert yaw0 + 4.0 < reference.value[0] <= yaw0 + 6.0
+    t = observe_for(reference, t, 60.0, yaw0 + 6.0, pitch0)  # a minute sitting differently: followed
+    assert reference.value[0] == pytest.approx(yaw0 + 6.0, abs=1.0)
+    assert reference.describe()["reference"] == "driver"
     reference.reset()
-    assert reference.value is None
+    assert reference.value == (0.0, 0.0) and not reference.settled
 
 
-def test_head_reference_is_provisional_during_warmup():
+def test_a_drive_that_opens_turned_away_is_not_learned_as_straight_ahead():
+    # Camera 20 degrees off the driver's axis (the profile says so); the drive opens with the head
+    # turned 40 degrees to a passenger: outside the plausible window, so the angles stay
+    # camera-relative (the turn reads +40) until real straight-ahead driving is seen.
+    reference = HeadReference(ForwardPose(yaw_deg=-20.0, pitch_deg=0.0, yaw_tolerance_deg=20.0))
+    t = observe_for(reference, 0.0, 5.0, 20.0, 5.0)
+    assert not reference.settled and reference.value == (-20.0, 0.0)
+    t = observe_for(reference, t, 3.0, -21.0, -1.0)  # 0.5 s to be steady, then 2 s to settle
+    assert reference.settled and reference.value == pytest.approx((-21.0, -1.0), abs=0.5)
+    described = reference.describe()
+    assert described["camera_reference_s"] >= 4.9 and described["settled_at_s"] <= 7.6
+
+
+def test_an_opening_turn_inside_the_window_is_outvoted_by_straight_ahead_driving():
     reference = HeadReference()
-    for i in range(5):
-        reference.observe(i * 0.1, 3.0, 1.0)
-    assert reference.value == (3.0, 1.0) and not reference.settled
+    t = observe_for(reference, 0.0, 3.0, 18.0, 0.0)  # inside the default window: learned at first
+    assert reference.value[0] == pytest.approx(18.0, abs=0.5)
+    observe_for(reference, t, 4.0, -5.0, 0.0)  # more time straight ahead: the mode moves there
+    assert reference.value[0] == pytest.approx(-5.0, abs=0.5)
+
+
+def test_head_reference_learns_only_while_moving_and_steady():
+    reference = HeadReference()
+    t = observe_for(reference, 0.0, 5.0, 5.0, 0.0, moving=False)  # parked
+    assert not reference.settled
+    for i in range(50):  # moving, but the head sweeps at 40 deg/s
+        reference.observe(t, -20.0 + 4.0 * (i % 10), 0.0, True)
+        t += 0.1
+    assert not reference.settled
+    observe_for(reference, t, 3.0, 5.0, 0.0, moving=True)
+    assert reference.settled
+
+
+def test_pose_yaw_reads_turns_past_the_face_mesh_limit():
+    pose = np.zeros((33, 4), dtype=np.float32)
+    pose[:, 3] = 1.0
+    pose[11, :2], pose[12, :2] = (0.6, 0.8), (0.4, 0.8)  # shoulders
+    pose[0, :2], pose[7, :2], pose[8, :2] = (0.5, 0.4), (0.56, 0.4), (0.44, 0.4)  # facing the camera
+    assert pose_yaw(pose, 1000, 1000)[0] == pytest.approx(0.0, abs=0.1)
+    pose[0, 0], pose[7, 0], pose[8, 0] = 0.44, 0.51, 0.49  # nose to image left, ears together
+    yaw, _ = pose_yaw(pose, 1000, 1000)
+    assert 80.0 < yaw < 90.0  # + = the driver's right
+    merged = merge_head_pose((55.0, 3.0, 0.9), pose_yaw(pose, 1000, 1000))
+    assert merged.source == "pose" and merged.yaw_deg == pytest.approx(yaw) and merged.pitch_deg == 3.0
+    assert merge_head_pose((20.0, 3.0, 0.9), (yaw, 1.0)).source == "face_mesh"
+    lost = merge_head_pose(None, (yaw, 1.0))
+    assert lost.source == "pose" and lost.pitch_deg is None
+    pose[7, 0] = 1.02  # an ear outside the picture: the head is cut by the border, no pose yaw
+    assert pose_yaw(pose, 1000, 1000) is None
 
 
 def test_eye_baseline_is_a_high_percentile_of_the_last_minute():

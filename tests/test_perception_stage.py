@@ -56,12 +56,16 @@ def test_unrelated_stills_do_not_carry_landmarks_over(stage):
 def test_reset_forgets_the_drivers_straight_ahead_pose(stage):
     stage.reset()
     image = cv2.imread(str(SHARED / "images" / "dmd" / "eyes_closed.jpg"))
-    seen = [stage(Frame(i, i * 0.1, image)) for i in range(6)]
+    seen = [stage(Frame(i, i * 0.1, image)) for i in range(30)]
     assert seen[0].face_visible.value == 1.0
-    assert not seen[0].head_yaw.known  # no straight-ahead reference yet
-    assert seen[-1].head_yaw.known and abs(seen[-1].head_yaw.value) < 1.0  # the same picture is "ahead"
+    camera_relative = seen[0].head_yaw  # in doubt: relative to the profile's expected forward pose
+    assert camera_relative.known and stage.describe()["head_reference"]["reference"] == "driver"
+    assert abs(seen[-1].head_yaw.value) < 1.0  # 2.9 s of the same steady picture: that is "ahead"
+    assert seen[-1].head_yaw.confidence == pytest.approx(2 * camera_relative.confidence, rel=0.05)
     stage.reset()
-    assert not stage(Frame(0, 0.0, image)).head_yaw.known
+    again = stage(Frame(0, 0.0, image)).head_yaw
+    assert again.value == pytest.approx(camera_relative.value, abs=0.5)
+    assert stage.describe()["head_reference"]["reference"] == "camera"
 
 
 def test_close_frees_the_graphs_and_can_be_called_twice():

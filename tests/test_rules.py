@@ -169,6 +169,6 @@ def test_why_names_the_classifier_class_that_raised_it():
         s = copy(s, sources={"phone": ("classifier",) if on else ()}, classifier_top=top)
         updates += tracker.step(s)
     why = " ".join(updates[-1].event.evidence["why"])
-    assert ("Raised by the video classifier (100% of frames); classifier class 'texting_right' on 31 frame(s)"
+    assert ("Raised by the video classifier (100% of frames); classifier class 'texting_right' on 30 frame(s)"
             in why)
     assert "(fleet practice" in why

@@ -2,24 +2,30 @@
 measured side by side in one run.
 
 `bench pipeline` replays a drive exactly as `replay` does (store, clips and all, into a temporary
-folder) and prints frames/s, the real-time factor, per-stage milliseconds and memory; with
-`--repeat N` the clip is played N times in a row as one long drive, so memory growth with drive
-length shows as `rss_growth_mb`.
+folder, decoding in its own thread) twice in one run: at the analysis rate (`--analysis-fps`,
+default 10 Hz) and at the native frame rate (every frame), and prints side by side frames/s, the
+real-time factor, the cores used (process CPU time / wall time), per-stage milliseconds per frame
+(decoding in its thread, landmarks, classifier in its thread, the rest of the step: fusion, events,
+log and event media) and memory; with `--repeat N` the clip is played N times in a row as one long
+drive, so memory growth with drive length shows as `rss_growth_mb`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from dms.commands.common import add_common_arguments, recipe_from_args
+from dms.prefetch import Prefetched
 from dms.recipe import AnalysisRecipe
 from dms.types import Frame
 
@@ -109,38 +115,48 @@ def media_length(source) -> float:
     return (source.frame_count or 0) / source.fps if source.fps else 0.0
 
 
-def run_pipeline(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="dms-bench-") as tmp:
-        recipe = recipe_from_args(args, db_path=Path(tmp) / "bench.sqlite")
-        with recipe.open_source(args.video) as probe:
-            media_s = media_length(probe) * args.repeat
-            rate = recipe.settings.analysis_fps if recipe.settings.analysis_fps > 0 else probe.fps
-            analysis = recipe.build(probe)
-        with analysis:
-            pipeline = analysis.pipeline
-            landmarks = pipeline.landmarks = Timed(pipeline.landmarks)
-            if pipeline.classifier is not None:
-                pipeline.classifier = Timed(pipeline.classifier)
-            decode = Timed(next)
-            marks: list[float] = []
-            rss_start = rss_mb()
-            bar = tqdm(total=int(media_s * rate) + 1, unit="frame", desc="bench", disable=args.json)
-            with bar:
-                frames = repeated(args.video, recipe, args.repeat, decode, marks)
-                summary = pipeline.run(frames, progress=lambda r: bar.update(1))
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float, rate: float) -> dict:
+    """One replay of the clip(s) as `recipe` says (its analysis rate); the figures as a dict."""
+    with recipe.open_source(args.video) as probe:
+        analysis = recipe.build(probe)
+    with analysis:
+        pipeline = analysis.pipeline
+        landmarks = pipeline.landmarks = Timed(pipeline.landmarks)
+        if pipeline.classifier is not None:
+            pipeline.classifier = Timed(pipeline.classifier)
+        step = pipeline.step = Timed(pipeline.step)
+        decode = Timed(next)
+        marks: list[float] = []
+        rss_start = rss_mb()
+        bar = tqdm(total=int(media_s * rate) + 1, unit="frame", desc=f"bench {rate:g} Hz", disable=args.json)
+        cpu_start = cpu_s()
+        with bar:
+            frames = repeated(args.video, recipe, args.repeat, decode, marks)
+            summary = pipeline.run(Prefetched(frames), progress=lambda r: bar.update(1))
+        cpu = cpu_s() - cpu_start
+        landmarks.close()
     wall = summary.wall_s
-    result = {
-        "video": str(args.video),
-        "media_s": round(media_s, 2),
+    n = max(1, summary.frames)
+    classifier_s = pipeline.classifier.seconds if pipeline.classifier is not None else 0.0
+    return {
+        "analysis_fps": round(rate, 2),
         "frames": summary.frames,
         "wall_s": round(wall, 2),
         "fps": round(summary.frames / wall, 2),
         "realtime_factor": round(media_s / wall, 3),
-        "analysis_fps": rate,
-        "ms_per_frame": round(1000 * wall / max(1, summary.frames), 2),
+        "cores_used": round(cpu / wall, 2),
+        "cpu_ms_per_frame": round(1000 * cpu / n, 2),
+        "ms_per_frame": round(1000 * wall / n, 2),
+        "ms_decode_thread": round(1000 * decode.seconds / n, 2),
         "ms_landmarks": landmarks.ms,
-        "ms_classifier": pipeline.classifier.ms if pipeline.classifier is not None else None,
-        "ms_decode": round(1000 * decode.seconds / max(1, summary.frames), 2),
+        "pose_model_frames": summary.perception.get("pose_model_frames"),
+        "ms_classifier_thread": pipeline.classifier.ms if pipeline.classifier is not None else None,
+        "ms_rest_of_step": round(1000 * max(0.0, step.seconds - landmarks.seconds - classifier_s) / n, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "rss_start_mb": round(rss_start, 1),
         "rss_after_each_pass_mb": [round(m, 1) for m in marks],
@@ -148,9 +164,33 @@ def run_pipeline(args: argparse.Namespace) -> int:
         "events": len(summary.events),
         "classifier": analysis.classifier.describe() if analysis.classifier is not None else None,
     }
+
+
+def run_pipeline(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="dms-bench-") as tmp:
+        recipe = recipe_from_args(args, db_path=Path(tmp) / "bench.sqlite")
+        with recipe.open_source(args.video) as probe:
+            media_s = media_length(probe) * args.repeat
+            native = probe.fps
+        low = recipe.settings.analysis_fps if 0 < recipe.settings.analysis_fps < native else 10.0
+        runs = {}
+        for name, fps, rate in (("analysis_rate", low, low), ("native_rate", 0.0, native)):
+            at_rate = replace(recipe, settings=replace(recipe.settings, analysis_fps=fps))
+            runs[name] = bench_rate(args, at_rate, media_s, rate)
+    result = {
+        "video": str(args.video),
+        "media_s": round(media_s, 2),
+        "cpu_cores": os.cpu_count(),
+        "load_average": [round(v, 2) for v in os.getloadavg()],
+        **runs,
+    }
     if args.json:
         print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:24s} {value}")
+        return 0
+    for key in ("video", "media_s", "cpu_cores", "load_average"):
+        print(f"{key:24s} {result[key]}")
+    print(f"{'':24s} {'analysis rate':>16s} {'native rate':>16s}")
+    for key in runs["analysis_rate"]:
+        cells = [runs[name][key] for name in ("analysis_rate", "native_rate")]
+        print(f"{key:24s} " + " ".join(f"{str(c):>16s}" for c in cells))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dms.config import Settings
-from dms.perception.calibration import EyeBaseline, HeadReference
+from dms.perception.calibration import EyeBaseline
 from dms.perception.cuts import CutDetector
 from dms.perception.face_ratios import eye_openness, mouth_aspect_ratio, to_pixels
 from dms.perception.hands import (
@@ -19,7 +19,10 @@ from dms.perception.hands import (
     mouth_point_px,
     nearest_distance,
 )
-from dms.perception.head_pose import HeadAngles, head_angles
+from dms.perception.head_pose import head_angles
+from dms.perception.head_reference import ForwardPose, HeadReference
+from dms.perception.head_turn import CameraHeadPose, merge_head_pose, pose_yaw
+from dms.perception.pose_rate import PoseRate
 from dms.perception.runner import Detections, MediaPipeRunner, shrink
 from dms.profile import CameraProfile
 from dms.types import Cue, Cues, Frame
@@ -37,19 +40,29 @@ class LandmarkCues:
 
     Feed frames in media-time order. A cut in the footage is analysed without landmark tracking;
     `reset()` also forgets the driver (use it after a seek or when the driver changes).
+    `telemetry` (anything with `at(t) -> VehicleState`) lets the straight-ahead pose be learned
+    only while the vehicle moves.
     """
 
-    def __init__(self, profile: CameraProfile, settings: Settings, max_side: int = 640):
+    def __init__(self, profile: CameraProfile, settings: Settings, max_side: int = 640, telemetry=None):
         self.profile = profile
         self.settings = settings
+        self.telemetry = telemetry
         self._runner = MediaPipeRunner(max_side=max_side)
         self._cuts = CutDetector()
-        self._head = HeadReference()
+        self._pose_rate = PoseRate()
+        (yaw, pitch), (yaw_tol, pitch_tol) = profile.forward_deg, profile.forward_tolerance_deg
+        self._head = HeadReference(ForwardPose(yaw, pitch, yaw_tol, pitch_tol))
         self._eyes = EyeBaseline()
+
+    def describe(self) -> dict:
+        """How the cues were calibrated (for the session description and the report)."""
+        return {"head_reference": self._head.describe(), "pose_model_frames": self._pose_rate.runs}
 
     def reset(self) -> None:
         self._runner.restart()
         self._cuts.reset()
+        self._pose_rate.reset()
         self._head.reset()
         self._eyes.reset()
 
@@ -64,7 +77,12 @@ class LandmarkCues:
 
     def __call__(self, frame: Frame) -> Cues:
         image = shrink(frame.image, self._runner.max_side)
-        found = self._runner(image, continuous=not self._cuts.is_cut(image, frame.t))
+        cut = self._cuts.is_cut(image, frame.t)
+        due = self._pose_rate.due(frame.t)
+        body = None if cut or due else self._pose_rate.held
+        found = self._runner(image, continuous=not cut, body=body)
+        if body is None:
+            self._pose_rate.ran(frame.t, found.landmarks)
         marks = found.landmarks
         hands = locate_hands(marks, found.width, found.height, self._runner.min_detection_confidence)
         face = self._face_cues(frame.t, found)
@@ -83,36 +101,48 @@ class LandmarkCues:
 
     def _face_cues(self, t: float, found: Detections) -> dict[str, Cue]:
         face = found.landmarks.face
-        if face is None:
-            return {}
-        confidence = found.face_confidence
-        face_px = to_pixels(face, found.width, found.height)
-        cues = {"mouth_open": Cue(mouth_aspect_ratio(face_px), confidence)}
-        angles = head_angles(face, found.width, found.height)
-        if angles is None or angles.error > MAX_FIT_ERROR:
-            return cues
-        cues.update(self._head_cues(t, angles, confidence))
+        cues: dict[str, Cue] = {}
+        mesh = face_px = None
+        if face is not None:
+            face_px = to_pixels(face, found.width, found.height)
+            cues["mouth_open"] = Cue(mouth_aspect_ratio(face_px), found.face_confidence)
+            angles = head_angles(face, found.width, found.height)
+            if angles is not None and angles.error <= MAX_FIT_ERROR:
+                mesh = angles
+        fit = None
+        if mesh is not None:
+            fit = (mesh.yaw_deg, mesh.pitch_deg, found.face_confidence * (1.0 - mesh.error / MAX_FIT_ERROR))
+        head = merge_head_pose(fit, pose_yaw(found.landmarks.pose, found.width, found.height))
+        if head is not None:
+            cues.update(self._head_cues(t, head))
         if (
-            abs(angles.yaw_deg) <= EYES_MEASURABLE_YAW_DEG
-            and abs(angles.pitch_deg) <= EYES_MEASURABLE_PITCH_DEG
+            mesh is not None
+            and abs(mesh.yaw_deg) <= EYES_MEASURABLE_YAW_DEG
+            and abs(mesh.pitch_deg) <= EYES_MEASURABLE_PITCH_DEG
         ):
             pitch = cues.get("head_pitch", Cue.unknown()).value
             looking_down = pitch is not None and pitch < self.profile.road_pitch_deg[0]
-            cues.update(self._eye_cues(t, eye_openness(face_px, angles.yaw_deg), confidence, looking_down))
+            openness = eye_openness(face_px, mesh.yaw_deg)
+            cues.update(self._eye_cues(t, openness, found.face_confidence, looking_down))
         return cues
 
-    def _head_cues(self, t: float, angles: HeadAngles, confidence: float) -> dict[str, Cue]:
-        """Yaw and pitch from the driver's own straight-ahead pose (none until it is learned)."""
-        self._head.observe(t, angles.yaw_deg, angles.pitch_deg)
-        reference = self._head.value
-        if reference is None:
-            return {}
-        settled = 1.0 if self._head.settled else 0.5
-        pose_confidence = confidence * (1.0 - angles.error / MAX_FIT_ERROR) * settled
-        return {
-            "head_yaw": Cue(angles.yaw_deg - reference[0], pose_confidence),
-            "head_pitch": Cue(angles.pitch_deg - reference[1], pose_confidence),
-        }
+    def _head_cues(self, t: float, head: CameraHeadPose) -> dict[str, Cue]:
+        """Yaw and pitch from the driver's own straight-ahead pose, or from the profile's expected
+        forward pose (camera-relative, half confidence) while that is in doubt."""
+        if head.pitch_deg is not None:
+            self._head.observe(t, head.yaw_deg, head.pitch_deg, self._moving(t))
+        ref_yaw, ref_pitch = self._head.value
+        confidence = head.confidence * (1.0 if self._head.settled else 0.5)
+        cues = {"head_yaw": Cue(head.yaw_deg - ref_yaw, confidence)}
+        if head.pitch_deg is not None:
+            cues["head_pitch"] = Cue(head.pitch_deg - ref_pitch, confidence)
+        return cues
+
+    def _moving(self, t: float) -> bool | None:
+        if self.telemetry is None:
+            return None
+        speed = self.telemetry.at(t).speed_kmh
+        return None if speed is None else speed >= self.settings.speed_gate_kmh
 
     def _eye_cues(self, t: float, openness: float, confidence: float, looking_down: bool) -> dict[str, Cue]:
         """Openness, and closed against the driver's open-eye baseline. Eyes looking down lower the

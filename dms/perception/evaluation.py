@@ -136,7 +136,10 @@ def cue_checks(settings: Settings, profile: CameraProfile) -> dict[str, CueCheck
             return None
         yaw_low, yaw_high = profile.road_yaw_deg
         pitch_low, pitch_high = profile.road_pitch_deg
-        return not (yaw_low <= c.head_yaw.value <= yaw_high and pitch_low <= c.head_pitch.value <= pitch_high)
+        pitch = c.head_pitch.value
+        if not yaw_low <= c.head_yaw.value <= yaw_high:
+            return True
+        return None if pitch is None else not pitch_low <= pitch <= pitch_high  # as fusion judges it
 
     return {
         "hand_at_mouth": CueCheck("hand_at_mouth", lambda c: known(c.hand_at_mouth, lambda v: v >= 1)),

@@ -92,30 +92,39 @@ class MediaPipeRunner:
         self._tracking.close()
         self._still.close()
 
-    def __call__(self, image_bgr: np.ndarray, continuous: bool = True) -> Detections:
+    def __call__(
+        self, image_bgr: np.ndarray, continuous: bool = True, body: Landmarks | None = None
+    ) -> Detections:
         """Landmarks of one picture (best already shrunk with `shrink`); `continuous` is False when
-        it does not follow the previous one. Pixel sizes in the result are those of this picture."""
+        it does not follow the previous one. With `body` (the pose and hands held from an earlier
+        frame, see pose_rate.py) only the face mesh runs and the body is taken from `body`.
+        Pixel sizes in the result are those of this picture."""
         graphs = self._tracking if continuous else self._still
         height, width = image_bgr.shape[:2]
         rgb = cv2.cvtColor(shrink(image_bgr, self.max_side), cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        result = graphs.holistic.process(rgb)
-        pose = _array(result.pose_landmarks, with_visibility=True)
-        face = _array(result.face_landmarks)
-        face_confidence = float(pose[POSE_FACE_POINTS, 3].mean()) if face is not None else 0.0
+        if body is not None:
+            pose, face, hands = body.pose, None, (body.left_hand, body.right_hand)
+        else:
+            result = graphs.holistic.process(rgb)
+            pose = _array(result.pose_landmarks, with_visibility=True)
+            face = _array(result.face_landmarks)
+            hands = _array(result.left_hand_landmarks), _array(result.right_hand_landmarks)
+        face_confidence = _face_visibility(pose) if face is not None else 0.0
         if face is None:
             meshes = graphs.face_mesh.process(rgb).multi_face_landmarks
             if meshes:
                 face = _array(meshes[0])
-                # FaceMesh reports no score; a face it returns has passed its detector's threshold.
-                face_confidence = self.min_detection_confidence
-        landmarks = Landmarks(
-            pose=pose,
-            face=face,
-            left_hand=_array(result.left_hand_landmarks),
-            right_hand=_array(result.right_hand_landmarks),
-        )
+                # FaceMesh reports no score: between pose frames, the held pose's face visibility
+                # (as on the pose frames); else its detector's threshold, which it has passed.
+                held = body is not None and pose is not None
+                face_confidence = _face_visibility(pose) if held else self.min_detection_confidence
+        landmarks = Landmarks(pose=pose, face=face, left_hand=hands[0], right_hand=hands[1])
         return Detections(landmarks, width, height, face_confidence)
+
+
+def _face_visibility(pose: np.ndarray | None) -> float:
+    return float(pose[POSE_FACE_POINTS, 3].mean()) if pose is not None else 0.0
 
 
 def shrink(image: np.ndarray, max_side: int) -> np.ndarray:

@@ -99,6 +99,22 @@ def telemetry_rows(telemetry: dict | None, has_speed: bool) -> list[tuple[str, s
     return rows
 
 
+def head_reference_text(head: dict) -> str:
+    """Which straight-ahead pose the head angles were measured from (docs/perception.md)."""
+    camera_s = head.get("camera_reference_s") or 0.0
+    learned = head.get("straight_ahead_deg")
+    if not learned:
+        return (
+            "camera-relative throughout (the profile's expected forward pose "
+            f"{readable(head.get('expected_deg'))} deg): no plausible straight-ahead driving was seen"
+        )
+    text = f"the driver's own straight-ahead pose (yaw {learned[0]} deg, pitch {learned[1]} deg)"
+    if camera_s > 0:
+        settled = head.get("settled_at_s")
+        text += f"; camera-relative for the first {camera_s:.1f} s, until learned at {settled} s"
+    return text
+
+
 def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[tuple[str, str]]:
     info = session.info
     duration = info.get("duration_s")
@@ -142,6 +158,9 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
         rows.append(("Gaps without frames", (
             f"{len(gaps)} ({held:.1f} s in all): {listed}; nothing was seen there, so no event spans them"
         )))
+    head = (info.get("perception") or {}).get("head_reference")
+    if isinstance(head, dict):
+        rows.append(("Head pose reference", head_reference_text(head)))
     stopped = info.get("stopped_early")
     if stopped:
         rows.append(("Stopped early", str(stopped)))

@@ -7,8 +7,9 @@ threshold is reached. `run_case` replays it through the real `EventTracker` and 
 happened, so tests (and `score --rules NAME --scripted`) check that each warning lands within one
 analysed frame of where the rule puts it.
 
-Durations are measured as the tracker measures them: from the first to the last frame on which
-the behaviour was seen (a behaviour seen on frames 1.0 s ... 4.0 s lasted 3.0 s).
+Durations are measured as the tracker measures them: each frame stands for one frame interval,
+so a behaviour seen on the frames 1.0 s ... 3.9 s at 10 Hz lasted 3.0 s, and a threshold is
+reached on the frame whose interval completes it (3.9 s for 3 s from 1.0 s).
 """
 
 from __future__ import annotations
@@ -53,12 +54,13 @@ class Outcome:
 def stream(
     behaviour: str, seen_s: float, speed_kmh: float | None, fps: float = 10.0, tail_s: float = 3.0
 ) -> list[Scores]:
-    """Scores at `fps`: `behaviour` at 1.0 on the frames from START_S to START_S + seen_s."""
+    """Scores at `fps`: `behaviour` at 1.0 on the frames in [START_S, START_S + seen_s), which
+    stand for seen_s."""
     frames = []
     n = round((START_S + seen_s + tail_s) * fps)
     for i in range(n + 1):
         t = round(i / fps, 4)
-        on = START_S - 1e-9 <= t <= START_S + seen_s + 1e-9
+        on = START_S - 1e-9 <= t < START_S + seen_s - 1e-9
         values = dict.fromkeys(BEHAVIOURS, 0.0)
         values[behaviour] = 1.0 if on else 0.0
         vehicle = (
@@ -66,6 +68,11 @@ def stream(
         )
         frames.append(Scores(i, t, values, {behaviour: ("scripted",)}, None, vehicle))
     return frames
+
+
+def due_at(seconds: float, frame_s: float) -> float:
+    """When a threshold `seconds` after START_S is reached: on the frame whose interval completes it."""
+    return round(START_S + seconds - frame_s, 4)
 
 
 def _around(
@@ -86,10 +93,10 @@ def _around(
                 min_s,
                 speed,
                 severity,
-                round(START_S + min_s, 4),
+                due_at(min_s, frame_s),
             )
         ]
-    due = round(START_S + threshold, 4)
+    due = due_at(threshold, frame_s)
     return [
         Case(f"{name}: just below", behaviour, round(threshold - frame_s, 4), speed, below, None),
         Case(f"{name}: at", behaviour, threshold, speed, severity, due),
@@ -156,7 +163,7 @@ def threshold_cases(rules: RuleSet, settings: Settings, fps: float = 10.0) -> li
             top, due = (
                 ("warning", warning) if timing.critical_s is None else ("critical", timing.critical_s)
             )
-            due = round(START_S + due, 4)
+            due = due_at(due, frame)
             cases.append(Case(f"{name}: at the gate", behaviour, long_s, gate, "info", None))
             cases.append(Case(f"{name}: just above", behaviour, long_s, gate + 0.1, top, due))
         for band in timing.bands:
@@ -173,13 +180,13 @@ def threshold_cases(rules: RuleSet, settings: Settings, fps: float = 10.0) -> li
                     seen,
                     band.above_kmh + 0.1,
                     "warning",
-                    round(START_S + seen, 4),
+                    due_at(seen, frame),
                 )
             )
         if timing.critical_from_kmh is not None:
             fast = timing.critical_from_kmh
             name = f"{rules.name} {behaviour} critical from {fast:g} km/h"
-            due = round(START_S + min_s, 4)
+            due = due_at(min_s, frame)
             cases.append(
                 Case(
                     f"{name}: just below",

@@ -24,11 +24,16 @@ class UnresponsiveTracker:
         self.off_since: float | None = None  # eyes off road or closed, without a break, since
         self.warned_at: float | None = None  # first warning about eyes off road / closed not yet answered
         self.event: Event | None = None
+        self._last_t: float | None = None
+        self._interval = 0.0  # each sample stands for one sample interval (dms/events.py)
 
     def step(self, scores: Scores, others: list[EventUpdate]) -> list[EventUpdate]:
         from dms.events import event_update, new_event_id
 
         t = scores.t
+        if self._last_t is not None and t > self._last_t:
+            self._interval = t - self._last_t
+        self._last_t = t
         values = {b: scores.values.get(b, 0.0) for b in WATCHED}
         away = any(values[b] >= self.rules[b].on for b in WATCHED)
         back = all(values[b] < self.rules[b].off for b in WATCHED)
@@ -40,15 +45,16 @@ class UnresponsiveTracker:
                 and self.warned_at is None
                 and not back
             ):
-                self.warned_at = t
+                self.warned_at = t + self._interval  # when the warning's threshold was completed
         if back:
             self.off_since = self.warned_at = None
             return self._close(t)
         if away and self.off_since is None:
             self.off_since = t
         updates: list[EventUpdate] = []
-        long_away = self.off_since is not None and t - self.off_since >= self.rule.eyes_off_s - 1e-6
-        no_return = self.warned_at is not None and t - self.warned_at >= self.rule.no_return_s - 1e-6
+        seen_to = t + self._interval
+        long_away = self.off_since is not None and seen_to - self.off_since >= self.rule.eyes_off_s - 1e-6
+        no_return = self.warned_at is not None and seen_to - self.warned_at >= self.rule.no_return_s - 1e-6
         if self.event is None and (long_away or no_return):
             speed = scores.vehicle.speed_kmh if scores.vehicle is not None else None
             stationary = speed is not None and speed < self.settings.speed_gate_kmh

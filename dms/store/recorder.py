@@ -57,6 +57,7 @@ class StoreRecorder:
                 "cancelled": summary.cancelled,
                 "gaps": [list(gap) for gap in summary.gaps],
                 "coverage": summary.coverage,
+                "perception": summary.perception,
             },
         )
 
