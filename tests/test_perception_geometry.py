@@ -212,3 +212,23 @@ def test_face_scale_from_mesh_or_shoulders():
     assert scale == pytest.approx(max(0.45 * 0.4 * WIDTH, 0.8 * 0.3 * HEIGHT))
     pose[11, 3] = 0.1
     assert face_scale_px(Landmarks(pose=pose), WIDTH, HEIGHT) is None
+
+
+def test_hands_on_wheel_never_says_off_for_a_hand_that_was_not_found():
+    from dms.perception.hands import HandPosition
+    from dms.perception.wheel_hands import hands_on_wheel
+    from dms.profile import CameraProfile
+
+    profile = CameraProfile.load()  # wheel: the lower part of the picture, y >= 0.62
+    at_face = HandPosition("right", np.zeros((1, 2)), (0.3, 0.3), 0.9)
+    on_rim = HandPosition("left", np.zeros((1, 2)), (0.7, 0.8), 0.9)
+    assert hands_on_wheel([at_face], None, profile).value is None  # the left hand may be on it
+    assert hands_on_wheel([at_face, on_rim], None, profile).value == 1.0
+    assert hands_on_wheel([on_rim], None, profile).value == 1.0  # at least one
+    pose = np.zeros((33, 4), dtype=np.float32)
+    pose[13] = (0.8, 0.55, 0.0, 0.9)  # left elbow seen
+    pose[15] = (0.75, 0.8, 0.0, 0.2)  # left wrist hidden, estimated at the rim
+    cue = hands_on_wheel([at_face], pose, profile)
+    assert cue.value == 1.0 and cue.confidence < 0.9  # the forearm reaches the rim: on it (less sure)
+    pose[15, :2] = (0.75, 1.1)  # the wrist beyond the picture edge says nothing
+    assert hands_on_wheel([at_face], pose, profile).value is None

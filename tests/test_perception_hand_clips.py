@@ -49,3 +49,13 @@ def test_hands_out_of_view_are_unknown_not_zero(day):
     """Between 6.75 s and 13.3 s no hand is visible: the hand cues must say unknown."""
     hidden = values(day, "hands_on_wheel", 7.5, 13.0)
     assert sum(v is None for v in hidden) >= 0.8 * len(hidden)
+
+
+def test_hands_on_wheel_agreement_with_a_floor_on_known_frames(day):
+    """Pose wrists and elbows with the hand landmarks (wheel_hands.py): the labelled one-hand
+    interval is known on most frames and agrees on most of them, and a hand that was not found
+    never makes the count 0 (the right hand holds food at the face, the left grips the rim)."""
+    one_hand = by_behaviour(day, "day_eating")["one_hand_off_wheel"]
+    assert one_hand.inside[1] >= 28  # of 32 labelled frames
+    assert one_hand.share(one_hand.inside) >= 0.7
+    assert 0.0 not in values(day, "hands_on_wheel", 0.1, 3.25)

@@ -24,6 +24,7 @@ from dms.perception.head_reference import ForwardPose, HeadReference
 from dms.perception.head_turn import CameraHeadPose, merge_head_pose, pose_yaw
 from dms.perception.pose_rate import PoseRate
 from dms.perception.runner import Detections, MediaPipeRunner, shrink
+from dms.perception.wheel_hands import hands_on_wheel
 from dms.profile import CameraProfile
 from dms.types import Cue, Cues, Frame
 
@@ -89,10 +90,10 @@ class LandmarkCues:
         ears = ear_points_px(marks, found.width, found.height)
         mouth = mouth_point_px(marks, found.width, found.height)
         return Cues(
-            hands_on_wheel=self._hands_in(hands, "wheel", count=True),
+            hands_on_wheel=hands_on_wheel(hands, marks.pose, self.profile),
             hand_at_ear=self._hand_near(found, hands, ears, NEAR_EAR),
             hand_at_mouth=self._hand_near(found, hands, [] if mouth is None else [mouth], NEAR_MOUTH),
-            hand_in_console=self._hands_in(hands, "console", count=False),
+            hand_in_console=self._hand_in_console(hands),
             face_visible=_face_visible(found),
             body_visible=_body_visible(found),
             landmarks=marks,
@@ -160,12 +161,11 @@ class LandmarkCues:
         cues["eyes_closed"] = Cue(1.0 if share < ratio else 0.0, closed_confidence)
         return cues
 
-    def _hands_in(self, hands: list[HandPosition], region: str, count: bool) -> Cue:
+    def _hand_in_console(self, hands: list[HandPosition]) -> Cue:
         if not hands:
             return Cue.unknown()
-        inside = sum(self.profile.contains(region, *h.centre) for h in hands)
-        value = float(inside) if count else float(inside > 0)
-        return Cue(value, _hands_confidence(hands, certain=not count and inside > 0))
+        inside = any(self.profile.contains("console", *h.centre) for h in hands)
+        return Cue(float(inside), _hands_confidence(hands, certain=inside))
 
     def _hand_near(
         self, found: Detections, hands: list[HandPosition], targets: list[np.ndarray], within: float
