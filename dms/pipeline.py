@@ -90,6 +90,7 @@ class RunSummary:
     gaps: list[tuple[float, float]] = field(default_factory=list)  # (last frame, next frame) media s
     coverage: dict | None = None  # share of the drive time the driver was monitored (CameraHealth)
     perception: dict = field(default_factory=dict)  # the landmark stage's describe(): calibration
+    interrupted_by: str | None = None  # a signal that stopped the run ("Ctrl-C", "SIGTERM")
 
     @property
     def analysed_fps(self) -> float:
@@ -158,6 +159,8 @@ class Pipeline:
         summary = RunSummary()
         started = time.perf_counter()
         last: FrameResult | None = None
+        if stop is not None and getattr(frames, "is_live", False):
+            frames.interrupt = stop  # a live source blocked on a stalled stream still stops at once
         for frame in _until(frames, stop):
             last = self.step(frame)
             summary.frames += 1
@@ -166,6 +169,7 @@ class Pipeline:
             if progress is not None:
                 progress(last)
         summary.cancelled = stop is not None and stop.is_set()
+        summary.interrupted_by = getattr(stop, "reason", None) if summary.cancelled else None
         summary.stopped_early = getattr(frames, "stopped_early", None)
         summary.gaps = list(self.gaps)
         if self.health is not None:

@@ -253,14 +253,31 @@ class ImageFolderSource(FrameSource):
 
 class CameraSource(FrameSource):
     """A live camera (index) or stream (URL). A reader thread keeps only the newest frame, so when
-    analysis is slower than the camera, frames are dropped rather than queued."""
+    analysis is slower than the camera, frames are dropped rather than queued.
+
+    A stream that stalls is noticed within `STALL_S` (2 s): a URL is read with bounded open and
+    read waits (FFmpeg's timeouts), and the iterator notes a stall when no frame has come for that
+    long (`stalls`: [start, end] media seconds). The reader then reconnects with a backoff (0.5,
+    1, 2, 4, 8 s) for up to `reconnect_for_s` and the frames go on in the same session; the time
+    without frames becomes a gap in the pipeline (no evidence, events end). Setting `interrupt`
+    (the pipeline passes its stop event) ends iteration within 0.2 s, even during a stall.
+    """
 
     is_live = True
+    STALL_S = 2.0
+    BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 
-    def __init__(self, spec: int | str, analysis_fps: float = 10.0, open_timeout_s: float = 5.0):
+    def __init__(self, spec: int | str, analysis_fps: float = 10.0, open_timeout_s: float = 5.0,
+                 reconnect_for_s: float = 60.0):
         super().__init__(analysis_fps)
+        self.spec = spec
         self.name = f"camera {spec}" if isinstance(spec, int) else str(spec)
-        self._capture = cv2.VideoCapture(spec)
+        self.open_timeout_s = open_timeout_s
+        self.reconnect_for_s = reconnect_for_s
+        self.interrupt: threading.Event | None = None
+        self.stalls: list[list[float | None]] = []
+        self.reconnects = 0
+        self._capture = self._connect()
         ok, image = self._capture.read() if self._capture.isOpened() else (False, None)
         if not ok or image is None:
             self._capture.release()
@@ -268,6 +285,7 @@ class CameraSource(FrameSource):
         self.fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 30.0)
         self._t0 = time.monotonic()
         self._latest: tuple[int, float, np.ndarray] | None = (0, 0.0, image)
+        self._last_frame_t = 0.0
         self._count = 1
         self._lock = threading.Condition()
         self._running = True
@@ -275,19 +293,68 @@ class CameraSource(FrameSource):
         self._reader = threading.Thread(target=self._read_loop, name="camera-reader", daemon=True)
         self._reader.start()
 
+    def _connect(self) -> cv2.VideoCapture:
+        if isinstance(self.spec, str):  # a stream URL: FFmpeg with bounded waits
+            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.open_timeout_s * 1000),
+                      cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.STALL_S * 1000)]
+            return cv2.VideoCapture(self.spec, cv2.CAP_FFMPEG, params)
+        return cv2.VideoCapture(self.spec)
+
+    def _now(self) -> float:
+        return time.monotonic() - self._t0
+
     def _read_loop(self) -> None:
         while self._running:
             ok, image = self._capture.read()
-            with self._lock:
-                if not ok:
-                    self.stopped_early = "the camera stopped delivering frames"
+            if ok and image is not None:
+                self._deliver(image)
+            elif not self._reconnect():
+                with self._lock:
+                    if self._running:
+                        self.stopped_early = (
+                            f"the camera stopped delivering frames at {self._last_frame_t:.1f} s and did not "
+                            f"come back within {self.reconnect_for_s:g} s"
+                        )
                     self._running = False
-                else:
-                    if self._latest is not None:
-                        self.dropped += 1
-                    self._latest = (self._count, time.monotonic() - self._t0, image)
-                    self._count += 1
-                self._lock.notify_all()
+                    self._lock.notify_all()
+                return
+
+    def _deliver(self, image: np.ndarray) -> None:
+        with self._lock:
+            t = self._now()
+            if self.stalls and self.stalls[-1][1] is None:
+                self.stalls[-1][1] = round(t, 3)
+            if self._latest is not None:
+                self.dropped += 1
+            self._latest = (self._count, t, image)
+            self._last_frame_t = t
+            self._count += 1
+            self._lock.notify_all()
+
+    def _note_stall(self) -> None:
+        with self._lock:
+            if not self.stalls or self.stalls[-1][1] is not None:
+                self.stalls.append([round(self._last_frame_t, 3), None])
+
+    def _reconnect(self) -> bool:
+        """Reopen the stream with a backoff; True once a frame came again."""
+        self._note_stall()
+        deadline = time.monotonic() + self.reconnect_for_s
+        attempt = 0
+        while self._running and time.monotonic() < deadline:
+            delay = self.BACKOFF_S[min(attempt, len(self.BACKOFF_S) - 1)]
+            attempt += 1
+            until = time.monotonic() + delay
+            while self._running and time.monotonic() < until:
+                time.sleep(0.05)
+            self._capture.release()
+            self._capture = self._connect()
+            ok, image = self._capture.read() if self._capture.isOpened() else (False, None)
+            if ok and image is not None:
+                self.reconnects += 1
+                self._deliver(image)
+                return True
+        return False
 
     def __iter__(self) -> Iterator[Frame]:
         period = 1.0 / self.analysis_fps if self.analysis_fps > 0 else 0.0
@@ -295,7 +362,11 @@ class CameraSource(FrameSource):
         while True:
             with self._lock:
                 while self._latest is None and self._running:
-                    self._lock.wait(timeout=1.0)
+                    if self.interrupt is not None and self.interrupt.is_set():
+                        return
+                    if self._now() - self._last_frame_t > self.STALL_S:
+                        self._note_stall()
+                    self._lock.wait(timeout=0.2)
                 if self._latest is None:
                     return
                 index, t, image = self._latest
@@ -305,10 +376,13 @@ class CameraSource(FrameSource):
             next_due = t + period
             yield Frame(index, t, image)
 
+    def describe(self) -> dict:
+        return {**super().describe(), "stalls": [list(s) for s in self.stalls], "reconnects": self.reconnects}
+
     def close(self) -> None:
         self._running = False
         if self._reader.is_alive():
-            self._reader.join(timeout=2.0)
+            self._reader.join(timeout=1.0)  # a daemon: one blocked in a stalled read ends with us
         self._capture.release()
 
 

@@ -117,13 +117,26 @@ def recipe_from_args(
     )
 
 
+class Interrupt(threading.Event):
+    """A stop event that remembers what set it (`reason`: "Ctrl-C", "SIGTERM")."""
+
+    reason: str | None = None
+
+    def interrupt(self, reason: str) -> None:
+        self.reason = self.reason or reason
+        self.set()
+
+
 @contextmanager
-def stop_on_interrupt() -> Iterator[threading.Event]:
-    """Ctrl-C sets the yielded event, so the analysis stops cleanly: what was analysed is logged
-    and reported."""
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+def stop_on_interrupt() -> Iterator[Interrupt]:
+    """Ctrl-C (SIGINT) and SIGTERM set the yielded event, so the analysis stops cleanly: open
+    events are closed, the session is closed as interrupted, and what was analysed is reported."""
+    stop = Interrupt()
+    names = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+    previous = {signum: signal.signal(signum, lambda signum, _: stop.interrupt(names[signum]))
+                for signum in names}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -55,6 +55,8 @@ class StoreRecorder:
                 "wall_s": summary.wall_s,
                 "stopped_early": summary.stopped_early,
                 "cancelled": summary.cancelled,
+                **({"status": "interrupted", "interrupted_by": summary.interrupted_by}
+                   if summary.interrupted_by else {}),
                 "gaps": [list(gap) for gap in summary.gaps],
                 "coverage": summary.coverage,
                 "perception": summary.perception,
