@@ -7,7 +7,10 @@ default 10 Hz) and at the native frame rate (every frame), and prints side by si
 real-time factor, the cores used (process CPU time / wall time), per-stage milliseconds per frame
 (decoding in its thread, landmarks, classifier in its thread, the rest of the step: fusion, events,
 log and event media) and memory; with `--repeat N` the clip is played N times in a row as one long
-drive, so memory growth with drive length shows as `rss_growth_mb`.
+drive, so memory growth with drive length shows as `rss_growth_mb`. When a classifier runs (the
+shipped model on a side-view profile, or `--checkpoint`), two more runs at the analysis rate show
+its cost: `landmarks_only` (the classifier off) and `classifier_torch` (PyTorch instead of the
+default onnxruntime).
 """
 
 from __future__ import annotations
@@ -177,6 +180,9 @@ def run_pipeline(args: argparse.Namespace) -> int:
         for name, fps, rate in (("analysis_rate", low, low), ("native_rate", 0.0, native)):
             at_rate = replace(recipe, settings=replace(recipe.settings, analysis_fps=fps))
             runs[name] = bench_rate(args, at_rate, media_s, rate)
+        at_low = replace(recipe, settings=replace(recipe.settings, analysis_fps=low))
+        for name, variant in classifier_variants(at_low).items():
+            runs[name] = bench_rate(args, variant, media_s, low)
     result = {
         "video": str(args.video),
         "media_s": round(media_s, 2),
@@ -189,8 +195,28 @@ def run_pipeline(args: argparse.Namespace) -> int:
         return 0
     for key in ("video", "media_s", "cpu_cores", "load_average"):
         print(f"{key:24s} {result[key]}")
-    print(f"{'':24s} {'analysis rate':>16s} {'native rate':>16s}")
+    print(f"{'':24s} " + " ".join(f"{name.replace('_', ' '):>20s}" for name in runs))
     for key in runs["analysis_rate"]:
-        cells = [runs[name][key] for name in ("analysis_rate", "native_rate")]
-        print(f"{key:24s} " + " ".join(f"{str(c):>16s}" for c in cells))
+        cells = [short(runs[name].get(key)) for name in runs]
+        print(f"{key:24s} " + " ".join(f"{c:>20s}" for c in cells))
     return 0
+
+
+def short(value) -> str:
+    """A table cell: a classifier description as its runtime, anything else as it prints."""
+    if isinstance(value, dict) and "backend" in value:
+        return f"{value['backend']} ({value.get('arch', '?')})"
+    return str(value)
+
+
+def classifier_variants(recipe: AnalysisRecipe) -> dict[str, AnalysisRecipe]:
+    """When `recipe` runs a classifier: the same analysis with landmark cues only, and with the other
+    runtime when onnxruntime is the one chosen, so their costs show beside it in one run."""
+    from dms.classifier_choice import choose_classifier, resolve_backend
+
+    if choose_classifier(recipe.checkpoint, recipe.profile).checkpoint is None:
+        return {}
+    variants = {"landmarks_only": replace(recipe, checkpoint="none")}
+    if resolve_backend(recipe.backend) == "onnx":
+        variants["classifier_torch"] = replace(recipe, backend="torch")
+    return variants
