@@ -194,3 +194,17 @@ def test_the_onnx_export_is_cached_and_a_damaged_cache_entry_is_replaced(tmp_pat
     cached.write_bytes(b"not a model")
     again = ClassifierStage(checkpoint, backend="onnx")  # re-exported in memory, the bad file gone
     assert again.runner.name == "ONNX model" and not cached.exists()
+
+
+@pytest.mark.slow
+def test_bench_pipeline_shows_the_classifier_beside_landmarks_only(capsys):
+    """Figures are printed, not asserted: this checks the runs are there and comparable."""
+    folder = SHARED / "images" / "statefarm"
+    assert main.main(["bench", "pipeline", str(folder), "--profile", str(ROOT / "data" / "profile_side.json"),
+                      "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["analysis_rate"]["classifier"]["backend"] == "onnx"
+    alone = result["landmarks_only"]
+    assert alone["classifier"] is None and alone["ms_classifier_thread"] is None
+    assert result["classifier_torch"]["classifier"]["backend"] == "torch"
+    assert result["landmarks_only"]["frames"] == result["analysis_rate"]["frames"] == 20
