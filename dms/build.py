@@ -10,7 +10,7 @@ from dms.camera_health import CameraHealth
 from dms.config import Settings
 from dms.events import EventTracker
 from dms.fusion import Fusion
-from dms.pipeline import Observer, Pipeline
+from dms.pipeline import Pipeline
 from dms.profile import CameraProfile
 from dms.recorder import EventMediaRecorder
 from dms.rules import RuleSet, load_rule_set
@@ -99,15 +99,13 @@ def build_pipeline(
     classifier=None,
     telemetry=None,
     store=None,
-    media: bool = True,
-    observers: list[Observer] | None = None,
     classifier_note: str | None = None,
 ) -> tuple[Pipeline, str | None]:
     """A ready pipeline, and the id of the store session it writes (None without a store).
 
     `classifier` is a ClassifierStage (see load_classifier) or None; `telemetry` a loaded
-    TelemetryTrack or None. With a store, every frame and event is logged as it happens and,
-    with `media`, each event gets a thumbnail and a clip in the store's media folder.
+    TelemetryTrack or None. With a store, one SessionWriter logs every frame and event as it
+    happens, and each event gets a thumbnail and a clip in the store's media folder.
     """
     from dms.perception import LandmarkCues
 
@@ -122,34 +120,23 @@ def build_pipeline(
         tracker=EventTracker(settings, rules, has_telemetry=telemetry is not None),
         classifier=classifier,
         telemetry=telemetry,
-        observers=list(observers or []),
         max_frame_gap_s=max_frame_gap_s(settings, source),
         health=CameraHealth(settings),
     )
     session_id = None
     if store is not None:
-        from dms.store import StoreRecorder
+        from dms.store import SessionWriter
 
         name = source.name if source is not None else ""
         info = session_info(source, settings, profile, classifier, telemetry, rules, classifier_note)
         session_id = store.create_session(name, info)
-        recorder = StoreRecorder(store, session_id)
-
-        def media_saved(event_id: str, thumbnail: str | None, clip: str | None) -> None:
-            recorder.flush()  # the event row must exist before its media is attached
-            store.set_media(event_id, thumbnail, clip, session_id)
-
-        # Order matters: the store sees each frame's events before the media recorder does.
-        pipeline.observers[:0] = [recorder]
-        if media:
-            fps = settings.analysis_fps if settings.analysis_fps > 0 else (source.fps if source else 10.0)
-            media_recorder = EventMediaRecorder(
-                store.media_dir(session_id),
-                pre_roll_s=settings.pre_roll_s,
-                post_roll_s=settings.post_roll_s,
-                fps=fps,
-                blur=settings.blur_faces,
-                on_saved=media_saved,
-            )
-            pipeline.observers[1:1] = [media_recorder]
+        fps = settings.analysis_fps if settings.analysis_fps > 0 else (source.fps if source else 10.0)
+        media_recorder = EventMediaRecorder(
+            store.media_dir(session_id),
+            pre_roll_s=settings.pre_roll_s,
+            post_roll_s=settings.post_roll_s,
+            fps=fps,
+            blur=settings.blur_faces,
+        )
+        pipeline.observers.append(SessionWriter(store, session_id, media_recorder))
     return pipeline, session_id

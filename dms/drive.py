@@ -72,7 +72,10 @@ def replay_drive(
             bar = progress_bar(source, recipe.settings, not progress)
             with bar:
                 frames = source if source.is_live else Prefetched(source)  # decoding in its own thread
-                summary = analysis.pipeline.run(frames, progress=lambda result: bar.update(1), stop=stop)
+                summary = analysis.pipeline.run(
+                    frames, progress=lambda result: bar.update(1), stop=stop,
+                    stopped_early=lambda: source.stopped_early,
+                )
         except BaseException:
             analysis.close()
             raise

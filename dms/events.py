@@ -33,9 +33,8 @@ def new_event_id() -> str:
 
 
 def event_update(kind: str, event: Event) -> EventUpdate:
-    """Updates carry a copy: observers may read them later (GUI), after the event has moved on."""
-    copy = replace(event, evidence=dict(event.evidence), speed_kmh=dict(event.speed_kmh or {}) or None)
-    return EventUpdate(kind, copy)
+    """An update carries the event's snapshot of this frame (events are immutable)."""
+    return EventUpdate(kind, event)
 
 
 def _level(severity: str) -> int:
@@ -78,18 +77,20 @@ class SpeedContext:
             active.end_odometer = vehicle.odometer_m
 
     @staticmethod
-    def apply(active: _Active, event: Event, gate_kmh: float) -> None:
+    def apply(active: _Active, event: Event, gate_kmh: float) -> Event:
+        """`event` with the speed, distance and stationary flag of what `active` saw."""
         if not active.speeds:
-            return
+            return event
         speeds = active.speeds
-        event.speed_kmh = {
+        distance = event.distance_m
+        if active.start_odometer is not None and active.end_odometer is not None:
+            distance = round(active.end_odometer - active.start_odometer, 1)
+        speed = {
             "start": round(active.start_speed, 1),
             "mean": round(sum(speeds) / len(speeds), 1),
             "max": round(max(speeds), 1),
         }
-        if active.start_odometer is not None and active.end_odometer is not None:
-            event.distance_m = round(active.end_odometer - active.start_odometer, 1)
-        event.stationary = max(speeds) < gate_kmh
+        return replace(event, speed_kmh=speed, distance_m=distance, stationary=max(speeds) < gate_kmh)
 
 
 class BehaviourTracker:
@@ -190,14 +191,14 @@ class BehaviourTracker:
             active.unseen_since = None
 
     def _refresh(self, active: _Active, scores: Scores) -> None:
-        event = active.event
-        event.end_s = round(active.last_above_s, 3)
+        event = replace(active.event, end_s=round(active.last_above_s, 3))
         if active.scores:
-            event.peak_score = round(max(active.scores), 3)
-            event.mean_score = round(sum(active.scores) / len(active.scores), 3)
-        SpeedContext.apply(active, event, self.settings.speed_gate_kmh)
+            event = replace(event, peak_score=round(max(active.scores), 3),
+                            mean_score=round(sum(active.scores) / len(active.scores), 3))
+        event = SpeedContext.apply(active, event, self.settings.speed_gate_kmh)
         before = event.severity
-        event.severity = self._severity(event, scores, active.trace)
+        event = replace(event, severity=self._severity(event, scores, active.trace))
+        active.event = event
         speed = scores.vehicle.speed_kmh if scores.vehicle is not None else None
         for level in range(_level(before) + 1, _level(event.severity) + 1):
             threshold = self._threshold(SEVERITIES[level], speed)
@@ -206,9 +207,10 @@ class BehaviourTracker:
             active.trace.crossings[SEVERITIES[level]] = Crossing(completed, threshold, speed)
         # The explanation is rebuilt when the event opens or escalates, and at its end.
         previous = event.evidence.get("why")
-        event.evidence = self._evidence(active, scores)
+        evidence = self._evidence(active, scores)
         renew = previous is None or event.severity != before
-        event.evidence["why"] = self._why(active) if renew else previous
+        evidence["why"] = self._why(active) if renew else previous
+        active.event = replace(event, evidence=evidence)
 
     def _threshold(self, severity: str, speed: float | None) -> float | None:
         if self.timing is None:
@@ -276,9 +278,9 @@ class BehaviourTracker:
             return []
         if end_s == active.below_since and active.below_odometer is not None:
             active.end_odometer = active.below_odometer
-            SpeedContext.apply(active, active.event, self.settings.speed_gate_kmh)
-        active.event.end_s = round(max(end_s, active.event.start_s), 3)
-        active.event.evidence["why"] = self._why(active)
+            active.event = SpeedContext.apply(active, active.event, self.settings.speed_gate_kmh)
+        active.event = replace(active.event, end_s=round(max(end_s, active.event.start_s), 3))
+        active.event = replace(active.event, evidence={**active.event.evidence, "why": self._why(active)})
         self.cooldown_until = end_s + self.rule.cooldown_s
         return [event_update("close", active.event)]
 
@@ -375,16 +377,16 @@ class TimeSharingTracker:
                 )
                 updates.append(event_update("open", self.event))
             else:
-                self.event.end_s = round(t, 3)
-                self.event.evidence["off_road_s"] = round(max(total, self.event.evidence["off_road_s"]), 2)
+                off_road_s = round(max(total, self.event.evidence["off_road_s"]), 2)
+                self.event = replace(self.event, end_s=round(t, 3),
+                                     evidence={**self.event.evidence, "off_road_s": off_road_s})
         return updates
 
     def _close(self, end_s: float) -> list[EventUpdate]:
         if self.event is None:
             return []
         event, self.event = self.event, None
-        event.end_s = round(max(end_s, event.start_s), 3)
-        return [event_update("close", event)]
+        return [event_update("close", replace(event, end_s=round(max(end_s, event.start_s), 3)))]
 
     def finish(self, t: float) -> list[EventUpdate]:
         return self._close(t)

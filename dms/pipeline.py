@@ -154,8 +154,14 @@ class Pipeline:
         frames: Iterable[Frame],
         progress: Callable[[FrameResult], None] | None = None,
         stop: threading.Event | None = None,
+        stopped_early: Callable[[], str | None] | None = None,
     ) -> RunSummary:
-        """Analyse every frame of `frames`, then close open events and tell the observers."""
+        """Analyse every frame of `frames`, then close open events and tell the observers.
+
+        `stop` ends the run early at the user's request (summary.cancelled); `stopped_early` is
+        asked once the frames ran out, for why they ended before the media did (e.g.
+        `lambda: source.stopped_early` for a truncated file; None: they did not).
+        """
         summary = RunSummary()
         started = time.perf_counter()
         last: FrameResult | None = None
@@ -170,7 +176,7 @@ class Pipeline:
                 progress(last)
         summary.cancelled = stop is not None and stop.is_set()
         summary.interrupted_by = getattr(stop, "reason", None) if summary.cancelled else None
-        summary.stopped_early = getattr(frames, "stopped_early", None)
+        summary.stopped_early = stopped_early() if stopped_early is not None else None
         summary.gaps = list(self.gaps)
         if self.health is not None:
             summary.coverage = self.health.coverage(sum(b - a for a, b in self.gaps))

@@ -9,7 +9,6 @@ browser plays them from the report. Faces can be blurred in everything written.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +21,15 @@ from dms.types import EventUpdate, FrameResult, Landmarks
 CLIP_WIDTH = 640  # clips and thumbnails are scaled down to this width
 MAX_EVENT_S = 20.0  # longer events keep their first 20 s in the clip
 POSE_HEAD_POINTS = slice(0, 11)  # MediaPipe pose: nose, eyes, ears, mouth
+
+
+@dataclass(frozen=True)
+class SavedMedia:
+    """Media written for one event: paths relative to the media folder; None = not (yet) written."""
+
+    event_id: str
+    thumbnail: str | None
+    clip: str | None
 
 
 @dataclass
@@ -83,8 +91,8 @@ def write_clip(path: Path, frames: list[tuple[float, bytes]], fps: float) -> Non
 
 
 class EventMediaRecorder:
-    """Pipeline observer writing thumbs/<event>.jpg and clips/<event>.mp4 under `media_dir`;
-    `on_saved(event_id, thumbnail, clip)` gets the paths relative to media_dir."""
+    """Writes thumbs/<event>.jpg and clips/<event>.mp4 under `media_dir`, driven frame by frame by
+    the session writer (dms.store.SessionWriter), to which it returns what it wrote."""
 
     def __init__(
         self,
@@ -94,19 +102,18 @@ class EventMediaRecorder:
         post_roll_s: float,
         fps: float,
         blur: bool = False,
-        on_saved: Callable[[str, str | None, str | None], None] | None = None,
     ):
         self.media_dir = Path(media_dir)
         self.pre_roll_s = pre_roll_s
         self.post_roll_s = post_roll_s
         self.fps = fps
         self.blur = blur
-        self.on_saved = on_saved
         self._buffer: deque[tuple[float, bytes]] = deque()
         self._pending: dict[str, _PendingClip] = {}
         self._thumbs: dict[str, str] = {}
 
-    def on_frame(self, result: FrameResult) -> None:
+    def on_frame(self, result: FrameResult) -> list[SavedMedia]:
+        """Buffer the frame, start or end event clips by its updates; returns the media written."""
         t = result.frame.t
         image = _scaled(result.frame.image)
         if self.blur:
@@ -118,22 +125,25 @@ class EventMediaRecorder:
         for clip in self._pending.values():
             if t <= clip.cap_s or clip.until_s is not None:
                 clip.frames.append((t, jpeg))
-        for update in result.updates:
-            self._update(update, jpeg, t)
-        self._flush(t)
+        saved = [s for update in result.updates if (s := self._update(update, jpeg)) is not None]
+        return saved + self._flush(t)
 
-    def _update(self, update: EventUpdate, jpeg: bytes, t: float) -> None:
+    def pending(self) -> set[str]:
+        """Ids of the events whose clip is not written yet."""
+        return set(self._pending)
+
+    def _update(self, update: EventUpdate, jpeg: bytes) -> SavedMedia | None:
         event = update.event
         if update.kind == "open":
             self._thumbs[event.id] = self._save_thumbnail(event.id, jpeg)
-            if self.on_saved is not None:
-                self.on_saved(event.id, self._thumbs[event.id], None)
             start = event.start_s - self.pre_roll_s
             frames = [f for f in self._buffer if f[0] >= start]
             self._pending[event.id] = _PendingClip(event.id, frames=frames, cap_s=event.start_s + MAX_EVENT_S)
-        elif update.kind == "close" and event.id in self._pending:
+            return SavedMedia(event.id, self._thumbs[event.id], None)
+        if update.kind == "close" and event.id in self._pending:
             clip = self._pending[event.id]
             clip.until_s = min(event.end_s, clip.cap_s) + self.post_roll_s
+        return None
 
     def _save_thumbnail(self, event_id: str, jpeg: bytes) -> str:
         rel = f"thumbs/{event_id}.jpg"
@@ -142,8 +152,9 @@ class EventMediaRecorder:
         path.write_bytes(jpeg)
         return rel
 
-    def _flush(self, t: float, everything: bool = False) -> None:
+    def _flush(self, t: float, everything: bool = False) -> list[SavedMedia]:
         done = [c for c in self._pending.values() if everything or (c.until_s is not None and t >= c.until_s)]
+        saved = []
         for clip in done:
             del self._pending[clip.event_id]
             rel = f"clips/{clip.event_id}.mp4"
@@ -153,8 +164,9 @@ class EventMediaRecorder:
                 write_clip(self.media_dir / rel, frames, self.fps)
             else:
                 rel = None
-            if self.on_saved is not None:
-                self.on_saved(clip.event_id, self._thumbs.pop(clip.event_id, None), rel)
+            saved.append(SavedMedia(clip.event_id, self._thumbs.pop(clip.event_id, None), rel))
+        return saved
 
-    def on_finish(self, summary) -> None:
-        self._flush(summary.last_t, everything=True)
+    def finish(self, t: float) -> list[SavedMedia]:
+        """Write every clip still waiting (the analysis ended at `t`); returns the media written."""
+        return self._flush(t, everything=True)

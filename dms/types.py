@@ -144,9 +144,13 @@ class Scores:
     classifier_top: str | None = None  # the classifier's most probable class on this frame
 
 
-@dataclass
+@dataclass(frozen=True)
 class Event:
-    """A sustained behaviour, as logged and reported (DESIGN.md, `events.json`)."""
+    """A sustained behaviour, as logged and reported (DESIGN.md, `events.json`).
+
+    An immutable snapshot: the tracker makes a new one whenever the event changes (dataclasses.replace),
+    so whoever holds one (the GUI, the session writer) sees it as it was; its dicts are never edited.
+    """
 
     id: str
     behavior: str

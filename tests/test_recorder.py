@@ -1,5 +1,7 @@
 """Event media: thumbnails and clips with pre/post-roll, and face blurring, on a real clip."""
 
+from dataclasses import replace
+
 import av
 import cv2
 import numpy as np
@@ -8,7 +10,6 @@ from conftest import VIDEO
 
 from dms.config import Settings
 from dms.perception import LandmarkCues
-from dms.pipeline import RunSummary
 from dms.profile import CameraProfile
 from dms.recorder import EventMediaRecorder, blur_faces
 from dms.sources import open_source
@@ -45,18 +46,23 @@ def test_face_blur_smooths_the_face_and_leaves_the_rest(night_frames):
 
 def run_recorder(tmp_path, frames, blur: bool):
     saved = {}
-    recorder = EventMediaRecorder(tmp_path, pre_roll_s=1.0, post_roll_s=0.5, fps=10, blur=blur,
-                                  on_saved=lambda eid, thumb, clip: saved.update({eid: (thumb, clip)}))
+
+    def note(media) -> None:
+        for item in media:
+            thumb, clip = saved.get(item.event_id, (None, None))
+            saved[item.event_id] = (item.thumbnail or thumb, item.clip or clip)
+
+    recorder = EventMediaRecorder(tmp_path, pre_roll_s=1.0, post_roll_s=0.5, fps=10, blur=blur)
     event = Event("ev1", "eyes_closed", 3.0, 3.0, "info", 1.0, 1.0)
     for frame, cues in frames:
         updates = ()
         if frame.t == pytest.approx(3.0, abs=0.05):
             updates = (EventUpdate("open", event),)
         elif frame.t == pytest.approx(4.0, abs=0.05):
-            event.end_s = 4.0
-            updates = (EventUpdate("close", event),)
-        recorder.on_frame(FrameResult(frame, cues, None, Scores(frame.index, frame.t, {}, {}), updates))
-    recorder.on_finish(RunSummary(last_t=frames[-1][0].t))
+            updates = (EventUpdate("close", replace(event, end_s=4.0)),)
+        note(recorder.on_frame(FrameResult(frame, cues, None, Scores(frame.index, frame.t, {}, {}), updates)))
+    note(recorder.finish(frames[-1][0].t))
+    assert not recorder.pending()
     return saved
 
 

@@ -7,6 +7,7 @@ import base64
 import csv
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import cv2
@@ -17,7 +18,7 @@ from test_store_samples import drive
 import main
 from dms.report import NO_CLASSIFIER, write_report, write_session_report
 from dms.report.stats import exposure_by_speed_band, perclos_summary
-from dms.store import Store, StoreRecorder
+from dms.store import SessionWriter, Store
 from dms.types import BEHAVIOURS, SEVERITIES, Event
 
 HOSTILE = '<script>alert("x")</script>'
@@ -34,7 +35,7 @@ def record(store: Store, source: str = "drive.mp4", info: dict | None = None, **
             "harsh": {"brake_ms2": 3.5, "accel_ms2": 3.0, "acceleration": "derived from speed", "markers": 1},
         },
     })
-    recorder = StoreRecorder(store, session_id)
+    recorder = SessionWriter(store, session_id)
     results, summary = drive(**kwargs)
     for result in results:
         recorder.on_frame(result)
@@ -55,7 +56,8 @@ def add_media(store: Store, session_id: str) -> None:
         for _ in range(5):
             writer.write(image[:48, :64])
         writer.release()
-        store.set_media(event.id, f"thumbs/{event.id}.jpg", f"clips/{event.id}.mp4", session_id)
+        media_paths = {"thumbnail": f"thumbs/{event.id}.jpg", "clip": f"clips/{event.id}.mp4"}
+        store.record(session_id, [], [(replace(event, **media_paths), False)])
 
 
 @pytest.fixture
@@ -148,8 +150,8 @@ def test_html_is_self_contained_and_embeds_thumbnails_and_chart(store, tmp_path)
 def test_hostile_names_and_labels_are_escaped(store, tmp_path):
     session_id = record(store, source=f"{HOSTILE}.mp4", info={"classifier": None, "telemetry": None})
     store.set_review("e0001", "rejected", f"<b>{HOSTILE}</b>", session_id)
-    event = store.events(session_id)[0]
-    event.evidence = {"note": '<img src=x onerror="alert(1)">', HOSTILE: 1}
+    hostile = {"note": '<img src=x onerror="alert(1)">', HOSTILE: 1}
+    event = replace(store.events(session_id)[0], evidence=hostile)
     session = store.session(session_id)
     html = write_report(tmp_path / "out", session, [event], store.timeline(session_id), None)[
         "report.html"].read_text()
@@ -200,7 +202,8 @@ def test_speed_outside_the_log_counts_as_unknown():
 def test_media_paths_outside_the_media_dir_are_ignored(store, tmp_path):
     session_id = record(store)
     (tmp_path / "secret.jpg").write_bytes(b"not for the report")
-    store.set_media("e0001", "../../secret.jpg", None, session_id)
+    event = store.events(session_id)[0]
+    store.record(session_id, [], [(replace(event, thumbnail="../../secret.jpg"), False)])
     written = write_session_report(store, session_id, tmp_path / "out")
     assert json.loads(written["events.json"].read_text())["events"][0]["thumbnail"] is None
     assert not (tmp_path / "out" / "thumbs").exists()
@@ -212,7 +215,7 @@ def test_a_failure_leaves_the_output_folder_untouched(store, tmp_path):
     out.mkdir()
     (out / "events.json").write_text("earlier report")
     events = store.events(session_id)
-    events[1].evidence = {"cue": object()}  # cannot be written as JSON
+    events[1] = replace(events[1], evidence={"cue": object()})  # cannot be written as JSON
     with pytest.raises(TypeError):
         write_report(out, store.session(session_id), events, store.timeline(session_id), None)
     assert [p.name for p in out.iterdir()] == ["events.json"]
@@ -252,7 +255,8 @@ def test_the_event_table_says_why_each_event_alerted_and_names_the_rule_set(stor
              "speed_unchecked": "rule set eu-addw: the speed conditions of eyes_off_road cannot be checked"}
     session_id = record(store, info={"classifier": None, "telemetry": None, "rules": rules})
     event = store.events(session_id)[0]
-    event.evidence = {**event.evidence, "why": ["Raised by the head pose (100% of frames).", HOSTILE]}
+    why = ["Raised by the head pose (100% of frames).", HOSTILE]
+    event = replace(event, evidence={**event.evidence, "why": why})
     session = store.session(session_id)
     written = write_report(tmp_path / "out", session, [event], store.timeline(session_id), None)
     html = written["report.html"].read_text()

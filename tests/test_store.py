@@ -1,4 +1,4 @@
-"""The SQLite event log: round trip through StoreRecorder, WAL reading, reviews, bad files."""
+"""The SQLite event log: round trip through SessionWriter, WAL reading, reviews, bad files."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from test_store_samples import drive, frame_result, phone_event
 
 from dms.errors import InputError
+from dms.recorder import EventMediaRecorder
 from dms.records import timeline_row
-from dms.store import SCHEMA_VERSION, Store, StoreRecorder, default_db_path
-from dms.types import EventUpdate
+from dms.store import SCHEMA_VERSION, SessionWriter, Store, default_db_path
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def store(tmp_path):
 
 def record_drive(store: Store, **kwargs) -> tuple[str, list, object]:
     session_id = store.create_session("drive.mp4", {"classifier": None, "settings": {"analysis_fps": 10}})
-    recorder = StoreRecorder(store, session_id)
+    recorder = SessionWriter(store, session_id)
     results, summary = drive(**kwargs)
     for result in results:
         recorder.on_frame(result)
@@ -67,7 +67,7 @@ def test_timeline_row_is_flat_and_complete():
 
 def test_open_event_is_visible_to_a_second_reader_before_it_closes(store):
     session_id = store.create_session("camera 0", {})
-    recorder = StoreRecorder(store, session_id, commit_interval_s=0.0)
+    recorder = SessionWriter(store, session_id, commit_interval_s=0.0)
     results, _ = drive()
     for result in results[:45]:
         recorder.on_frame(result)
@@ -82,7 +82,7 @@ def test_open_event_is_visible_to_a_second_reader_before_it_closes(store):
 
 def test_commits_wait_for_the_interval(store):
     session_id = store.create_session("drive.mp4", {})
-    recorder = StoreRecorder(store, session_id, commit_interval_s=3600.0)
+    recorder = SessionWriter(store, session_id, commit_interval_s=3600.0)
     for result in drive()[0][:30]:
         recorder.on_frame(result)
     with Store(store.path, create=False) as reader:
@@ -110,14 +110,11 @@ def test_session_ids_are_readable_and_unique(store):
     assert len(date) == 8 and len(time) == 6 and len(suffix) == 4
 
 
-def test_review_and_media(store):
+def test_review(store):
     session_id, _, _ = record_drive(store)
     store.set_review("e0001", "confirmed", "phone")
-    store.set_media("e0001", "thumbs/e0001.jpg", None)
-    store.set_media("e0001", None, "clips/e0001.mp4")
     phone = store.events(session_id)[0]
     assert (phone.review, phone.relabel) == ("confirmed", "phone")
-    assert (phone.thumbnail, phone.clip) == ("thumbs/e0001.jpg", "clips/e0001.mp4")
     store.set_review("e0001", None, None)
     assert store.events(session_id)[0].review is None
     with pytest.raises(InputError, match="review must be"):
@@ -136,13 +133,25 @@ def test_repeated_event_ids_need_the_session(store):
     assert store.events(second)[0].review == "rejected"
 
 
-def test_recorder_keeps_media_paths_set_while_the_event_is_open(store):
+def test_the_writer_stores_events_with_the_media_written_for_them(store):
+    """Thumbnail with the opening row, clip once its post-roll has passed, and files where the rows say."""
     session_id = store.create_session("drive.mp4", {})
-    recorder = StoreRecorder(store, session_id, commit_interval_s=0.0)
-    recorder.on_frame(frame_result(20, (EventUpdate("open", phone_event()),)))
-    store.set_media("e0001", "thumbs/e0001.jpg", None)
-    recorder.on_frame(frame_result(50, (EventUpdate("close", phone_event(end_s=5.0)),)))
-    assert store.events(session_id)[0].thumbnail == "thumbs/e0001.jpg"
+    media_dir = store.media_dir(session_id)
+    media = EventMediaRecorder(media_dir, pre_roll_s=1.0, post_roll_s=0.5, fps=10)
+    writer = SessionWriter(store, session_id, media, commit_interval_s=0.0)
+    results, summary = drive()
+    for result in results:
+        writer.on_frame(result)
+        if result.frame.index == 20:  # the phone event opened on this frame
+            (phone,) = store.events(session_id)
+            assert phone.thumbnail == "thumbs/e0001.jpg" and phone.clip is None
+    writer.on_finish(summary)
+    events = store.events(session_id)
+    assert [(e.thumbnail, e.clip) for e in events] == [
+        (f"thumbs/{e.id}.jpg", f"clips/{e.id}.mp4") for e in events
+    ]
+    assert all((media_dir / e.thumbnail).is_file() and (media_dir / e.clip).is_file() for e in events)
+    assert not media.pending()
 
 
 def test_non_finite_values_are_stored_as_unknown(store):

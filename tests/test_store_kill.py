@@ -16,7 +16,7 @@ from pathlib import Path
 
 from test_store_samples import drive, frame_result, phone_event
 
-from dms.store import Store, StoreRecorder
+from dms.store import SessionWriter, Store
 from dms.types import EventUpdate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ def _write_until_killed(db: str) -> None:
     store = Store(db)
     session_id = store.create_session("killed.mp4", {})
     print(session_id, flush=True)
-    recorder = StoreRecorder(store, session_id)
+    recorder = SessionWriter(store, session_id)
     index = 0
     while True:
         updates = (EventUpdate("open", phone_event(start_s=index / 10)),) if index == 20 else ()
@@ -38,7 +38,7 @@ def _write_until_killed(db: str) -> None:
 
 def _record_complete_session(store: Store) -> str:
     session_id = store.create_session("first.mp4", {})
-    recorder = StoreRecorder(store, session_id)
+    recorder = SessionWriter(store, session_id)
     results, summary = drive()
     for result in results:
         recorder.on_frame(result)

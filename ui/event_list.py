@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PyQt5.QtCore import QSize, Qt, pyqtSignal
@@ -135,7 +136,7 @@ class EventList(QWidget):
             self.store.set_review(event.id, review, relabel, session_id=self.session_id)
         except InputError as exc:  # e.g. the recorder has not committed this event yet
             return self._say(f"Not stored: {exc}")
-        event.review, event.relabel = review, relabel
+        event = replace(event, review=review, relabel=relabel)
         self._upsert(event)
         return self._say(f"{event.behavior} at {event.start_s:.1f} s: {review_text(event)}", ok=True)
 

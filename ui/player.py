@@ -90,7 +90,10 @@ class Player:
         self.position = -1.0
 
     def run(self) -> None:
-        summary = self.pipeline.run(_PacedFrames(self), progress=self._analysed, stop=self.stop)
+        summary = self.pipeline.run(
+            self._frames(analysing=True), progress=self._analysed, stop=self.stop,
+            stopped_early=lambda: self.source.stopped_early,
+        )
         self.send(("done", summary))
         if not self.live:
             self._review()
@@ -198,17 +201,3 @@ class Player:
                     self.anchor = (now, t)
                 return
             self.poll(min(-late, 0.05))
-
-
-class _PacedFrames:
-    """What Pipeline.run iterates: the player's paced frames, with the source's stop reason."""
-
-    def __init__(self, player: Player):
-        self.player = player
-
-    def __iter__(self):
-        return self.player._frames(analysing=True)
-
-    @property
-    def stopped_early(self) -> str | None:
-        return self.player.source.stopped_early

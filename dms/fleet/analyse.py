@@ -82,7 +82,7 @@ def _analyse(recipe: AnalysisRecipe, drive: FleetDrive) -> DriveResult:
             db_path=str(Path(tmp) / "drive.sqlite"),
         )
         with drive_recipe.open_source(drive.video) as source, drive_recipe.build(source) as analysis:
-            analysis.pipeline.run(source)
+            analysis.pipeline.run(source, stopped_early=lambda: source.stopped_early)
             store, session_id = analysis.store, analysis.session_id
             session = store.session(session_id)
             events, timeline = store.events(session_id), store.timeline(session_id)

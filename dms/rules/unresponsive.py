@@ -8,6 +8,8 @@ speed gate it is logged as stationary with severity info.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dms.config import Settings
 from dms.rules.model import Unresponsive
 from dms.types import Event, EventUpdate, Scores
@@ -98,7 +100,7 @@ class UnresponsiveTracker:
             )
             updates.append(event_update("open", self.event))
         elif self.event is not None:
-            self.event.end_s = round(t, 3)
+            self.event = replace(self.event, end_s=round(t, 3))
         return updates
 
     def _close(self, t: float) -> list[EventUpdate]:
@@ -107,8 +109,7 @@ class UnresponsiveTracker:
         if self.event is None:
             return []
         event, self.event = self.event, None
-        event.end_s = round(max(t, event.start_s), 3)
-        return [event_update("close", event)]
+        return [event_update("close", replace(event, end_s=round(max(t, event.start_s), 3)))]
 
     def finish(self, t: float) -> list[EventUpdate]:
         return self._close(t)

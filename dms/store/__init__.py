@@ -2,6 +2,6 @@
 
 from dms.store.database import SCHEMA_VERSION, Store
 from dms.store.paths import default_db_path
-from dms.store.recorder import StoreRecorder
+from dms.store.session_writer import SessionWriter
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoreRecorder", "default_db_path"]
+__all__ = ["SCHEMA_VERSION", "Store", "SessionWriter", "default_db_path"]

@@ -380,16 +380,6 @@ class Store:
             raise InputError(event_id, f"review must be one of {', '.join(REVIEWS)} or None, not {review!r}")
         self._update_event(session_id, event_id, "review = ?, relabel = ?", (review, relabel))
 
-    def set_media(
-        self, event_id: str, thumbnail: str | None, clip: str | None, session_id: str | None = None
-    ) -> None:
-        """Record an event's thumbnail/clip paths (relative to media_dir) once the clip recorder wrote
-        them; None leaves a path as it was."""
-        self._update_event(
-            session_id, event_id, "thumbnail = COALESCE(?, thumbnail), clip = COALESCE(?, clip)",
-            (thumbnail, clip),
-        )
-
     def _update_event(self, session_id: str | None, event_id: str, assignments: str, values: tuple) -> None:
         where, key = ("id = ?", (event_id,)) if session_id is None else (
             "id = ? AND session_id = ?", (event_id, session_id))

@@ -1,0 +1,116 @@
+"""The one pipeline observer that writes a session into the event log as the analysis goes.
+
+It owns everything a session writes: one timeline row per analysed frame, each event's latest
+snapshot, and (through the event media recorder it drives) each event's thumbnail and clip paths.
+What changed is committed together, in one transaction, once at least `commit_interval_s` of wall
+time has passed and at the end; a crash or kill therefore loses at most about the last second of
+analysis and never leaves an event row without the media written for it or the reverse.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from dms.errors import StorageError
+from dms.pipeline import RunSummary
+from dms.records import timeline_row
+from dms.store.database import Store
+from dms.types import Event, FrameResult
+
+if TYPE_CHECKING:  # the media recorder (OpenCV, PyAV) is loaded by whoever makes one
+    from dms.recorder import EventMediaRecorder, SavedMedia
+
+COMMIT_INTERVAL_S = 1.0
+
+
+class SessionWriter:
+    """Observer: timeline rows, event snapshots and media paths of one session, committed together.
+
+    Events still open are rewritten at every commit with their end brought forward to the last
+    analysed frame, so their end in the log trails the analysis by at most one commit interval.
+    `media` (optional) writes each event's thumbnail and clip; its paths are stored with the events.
+    """
+
+    def __init__(self, store: Store, session_id: str, media: EventMediaRecorder | None = None,
+                 commit_interval_s: float = COMMIT_INTERVAL_S):
+        self.store = store
+        self.session_id = session_id
+        self.media = media
+        self.commit_interval_s = commit_interval_s
+        self._rows: list[dict] = []
+        self._events: dict[str, tuple[Event, bool]] = {}  # id -> (latest snapshot, still open)
+        self._changed: set[str] = set()
+        self._paths: dict[str, tuple[str | None, str | None]] = {}  # id -> (thumbnail, clip)
+        self._last_t: float | None = None
+        self._last_commit = time.monotonic()
+
+    def on_frame(self, result: FrameResult) -> None:
+        self._last_t = result.frame.t
+        self._rows.append(timeline_row(result))
+        for update in result.updates:
+            self._apply(update.kind, update.event)
+        if self.media is not None:
+            self._attach(self.media.on_frame(result))
+        if time.monotonic() - self._last_commit >= self.commit_interval_s:
+            self.flush()
+
+    def on_finish(self, summary: RunSummary) -> None:
+        for update in summary.final_updates:
+            self._apply(update.kind, update.event)
+        if self.media is not None:
+            self._attach(self.media.finish(summary.last_t))
+        self.flush()
+        self.store.finish_session(
+            self.session_id,
+            {
+                "duration_s": summary.last_t,
+                "analysed_fps": summary.analysed_fps,
+                "frames": summary.frames,
+                "wall_s": summary.wall_s,
+                "stopped_early": summary.stopped_early,
+                "cancelled": summary.cancelled,
+                "gaps": [list(gap) for gap in summary.gaps],
+                "coverage": summary.coverage,
+                "perception": summary.perception,
+                **({"status": "interrupted", "interrupted_by": summary.interrupted_by}
+                   if summary.interrupted_by else {}),
+            },
+        )
+
+    def _apply(self, kind: str, event: Event) -> None:
+        thumbnail, clip = self._paths.get(event.id, (None, None))
+        if thumbnail or clip:
+            event = replace(event, thumbnail=thumbnail or event.thumbnail, clip=clip or event.clip)
+        self._events[event.id] = (event, kind != "close")
+        self._changed.add(event.id)
+
+    def _attach(self, saved: list[SavedMedia]) -> None:
+        for item in saved:
+            old_thumbnail, old_clip = self._paths.get(item.event_id, (None, None))
+            self._paths[item.event_id] = (item.thumbnail or old_thumbnail, item.clip or old_clip)
+            if item.event_id in self._events:
+                event, is_open = self._events[item.event_id]
+                self._apply("open" if is_open else "close", event)
+
+    def flush(self) -> None:
+        """Commit buffered rows, changed events (with their media) and the current end of open ones."""
+        written = []
+        for event_id, (event, is_open) in self._events.items():
+            if is_open and self._last_t is not None and self._last_t > event.end_s:
+                written.append((replace(event, end_s=round(self._last_t, 3)), True))
+            elif event_id in self._changed or is_open:
+                written.append((event, is_open))
+        try:
+            self.store.record(self.session_id, self._rows, written)
+        except StorageError as exc:
+            self.store.mark_interrupted(self.session_id, exc.problem)
+            raise
+        self._rows = []
+        self._changed = set()
+        self._last_commit = time.monotonic()
+        pending = self.media.pending() if self.media is not None else set()
+        for event_id in [i for i, (_, is_open) in self._events.items() if not is_open and i not in pending]:
+            del self._events[event_id]  # closed, and its clip is written: nothing more will change
+            self._paths.pop(event_id, None)
