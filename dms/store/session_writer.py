@@ -4,7 +4,8 @@ It owns everything a session writes: one timeline row per analysed frame, each e
 snapshot, and (through the event media recorder it drives) each event's thumbnail and clip paths.
 What changed is committed together, in one transaction, once at least `commit_interval_s` of wall
 time has passed and at the end; a crash or kill therefore loses at most about the last second of
-analysis and never leaves an event row without the media written for it or the reverse.
+analysis and never leaves an event row without the media written for it or the reverse. At the
+end the session's outcome is committed first, then the clips still waiting and their paths.
 """
 
 from __future__ import annotations
@@ -57,10 +58,10 @@ class SessionWriter:
             self.flush()
 
     def on_finish(self, summary: RunSummary) -> None:
+        """Commit the rest and finish the session, then write the clips still waiting and commit
+        their paths: the session's outcome is on record before the slow clip encoding."""
         for update in summary.final_updates:
             self._apply(update.kind, update.event)
-        if self.media is not None:
-            self._attach(self.media.finish(summary.last_t))
         self.flush()
         self.store.finish_session(
             self.session_id,
@@ -78,6 +79,9 @@ class SessionWriter:
                    if summary.interrupted_by else {}),
             },
         )
+        if self.media is not None:
+            self._attach(self.media.finish(summary.last_t))
+            self.flush()
 
     def _apply(self, kind: str, event: Event) -> None:
         thumbnail, clip = self._paths.get(event.id, (None, None))
