@@ -24,6 +24,7 @@ the driver was actually monitored: the picture fine and the face (or a head turn
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -120,8 +121,8 @@ class CameraHealth:
                 return []
             self.event = self._open(t, vehicle)
             return [event_update("open", self.event)]
-        self.event.end_s = round(t, 3)
-        self.event.evidence.update(self._evidence(t))
+        evidence = {**self.event.evidence, **self._evidence(t)}
+        self.event = replace(self.event, end_s=round(t, 3), evidence=evidence)
         return []
 
     def finish(self, t: float) -> list[EventUpdate]:
@@ -174,5 +175,4 @@ class CameraHealth:
         if self.event is None:
             return []
         event, self.event = self.event, None
-        event.end_s = round(max(end_s, event.start_s), 3)
-        return [event_update("close", event)]
+        return [event_update("close", replace(event, end_s=round(max(end_s, event.start_s), 3)))]
