@@ -68,8 +68,7 @@ def test_a_full_event_log_stops_with_the_log_intact_and_the_session_interrupted(
     store = Store(db)
     settings = Settings()
     with open_source(VIDEO, analysis_fps=settings.analysis_fps) as source:
-        pipeline, session_id = build_pipeline(settings, CameraProfile.load(), source=source, store=store,
-                                              media=False)
+        pipeline, session_id = build_pipeline(settings, CameraProfile.load(), source=source, store=store)
         pages = store._db.execute("PRAGMA page_count").fetchone()[0]
         store._db.execute(f"PRAGMA max_page_count = {pages + 2}")  # the disk fills up after 8 KB
         with pytest.raises(StorageError) as caught:
