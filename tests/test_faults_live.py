@@ -142,10 +142,10 @@ def test_a_stalled_stream_is_a_gap_and_reconnects_in_the_same_session(tmp_path):
     try:
         with open_source(camera.url, analysis_fps=settings.analysis_fps) as source:
             source.reconnect_for_s = 4.0  # then the camera is gone for good: the run ends
-            pipeline, session_id = build_pipeline(settings, CameraProfile.load(), source=source, store=store,
-                                                  media=False)
+            pipeline, session_id = build_pipeline(settings, CameraProfile.load(), source=source, store=store)
             # The camera stalls once the analysis runs (loading the models takes a while).
-            summary = pipeline.run(source, progress=lambda result: camera.stall_now.set())
+            summary = pipeline.run(source, progress=lambda result: camera.stall_now.set(),
+                                   stopped_early=lambda: source.stopped_early)
             described = source.describe()
     finally:
         camera.close()
