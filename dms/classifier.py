@@ -37,7 +37,7 @@ class ClassifierStage:
     def __init__(
         self,
         checkpoint_path: str | Path,
-        backend: str = "torch",
+        backend: str | None = None,
         smooth_frames: int = 3,
         allow_offline: bool = False,
         max_gap_s: float = 1.0,
@@ -45,12 +45,17 @@ class ClassifierStage:
     ):
         from models.preprocess import Preprocess
 
-        if backend not in BACKENDS:
+        if backend is not None and backend not in BACKENDS:
             raise InputError(backend, f"unknown classifier backend; expected one of {', '.join(BACKENDS)}")
         if smooth_frames < 1:
             raise InputError(smooth_frames, "smooth_frames must be at least 1")
         self.checkpoint_path = Path(checkpoint_path)
-        self.backend = "onnx" if self.checkpoint_path.suffix.lower() == ".onnx" else backend
+        if self.checkpoint_path.suffix.lower() == ".onnx":
+            if backend == "torch":
+                raise InputError(self.checkpoint_path, "an exported ONNX model runs with onnxruntime only; "
+                                                       "give the .pth checkpoint for --backend torch")
+            backend = "onnx"
+        self.backend = backend or "torch"
         self.runner, meta, self.offline_weights = load_runner(
             self.checkpoint_path, self.backend, allow_offline, n_segment
         )

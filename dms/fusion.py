@@ -208,12 +208,20 @@ def _strongest(parts: list[Evidence]) -> Evidence:
 
 
 def _with_classifier(clf: dict[str, float], behaviour: str, cue: Evidence) -> Evidence:
-    """Classifier and cue support the same behaviour: the stronger one wins, both are named."""
+    """Classifier and cue support the same behaviour: the stronger one wins, both are named.
+
+    A landmark cue is geometry, the classifier sees what the hand holds: where the classifier gives
+    its probability to another distraction (a cup at the mouth near the ear, read as drinking), that
+    share explains the cue away, as `_hand_at_mouth` does; mass on "no distraction" does not (the
+    classifier may have missed it).
+    """
     if behaviour not in clf:
         return cue
     p = clf[behaviour]
     if cue.value is None:
         return Evidence(p, ("classifier",))
+    elsewhere = min(1.0, sum(v for b, v in clf.items() if b != behaviour))
+    cue = Evidence(cue.value * (1.0 - elsewhere), cue.sources)
     sources = (("classifier",) if p >= 0.3 else ()) + (cue.sources if cue.value >= 0.3 else ())
     return Evidence(max(p, cue.value), sources)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import zipfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -176,6 +177,9 @@ def save_checkpoint(path: str | Path, model: TSN, meta: CheckpointMeta) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".part", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make a shared model unreadable to others
     try:
         torch.save(payload, tmp)
         os.replace(tmp, path)
@@ -257,8 +261,15 @@ def read_payload(path: Path) -> object:
                 "loaded safely may not hold (only tensors, numbers, strings, lists, dicts and numpy "
                 "scalars, dtypes and arrays)",
             ) from None
+        head = path.read_bytes()[:64]
+        if not zipfile.is_zipfile(path) and not head.startswith(b"\x80"):  # zip, or a legacy pickle
+            onnx = b"pytorch" in head or b"onnx" in head
+            kind = " (it looks like an ONNX model: name it .onnx)" if onnx else ""
+            raise ModelInputError(path, f"not a loadable checkpoint: truncated, corrupt or not written by "
+                                        f"torch.save{kind}") from None
         text = _TERMINAL_CODES.sub("", str(exc)).strip()
-        first = text.splitlines()[0][:200] if text else type(exc).__name__
+        first = text.splitlines()[0] if text else type(exc).__name__
+        first = first.split(" In PyTorch 2.6")[0][:200]  # never pass on advice to load unsafely
         raise ModelInputError(path, f"not a loadable checkpoint (truncated or corrupt): {first}") from None
 
 

@@ -8,7 +8,8 @@ import sys
 
 from tqdm import tqdm
 
-from dms.classifier import BACKENDS, ClassifierStage
+from dms.classifier import ClassifierStage
+from dms.classifier_choice import BACKENDS, resolve_backend
 from dms.config import Settings
 from dms.sources import open_source
 
@@ -18,7 +19,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("video", help="video file or a folder of images")
     parser.add_argument("--checkpoint", required=True,
                         help="classifier checkpoint (.pth or .onnx), e.g. data/models/tsm_statefarm_side.pth")
-    parser.add_argument("--backend", choices=BACKENDS, default="torch", help="classifier runtime")
+    parser.add_argument("--backend", choices=BACKENDS, default="auto",
+                        help="classifier runtime (auto: onnxruntime where installed)")
     parser.add_argument(
         "--analysis-fps",
         type=float,
@@ -41,7 +43,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from models.checkpoints import guess_note
 
-    stage = ClassifierStage(args.checkpoint, backend=args.backend, smooth_frames=args.smooth,
+    stage = ClassifierStage(args.checkpoint, backend=resolve_backend(args.backend), smooth_frames=args.smooth,
                             allow_offline=args.allow_offline, n_segment=args.segments)
     if guess_note(stage.meta):
         print(f"warning: {args.checkpoint}: {guess_note(stage.meta)}", file=sys.stderr)

@@ -26,8 +26,7 @@ def run(args: argparse.Namespace) -> int:
     check_out_dir(args.out or "out")
     with stop_on_interrupt() as stop:
         result = replay_drive(recipe, args.video, args.out, progress=not args.no_progress, stop=stop)
-    if not result.has_classifier:
-        print(result.classifier_note, file=sys.stderr)
+    print(result.classifier_note, file=sys.stderr)
     if result.telemetry_warning:
         print(f"warning: telemetry: {result.telemetry_warning}", file=sys.stderr)
     if result.stopped_early:

@@ -41,7 +41,9 @@ def _classifier_text(classifier: dict | None, note: str | None) -> str:
     if not classifier:
         return note or NO_CLASSIFIER
     classes = classifier.get("classes") or []
-    return f"{classifier.get('checkpoint', 'classifier')} ({len(classes)} classes)"
+    runtime = f", {classifier['backend']}" if classifier.get("backend") else ""
+    what = f"{classifier.get('checkpoint', 'classifier')} ({len(classes)} classes{runtime})"
+    return f"{note}: {what}" if note else what
 
 
 def _log_file_text(log: dict) -> str:

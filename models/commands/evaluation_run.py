@@ -36,20 +36,26 @@ def displayable(clip: torch.Tensor, transform: ClipTransform) -> list[np.ndarray
     return [np.ascontiguousarray(f) for f in np.clip(array * 255, 0, 255).astype(np.uint8)]
 
 
-def select_drivers(clips: list, drivers: str | None, meta: CheckpointMeta, checkpoint) -> list:
-    """The clips of `drivers` (comma-separated, or "validation": the checkpoint's validation drivers)."""
-    if not drivers:
+def select_drivers(clips: list, drivers: str | None, meta: CheckpointMeta, checkpoint, listing) -> list:
+    """The clips of `drivers` (comma-separated, or "validation": the checkpoint's validation drivers);
+    None: all clips. A name without clips in `listing` is a ModelInputError naming the list."""
+    if drivers is None:
         return clips
-    if drivers == "validation":
+    if drivers.strip() == "validation":
         wanted = set(meta.training.get("val_drivers") or [])
         if not wanted:
             raise ModelInputError(checkpoint, "records no validation drivers; name them with --drivers")
     else:
         wanted = {d.strip() for d in drivers.split(",") if d.strip()}
+        if not wanted:
+            raise ModelInputError(listing, "--drivers names no driver")
     chosen = [c for c in clips if c.group in wanted]
     missing = wanted - {c.group for c in chosen}
     if missing:
-        raise ModelInputError(checkpoint, f"--drivers: no clips of {', '.join(sorted(missing))} in the list")
+        known = sorted({c.group for c in clips})
+        listed = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+        raise ModelInputError(listing, f"--drivers: no clips of {', '.join(sorted(missing))} "
+                                       f"(drivers listed: {listed})")
     return chosen
 
 
@@ -62,7 +68,7 @@ def run_evaluation(args: argparse.Namespace) -> str:
         raise ModelInputError(args.checkpoint, f"its classes are not those of data set {name} "
                                                f"({len(meta.classes)} vs {len(classes.classes)} classes)")
     clips = select_drivers(read_clips(args.format, args.list, args.root, classes, args.dmd_stream),
-                           getattr(args, "drivers", None), meta, args.checkpoint)
+                           getattr(args, "drivers", None), meta, args.checkpoint, args.list[0])
     dense = args.sampling == "dense" or (args.sampling == "auto" and meta.shift_mode == "online")
     stride = (args.dense_stride or meta.training.get("dense_stride") or 1) if dense else None
     transform = eval_transform(meta)
@@ -81,7 +87,9 @@ def run_evaluation(args: argparse.Namespace) -> str:
                "drivers": sorted({c.group for c in clips}), "behaviours": behaviours.as_dict()}
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
     save_confusion_png(behaviours, args.out / "confusion_behaviours.png")
-    lines = [format_report(report), "per behaviour:", format_report(behaviours),
+    drivers = sorted({c.group for c in clips})
+    lines = [f"drivers: {', '.join(drivers)}" if len(drivers) <= 12 else f"{len(drivers)} drivers",
+             format_report(report), "per behaviour:", format_report(behaviours),
              f"wrote {args.out / 'confusion.png'}, confusion_behaviours.png and {args.out / 'metrics.json'}"]
     if args.heatmaps is not None:
         chosen = args.heatmaps or list(range(min(4, len(dataset))))

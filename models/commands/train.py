@@ -15,6 +15,7 @@ DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "data" / "labels.json"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train or fine-tune the TSM classifier",
+                              formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                               description="Train or fine-tune the TSM classifier; writes best.pth, last.pth, "
                                           "log.csv and train_state.pt into --out.")
     data = p.add_argument_group("data")
@@ -29,13 +30,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     data.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="label map (data/labels.json)")
     data.add_argument("--dmd-stream", default="body_camera", help="DMD camera stream to cut clips from")
     model = p.add_argument_group("model")
-    model.add_argument("--arch", default="mobilenetv2", choices=("mobilenetv2", "resnet50", "resnet18"))
-    model.add_argument("--n-segment", type=int, default=8)
-    model.add_argument("--shift-div", type=int, default=8)
-    model.add_argument("--shift-place", default="blockres", choices=("blockres", "block"))
+    model.add_argument("--arch", default="mobilenetv2", choices=("mobilenetv2", "resnet50", "resnet18"),
+                       help="backbone")
+    model.add_argument("--n-segment", type=int, default=8,
+                       help="frames per training clip (TSM segments)")
+    model.add_argument("--shift-div", type=int, default=8,
+                       help="1/N of the channels shifted in time")
+    model.add_argument("--shift-place", default="blockres", choices=("blockres", "block"),
+                       help="shift inside the residual branch (the paper's choice) or before the block")
     model.add_argument("--shift-mode", default="online", choices=("online", "bidirectional", "none"),
                        help="online (uni-directional) runs in the app frame by frame; the default")
-    model.add_argument("--dropout", type=float, default=0.5)
+    model.add_argument("--dropout", type=float, default=0.5,
+                       help="dropout before the classifier")
     model.add_argument("--input-size", type=int,
                        help="network input (square, pixels); default: the --init checkpoint's, else 224")
     model.add_argument("--init", type=Path,
@@ -64,25 +70,33 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sampling.add_argument("--dense-stride", type=int, default=2, help="frame step of dense sampling")
     sampling.add_argument("--fps", type=float, help="frame rate of the source media")
     sampling.add_argument("--flip", action="store_true", help="random flip, swapping left/right classes")
-    sampling.add_argument("--colour-jitter", type=float, default=0.2)
+    sampling.add_argument("--colour-jitter", type=float, default=0.2, help="colour jitter (+-share)")
     opt = p.add_argument_group("optimisation")
-    opt.add_argument("--epochs", type=int, default=25)
+    opt.add_argument("--epochs", type=int, default=25, help="passes over the training set")
     opt.add_argument("--batch-size", type=int, default=8, help="clips per process")
-    opt.add_argument("--lr", type=float, default=0.01)
-    opt.add_argument("--weight-decay", type=float, default=5e-4)
-    opt.add_argument("--warmup-epochs", type=float, default=1.0)
+    opt.add_argument("--lr", type=float, default=0.01, help="peak SGD learning rate (after the warm-up)")
+    opt.add_argument("--weight-decay", type=float, default=5e-4, help="L2, not on biases/norms")
+    opt.add_argument("--warmup-epochs", type=float, default=1.0, help="linear warm-up, then cosine to 0")
     opt.add_argument("--fc-lr-mult", type=float, default=5.0, help="LR factor of the new classifier")
-    opt.add_argument("--loss", default="ce", choices=("ce", "focal"))
-    opt.add_argument("--label-smoothing", type=float, default=0.0)
-    opt.add_argument("--focal-gamma", type=float, default=2.0)
+    opt.add_argument("--loss", default="ce", choices=("ce", "focal"), help="cross-entropy or focal loss")
+    opt.add_argument("--label-smoothing", type=float, default=0.0, help="target share spread over classes")
+    opt.add_argument("--focal-gamma", type=float, default=2.0, help="focusing exponent of --loss focal")
     opt.add_argument("--mixup", type=float, default=0.0, help="mixup alpha (0 = off)")
     opt.add_argument("--partial-bn", action=argparse.BooleanOptionalAction, default=None,
-                     help="freeze all BatchNorm but the first (default: on with --init)")
+                     help="freeze all BatchNorm but the first (unset: on with --init)")
     opt.add_argument("--workers", type=int, default=2, help="data-loading processes")
-    opt.add_argument("--seed", type=int, default=0)
+    opt.add_argument("--seed", type=int, default=0, help="seed of sampling, augmentation and the split")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--resume", action="store_true", help="continue from --out/train_state.pt")
     p.set_defaults(func=run)
+
+
+def split_summary(training: dict) -> str:
+    """One line: how many clips train and validate, and which drivers validate."""
+    drivers = training.get("val_drivers") or []
+    named = ", ".join(drivers[:8]) + (" ..." if len(drivers) > 8 else "")
+    return (f"training on {training['train_clips']} clips, validating on {training['val_clips']} clips of "
+            f"{len(drivers)} driver(s) never trained on: {named}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
     ctx = init_from_env()
     try:
         setup = build_training(args)
+        if ctx.is_main:
+            print(split_summary(setup.meta.training), flush=True)
         result = fit(setup.model, setup.meta, setup.train_set, setup.val_set, setup.config, args.out,
                      resume=args.resume, ctx=ctx)
     finally:
