@@ -23,6 +23,7 @@ HAND_AT_EAR_PHONE = 0.8
 HEAD_DOWN_HANDS_OFF_PHONE = 0.45
 FACE_LOST_LOOKING_BACK = 0.7
 HAND_IN_CONSOLE = 0.8
+EXPLAINED_BY_CLASSIFIER = 0.5  # another behaviour's probability from which it explains a cue away
 
 
 @dataclass(frozen=True)
@@ -210,18 +211,20 @@ def _strongest(parts: list[Evidence]) -> Evidence:
 def _with_classifier(clf: dict[str, float], behaviour: str, cue: Evidence) -> Evidence:
     """Classifier and cue support the same behaviour: the stronger one wins, both are named.
 
-    A landmark cue is geometry, the classifier sees what the hand holds: where the classifier gives
-    its probability to another distraction (a cup at the mouth near the ear, read as drinking), that
-    share explains the cue away, as `_hand_at_mouth` does; mass on "no distraction" does not (the
-    classifier may have missed it).
+    A landmark cue is geometry, the classifier sees what the hand holds: where the classifier is
+    sure (>= EXPLAINED_BY_CLASSIFIER) of another distraction (a cup at the mouth near the ear, read as
+    drinking), its probability explains the cue away, as `_hand_at_mouth` does. Below that (an unsure
+    classifier, or one still holding the previous scene for a few frames after a change) the cue
+    stands; mass on "no distraction" never discounts it (the classifier may have missed it).
     """
     if behaviour not in clf:
         return cue
     p = clf[behaviour]
     if cue.value is None:
         return Evidence(p, ("classifier",))
-    elsewhere = min(1.0, sum(v for b, v in clf.items() if b != behaviour))
-    cue = Evidence(cue.value * (1.0 - elsewhere), cue.sources)
+    other = max((v for b, v in clf.items() if b != behaviour), default=0.0)
+    if other >= EXPLAINED_BY_CLASSIFIER:
+        cue = Evidence(cue.value * (1.0 - other), cue.sources)
     sources = (("classifier",) if p >= 0.3 else ()) + (cue.sources if cue.value >= 0.3 else ())
     return Evidence(max(p, cue.value), sources)
 
