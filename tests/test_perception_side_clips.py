@@ -42,3 +42,19 @@ def test_state_farm_stills_play_as_a_sequence():
         assert marks.pose is None or marks.pose.shape == (33, 4)
         for hand in (marks.left_hand, marks.right_hand):
             assert hand is None or hand.shape == (21, 3)
+
+
+def test_near_profile_head_yaw_comes_from_the_pose_where_the_face_mesh_fails(montage):
+    """Cuts 3-6 s: the driver looks ahead, seen near profile by the passenger-side camera. The face
+    mesh is lost on most frames (and saturates at about 55-60 degrees when found); the pose's nose
+    and ears read the turn from the camera (head_turn.py), so the head yaw stays known."""
+    from dms.perception.head_pose import head_angles
+    from dms.perception.head_turn import pose_yaw
+
+    frames = [c for t, c in zip(montage.times, montage.cues, strict=True) if 3.1 <= t <= 6.9]
+    poses = [pose_yaw(c.landmarks.pose, 16, 9) for c in frames]
+    assert sum(p is not None for p in poses) >= 0.9 * len(frames)
+    assert np.median([p[0] for p in poses if p is not None]) <= -65.0  # beyond the mesh's reach
+    meshes = [head_angles(c.landmarks.face, 16, 9) for c in frames if c.landmarks.face is not None]
+    assert all(abs(m.yaw_deg) < 65.0 for m in meshes if m is not None)
+    assert sum(c.head_yaw.known for c in frames) >= 0.9 * len(frames)
