@@ -35,11 +35,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def user_errors() -> tuple[type[BaseException], ...]:
-    from dms.errors import InputError
-    from models.errors import ModelInputError
-
-    return (InputError, ModelInputError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,9 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from dms.errors import InputError, model_errors_as_input_errors
+
     try:
-        return int(args.func(args) or 0)
-    except user_errors() as exc:
+        with model_errors_as_input_errors():  # the models' commands raise their own input error
+            return int(args.func(args) or 0)
+    except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -57,12 +57,34 @@ def _default_rules() -> dict[str, BehaviourRule]:
 
 
 @dataclass(frozen=True)
+class FusionWeights:
+    """How fusion weighs the landmark cues (dms/fusion.py, docs/engine.md "Fusion").
+
+    A weight is how strongly one cue alone supports a behaviour; below the behaviour's `on`
+    threshold the cue can only support an event together with another source (e.g. the head down
+    with no hand on the wheel, for `phone`). `cue_present` is where a 0..1 cue counts as observed
+    true; `source_named` is the support from which a source is named in an event's evidence;
+    `explained_by_classifier` is how sure the classifier must be of another behaviour to explain a
+    landmark cue away (a cup near the ear is not a phone).
+    """
+
+    hand_at_ear_phone: float = 0.8
+    head_down_hands_off_phone: float = 0.45
+    face_lost_looking_back: float = 0.7
+    hand_in_console: float = 0.8
+    cue_present: float = 0.5
+    source_named: float = 0.3
+    explained_by_classifier: float = 0.5  # another behaviour's probability that explains a cue away
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a user may tune. Saved and loaded as JSON (GUI settings, `--settings`)."""
 
     analysis_fps: float = 10.0  # frames analysed per second of media; 0 = every frame
     smoothing_s: float = 0.2  # exponential smoothing time constant of behaviour scores
     rules: dict[str, BehaviourRule] = field(default_factory=_default_rules)
+    fusion: FusionWeights = field(default_factory=FusionWeights)
     # Visual time-sharing (Euro NCAP): >= vats_total_s eyes off road within vats_window_s.
     vats_total_s: float = 10.0
     vats_window_s: float = 30.0
@@ -75,8 +97,10 @@ class Settings:
     yaw_looking_back_deg: float = 60.0
     eye_closed_ratio: float = 0.6  # eye openness below this share of the driver's own baseline
     yawn_mouth_ratio: float = 0.5  # inner-lip height / mouth width
-    # From a camera ahead of the driver, lids look closed when the driver looks down: with the head
-    # pitched below this, closed-looking eyes count as eyes off road, not as an eye closure.
+    # The one "head down" threshold (head pitch from the driver's own straight-ahead pose). From a
+    # camera ahead of the driver, lids look closed when the driver looks down: with the head pitched
+    # below this, closed-looking eyes count as eyes off road, not as an eye closure; the open-eye
+    # baseline is not learned; and with no hand on the wheel it supports `phone` (texting).
     eyes_down_pitch_deg: float = -10.0
     unknown_hold_s: float = 0.5  # a cue unseen for longer than this stops supporting its behaviour
     camera_degraded_s: float = 3.0  # driver not monitorable this long: camera_degraded (NCAP: < 10 s)
@@ -124,6 +148,13 @@ class Settings:
                     raise ValueError(f"rule {name}: unknown field(s) {', '.join(sorted(bad))}")
                 rules[name] = replace(rules.get(name, BehaviourRule()), **rule)
             values["rules"] = rules
+        if "fusion" in values:
+            if not isinstance(values["fusion"], dict):
+                raise ValueError("fusion: must be an object of fusion weights")
+            bad = set(values["fusion"]) - {f.name for f in fields(FusionWeights)}
+            if bad:
+                raise ValueError(f"fusion: unknown field(s) {', '.join(sorted(bad))}")
+            values["fusion"] = replace(base.fusion, **values["fusion"])
         return replace(base, **values)
 
     @staticmethod

@@ -17,14 +17,6 @@ from dms.face_lost import head_turned_away
 from dms.profile import CameraProfile
 from dms.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, Scores, VehicleState
 
-# Evidence weights: how strongly one cue alone points at a behaviour (< rule.on means the cue
-# can only support an event together with another source).
-HAND_AT_EAR_PHONE = 0.8
-HEAD_DOWN_HANDS_OFF_PHONE = 0.45
-FACE_LOST_LOOKING_BACK = 0.7
-HAND_IN_CONSOLE = 0.8
-EXPLAINED_BY_CLASSIFIER = 0.5  # another behaviour's probability from which it explains a cue away
-
 
 @dataclass(frozen=True)
 class Evidence:
@@ -32,14 +24,6 @@ class Evidence:
 
     value: float | None
     sources: tuple[str, ...] = ()
-
-
-def _on(cue: Cue) -> bool:
-    return cue.value is not None and cue.value >= 0.5
-
-
-def _off(cue: Cue) -> bool:
-    return cue.value is not None and cue.value < 0.5
 
 
 class PerclosMeter:
@@ -68,8 +52,15 @@ class Fusion:
 
     def __init__(self, settings: Settings, profile: CameraProfile):
         self.settings = settings
+        self.weights = settings.fusion
         self.profile = profile
         self.reset()
+
+    def _on(self, cue: Cue) -> bool:
+        return cue.value is not None and cue.value >= self.weights.cue_present
+
+    def _off(self, cue: Cue) -> bool:
+        return cue.value is not None and cue.value < self.weights.cue_present
 
     def reset(self) -> None:
         self._score = dict.fromkeys(BEHAVIOURS, 0.0)
@@ -96,7 +87,7 @@ class Fusion:
             self._score[behaviour] = self._smooth(behaviour, self._score[behaviour], target, dt)
             values[behaviour] = round(self._score[behaviour], 4)
             sources[behaviour] = ev.sources
-        closed = None if cues.eyes_closed.value is None else cues.eyes_closed.value >= 0.5
+        closed = None if cues.eyes_closed.value is None else self._on(cues.eyes_closed)
         perclos = self._perclos.step(frame.t, closed)
         top = probs.top()[0] if probs is not None else None
         return Scores(frame.index, frame.t, values, sources, perclos, vehicle, top)
@@ -113,20 +104,23 @@ class Fusion:
         """The raw support for every behaviour from this frame's cues and classifier output."""
         clf = probs.behaviours if probs is not None else {}
         pitch = cues.head_pitch.value
-        lids_down = _on(cues.eyes_closed) and pitch is not None and pitch < self.settings.eyes_down_pitch_deg
+        head_down = pitch is not None and pitch < self.settings.eyes_down_pitch_deg
+        lids_down = self._on(cues.eyes_closed) and head_down
         gaze_off = Evidence(1.0, ("head_pose", "eyes_down")) if lids_down else self._gaze_off_road(cues)
         ev = {
             "eyes_closed": Evidence(0.0, ("eyes_down",))
             if lids_down
-            else _cue_evidence(cues.eyes_closed, "eyes_closed"),
+            else self._cue(cues.eyes_closed, "eyes_closed"),
             "yawning": self._yawning(cues),
             "eyes_off_road": gaze_off,
             "looking_back": self._looking_back(cues, clf),
             "hands_off_wheel": self._hands_off_wheel(cues),
             "phone": self._phone(cues, clf, gaze_off),
-            "console": _combine(clf, "console", cues.hand_in_console, HAND_IN_CONSOLE, "hand_in_console"),
-            "smoking": _combine(clf, "smoking", cues.hand_at_mouth, 0.0, "hand_at_mouth"),
-            "drinking": _combine(clf, "drinking", cues.hand_at_mouth, 0.0, "hand_at_mouth"),
+            "console": self._combine(
+                clf, "console", cues.hand_in_console, self.weights.hand_in_console, "hand_in_console"
+            ),
+            "smoking": self._combine(clf, "smoking", cues.hand_at_mouth, 0.0, "hand_at_mouth"),
+            "drinking": self._combine(clf, "drinking", cues.hand_at_mouth, 0.0, "hand_at_mouth"),
         }
         ev["hand_at_mouth"] = self._hand_at_mouth(cues, clf)
         return ev
@@ -146,19 +140,19 @@ class Fusion:
             if off or pitch is not None:
                 return Evidence(1.0 if off else 0.0, ("head_pose",))
             return Evidence(None)
-        if _face_turned_away(cues):
-            return Evidence(FACE_LOST_LOOKING_BACK, ("face_lost",))
+        if self._face_turned_away(cues):
+            return Evidence(self.weights.face_lost_looking_back, ("face_lost",))
         return Evidence(None)
 
     def _looking_back(self, cues: Cues, clf: dict[str, float]) -> Evidence:
         yaw = cues.head_yaw.value
         if yaw is not None:
             cue = Evidence(1.0 if abs(yaw) >= self.settings.yaw_looking_back_deg else 0.0, ("head_yaw",))
-        elif _face_turned_away(cues):
-            cue = Evidence(FACE_LOST_LOOKING_BACK, ("face_lost",))
+        elif self._face_turned_away(cues):
+            cue = Evidence(self.weights.face_lost_looking_back, ("face_lost",))
         else:
             cue = Evidence(None)
-        return _with_classifier(clf, "looking_back", cue)
+        return self._with_classifier(clf, "looking_back", cue)
 
     def _hands_off_wheel(self, cues: Cues) -> Evidence:
         hands = cues.hands_on_wheel.value
@@ -169,35 +163,68 @@ class Fusion:
     def _phone(self, cues: Cues, clf: dict[str, float], gaze_off: Evidence) -> Evidence:
         parts: list[Evidence] = []
         if cues.hand_at_ear.known:
-            parts.append(Evidence(HAND_AT_EAR_PHONE * _on(cues.hand_at_ear), ("hand_at_ear",)))
+            at_ear = self.weights.hand_at_ear_phone * self._on(cues.hand_at_ear)
+            parts.append(Evidence(at_ear, ("hand_at_ear",)))
         pitch = cues.head_pitch.value
         hands = cues.hands_on_wheel.value
         if pitch is not None and hands is not None:
-            head_down = pitch < self.profile.road_pitch_deg[0]
+            head_down = pitch < self.settings.eyes_down_pitch_deg
             texting = head_down and hands < 0.5
-            parts.append(Evidence(HEAD_DOWN_HANDS_OFF_PHONE * texting, ("head_down_hands_off",)))
+            parts.append(Evidence(self.weights.head_down_hands_off_phone * texting, ("head_down_hands_off",)))
         cue = _strongest(parts)
-        return _with_classifier(clf, "phone", cue)
+        return self._with_classifier(clf, "phone", cue)
 
     def _hand_at_mouth(self, cues: Cues, clf: dict[str, float]) -> Evidence:
         """A hand at the mouth, reported as such only while no classifier explains it."""
-        cue = _cue_evidence(cues.hand_at_mouth, "hand_at_mouth")
+        cue = self._cue(cues.hand_at_mouth, "hand_at_mouth")
         if cue.value is None or not clf:
             return cue
         explained = max(clf.get("smoking", 0.0), clf.get("drinking", 0.0))
         return Evidence(cue.value * (1.0 - explained), cue.sources)
 
+    def _cue(self, cue: Cue, name: str) -> Evidence:
+        if cue.value is None:
+            return Evidence(None)
+        return Evidence(1.0 if self._on(cue) else 0.0, (name,))
 
-def _face_turned_away(cues: Cues) -> bool:
-    """The face lost with the whole head in the picture and the pose showing it turned
-    (dms.face_lost); a face cut by the image border is a camera-aim condition, no gaze evidence."""
-    return _off(cues.face_visible) and _on(cues.body_visible) and head_turned_away(cues.landmarks.pose)
+    def _face_turned_away(self, cues: Cues) -> bool:
+        """The face lost with the whole head in the picture and the pose showing it turned
+        (dms.face_lost); a face cut by the image border is a camera-aim condition, no gaze evidence."""
+        body_only = self._off(cues.face_visible) and self._on(cues.body_visible)
+        return body_only and head_turned_away(cues.landmarks.pose)
 
+    def _with_classifier(self, clf: dict[str, float], behaviour: str, cue: Evidence) -> Evidence:
+        """Classifier and cue support the same behaviour: the stronger one wins, both are named.
 
-def _cue_evidence(cue: Cue, name: str) -> Evidence:
-    if cue.value is None:
-        return Evidence(None)
-    return Evidence(1.0 if cue.value >= 0.5 else 0.0, (name,))
+        A landmark cue is geometry, the classifier sees what the hand holds: where the classifier is
+        sure (>= weights.explained_by_classifier) of another distraction (a cup at the mouth near the
+        ear, read as drinking), its probability explains the cue away, as `_hand_at_mouth` does. Below
+        that (an unsure classifier, or one still holding the previous scene for a few frames after a
+        change) the cue stands; mass on "no distraction" never discounts it (the classifier may have
+        missed it).
+        """
+        if behaviour not in clf:
+            return cue
+        p = clf[behaviour]
+        if cue.value is None:
+            return Evidence(p, ("classifier",))
+        other = max((v for b, v in clf.items() if b != behaviour), default=0.0)
+        if other >= self.weights.explained_by_classifier:
+            cue = Evidence(cue.value * (1.0 - other), cue.sources)
+        named = self.weights.source_named
+        sources = (("classifier",) if p >= named else ()) + (cue.sources if cue.value >= named else ())
+        return Evidence(max(p, cue.value), sources)
+
+    def _combine(self, clf: dict[str, float], behaviour: str, cue: Cue, weight: float, name: str) -> Evidence:
+        """A behaviour the classifier scores and one cue supports (weight 0: the cue only corroborates)."""
+        cue_ev = Evidence(None) if cue.value is None else Evidence(weight * self._on(cue), (name,))
+        if behaviour not in clf:
+            return cue_ev if weight > 0 else Evidence(None)
+        p = clf[behaviour]
+        if weight == 0:
+            corroborated = self._on(cue) and p >= self.weights.source_named
+            return Evidence(p, ("classifier",) + ((name,) if corroborated else ()))
+        return self._with_classifier(clf, behaviour, cue_ev)
 
 
 def _strongest(parts: list[Evidence]) -> Evidence:
@@ -208,33 +235,4 @@ def _strongest(parts: list[Evidence]) -> Evidence:
     return best if best.value > 0 else Evidence(0.0, tuple(s for p in known for s in p.sources))
 
 
-def _with_classifier(clf: dict[str, float], behaviour: str, cue: Evidence) -> Evidence:
-    """Classifier and cue support the same behaviour: the stronger one wins, both are named.
 
-    A landmark cue is geometry, the classifier sees what the hand holds: where the classifier is
-    sure (>= EXPLAINED_BY_CLASSIFIER) of another distraction (a cup at the mouth near the ear, read as
-    drinking), its probability explains the cue away, as `_hand_at_mouth` does. Below that (an unsure
-    classifier, or one still holding the previous scene for a few frames after a change) the cue
-    stands; mass on "no distraction" never discounts it (the classifier may have missed it).
-    """
-    if behaviour not in clf:
-        return cue
-    p = clf[behaviour]
-    if cue.value is None:
-        return Evidence(p, ("classifier",))
-    other = max((v for b, v in clf.items() if b != behaviour), default=0.0)
-    if other >= EXPLAINED_BY_CLASSIFIER:
-        cue = Evidence(cue.value * (1.0 - other), cue.sources)
-    sources = (("classifier",) if p >= 0.3 else ()) + (cue.sources if cue.value >= 0.3 else ())
-    return Evidence(max(p, cue.value), sources)
-
-
-def _combine(clf: dict[str, float], behaviour: str, cue: Cue, weight: float, name: str) -> Evidence:
-    """A behaviour the classifier scores and one cue supports (weight 0: the cue only corroborates)."""
-    cue_ev = Evidence(None) if cue.value is None else Evidence(weight * _on(cue), (name,))
-    if behaviour not in clf:
-        return cue_ev if weight > 0 else Evidence(None)
-    p = clf[behaviour]
-    if weight == 0:
-        return Evidence(p, ("classifier",) + ((name,) if _on(cue) and p >= 0.3 else ()))
-    return _with_classifier(clf, behaviour, cue_ev)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dms.errors import InputError
+from dms.errors import model_errors_as_input_errors
 from dms.labels import Label
 from models.datasets.dmd import stream_sync
 from models.datasets.openlabel import Annotation, read_openlabel
-from models.errors import ModelInputError
 
 SCHEMA_VERSION = "1.0.0"
 TYPE_PREFIX = "dms/"
@@ -118,14 +117,12 @@ def labels_from_openlabel(path: str | Path, fps: float = 30.0, stream: str = "fa
     events; a confirmed event labels its behaviour (or its relabel), a rejected one with a relabel
     labels the relabel, a rejected one without is normal driving; unreviewed events are no labels.
     """
-    try:
+    with model_errors_as_input_errors():
         annotation = read_openlabel(path)
         exported = any(a.type.startswith(TYPE_PREFIX) for a in annotation.actions)
         if exported:
             return _reviewed_labels(annotation)
         shift = stream_sync(annotation, stream)[0] if annotation.streams else 0
-    except ModelInputError as exc:
-        raise InputError(exc.subject, exc.problem) from None
     labels = []
     for action in annotation.actions:
         behaviour = DMD_BEHAVIOURS.get(action.type)

@@ -46,19 +46,17 @@ class CameraProfile:
 
     @staticmethod
     def from_dict(data: dict, origin: str = "profile") -> CameraProfile:
+        # What the file leaves out keeps the dataclass default (written once, above).
+        pairs = ("road_yaw_deg", "road_pitch_deg", "forward_deg", "forward_tolerance_deg")
+        angles = {key: data[key] for key in pairs if key in data}
+        words = {key: str(data[key]) for key in ("drive_side", "view") if key in data}
         try:
+            optional = {**{key: tuple(float(v) for v in pair) for key, pair in angles.items()}, **words}
             profile = CameraProfile(
                 name=str(data.get("name", origin)),
                 wheel=_polygon(data["wheel"], "wheel"),
                 console=_polygon(data["console"], "console"),
-                road_yaw_deg=tuple(float(v) for v in data.get("road_yaw_deg", (-30.0, 30.0))),
-                road_pitch_deg=tuple(float(v) for v in data.get("road_pitch_deg", (-20.0, 20.0))),
-                forward_deg=tuple(float(v) for v in data.get("forward_deg", (0.0, 0.0))),
-                forward_tolerance_deg=tuple(
-                    float(v) for v in data.get("forward_tolerance_deg", (30.0, 20.0))
-                ),
-                drive_side=str(data.get("drive_side", "left")),
-                view=str(data.get("view", "frontal")),
+                **optional,
             )
         except KeyError as exc:
             raise InputError(origin, f"camera profile lacks the {exc.args[0]!r} polygon") from None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from dms.build import build_pipeline, load_classifier, load_telemetry
 from dms.config import Settings
+from dms.errors import model_errors_as_input_errors
 from dms.pipeline import Pipeline
 from dms.profile import CameraProfile
 from dms.sources import FrameSource, open_source
@@ -77,8 +78,10 @@ class AnalysisRecipe:
         return open_source(spec, analysis_fps=self.settings.analysis_fps, image_fps=self.image_fps)
 
     def load_classifier(self):
-        """`(ClassifierStage or None, note)`: None means landmark cues alone, and the note says why."""
-        return load_classifier(self.checkpoint, self.backend, self.allow_offline, self.profile)
+        """`(ClassifierStage or None, note)`: None means landmark cues alone, and the note says why.
+        InputError on a checkpoint that cannot be used."""
+        with model_errors_as_input_errors():
+            return load_classifier(self.checkpoint, self.backend, self.allow_offline, self.profile)
 
     def load_telemetry(self, source: FrameSource):
         """The telemetry track aligned to `source`, or None without logs (InputError on a bad log)."""
@@ -89,8 +92,7 @@ class AnalysisRecipe:
     def build(self, source: FrameSource) -> Analysis:
         """Load the classifier and telemetry, open the event log and assemble the pipeline.
 
-        Raises InputError (or the model's input error) on a bad checkpoint or log; nothing is
-        left open then.
+        Raises InputError on a bad checkpoint or log; nothing is left open then.
         """
         classifier, note = self.load_classifier()
         track = self.load_telemetry(source)

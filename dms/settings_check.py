@@ -8,8 +8,9 @@ before a frame is read, never a traceback or a silently odd analysis.
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 
-from dms.config import BehaviourRule, Settings
+from dms.config import BehaviourRule, FusionWeights, Settings
 from dms.errors import InputError
 from dms.types import BEHAVIOURS
 
@@ -52,6 +53,8 @@ def check_settings(settings: Settings, subject: object) -> Settings:
     """`settings` unchanged if every value is sound; else InputError(subject, 'key: problem')."""
     for name, (low, high, closed) in _RANGES.items():
         _number(subject, name, getattr(settings, name), low, high, closed)
+    for f in fields(FusionWeights):
+        _number(subject, f"fusion.{f.name}", getattr(settings.fusion, f.name), 0.0, 1.0, True)
     for name in ("blur_faces", "sound"):
         if not isinstance(getattr(settings, name), bool):
             raise InputError(subject, f"{name}: must be true or false, not {getattr(settings, name)!r}")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import wave
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
+from conftest import DAY_CLIP
 from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
 from PyQt5.QtGui import QMouseEvent
 from PyQt5.QtWidgets import QApplication
@@ -32,8 +32,7 @@ from ui.tones import RATE, chime, critical_tone, write_wav
 from ui.video_view import VideoView
 from ui.worker import Mailbox
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-CLIP = SHARED / "video" / "day_eating.mp4"
+CLIP = DAY_CLIP
 
 
 @pytest.fixture(scope="module")
@@ -227,12 +226,14 @@ def test_settings_dialog_edits_values_rules_and_checkpoint(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     dialog.inputs["speed_gate_kmh"].setValue(25.0)
     dialog.inputs["blur_faces"].setChecked(True)
+    dialog.fusion_inputs["head_down_hands_off_phone"].setValue(0.5)
     row = dialog.rule_names.index("phone")
     column = RULE_FIELDS.index("critical_s")
     dialog.rules_table.item(row, column).setText("")
     dialog.checkpoint_edit.setText(str(tmp_path / "tsm.pth"))
     settings = dialog.settings()
     assert settings.speed_gate_kmh == 25.0 and settings.blur_faces
+    assert settings.fusion.head_down_hands_off_phone == 0.5 and settings.fusion.hand_at_ear_phone == 0.8
     assert settings.rule("phone").critical_s is None
     assert dialog.checkpoint() == tmp_path / "tsm.pth"
     settings.save(tmp_path / "settings.json")

@@ -16,7 +16,6 @@ from pathlib import Path
 from dms.errors import InputError
 from dms.recipe import AnalysisRecipe
 from dms.sources import open_source
-from models.errors import ModelInputError
 from ui.player import Player
 
 # The analysis yields the CPU to the window: on a busy machine the GUI stays responsive and the
@@ -58,7 +57,7 @@ def analysis_main(spec: str | int | Path, recipe: AnalysisRecipe, commands, resu
             source.close()
     except (BrokenPipeError, EOFError):  # the window went away: nothing left to tell
         return
-    except (InputError, ModelInputError) as exc:
+    except InputError as exc:
         send(("failed", str(exc)))
     except Exception as exc:  # shown to the user; the process must not die silently
         send(("failed", f"{type(exc).__name__}: {exc}"))

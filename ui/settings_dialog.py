@@ -26,7 +26,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from dms.config import BehaviourRule, Settings
+from dms.config import BehaviourRule, FusionWeights, Settings
 from dms.errors import InputError
 from dms.rules import RULE_SET_NAMES, load_rule_set
 
@@ -102,9 +102,22 @@ class SettingsDialog(QDialog):
                 self.rules_table.setItem(r, c, item)
         self.rule_names = names
 
+        fusion = QWidget()
+        fusion_form = QFormLayout(fusion)
+        self.fusion_inputs: dict[str, QDoubleSpinBox] = {}
+        for f in fields(FusionWeights):
+            box = QDoubleSpinBox()
+            box.setRange(0.0, 1.0)
+            box.setDecimals(2)
+            box.setSingleStep(0.05)
+            box.setValue(float(getattr(settings.fusion, f.name)))
+            self.fusion_inputs[f.name] = box
+            fusion_form.addRow(_label(f.name), box)
+
         tabs = QTabWidget()
         tabs.addTab(general, "General")
         tabs.addTab(self.rules_table, "Behaviour rules")
+        tabs.addTab(fusion, "Fusion")
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
@@ -143,7 +156,9 @@ class SettingsDialog(QDialog):
                 except ValueError:
                     raise ValueError(f"{name} / {_label(field_name)}: {text!r} is not a number") from None
             rules[name] = BehaviourRule(**cells)
-        settings = replace(self.base, rules=rules, rule_set=self.rules_box.currentText().strip(), **values)
+        fusion = FusionWeights(**{name: box.value() for name, box in self.fusion_inputs.items()})
+        rule_set = self.rules_box.currentText().strip()
+        settings = replace(self.base, rules=rules, fusion=fusion, rule_set=rule_set, **values)
         try:
             load_rule_set(settings.rule_set, settings)
         except InputError as exc:

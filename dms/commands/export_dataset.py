@@ -113,7 +113,6 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from dms.store import Store, default_db_path
-    from models.errors import ModelInputError
     from models.labelmap import load_label_map
 
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
@@ -121,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         classes = load_label_map(args.labels).dataset("dms_events").classes
     except KeyError as exc:
-        raise ModelInputError(args.labels, str(exc.args[0])) from None
+        raise InputError(args.labels, str(exc.args[0])) from None
     with Store(args.db or default_db_path(), create=False) as store:
         sessions = [store.session(s) for s in args.session] if args.session else store.sessions()
         items, skipped = [], []

@@ -68,7 +68,13 @@ class LandmarkCues:
         self._eyes.reset()
 
     def close(self) -> None:
+        """Free the MediaPipe graphs (calling it again does nothing)."""
         self._runner.close()
+
+    @property
+    def holds_graphs(self) -> bool:
+        """Whether MediaPipe graphs are held (made on first use, freed by close)."""
+        return self._runner.holds_graphs
 
     def __enter__(self) -> LandmarkCues:
         return self
@@ -122,7 +128,7 @@ class LandmarkCues:
             and abs(mesh.pitch_deg) <= EYES_MEASURABLE_PITCH_DEG
         ):
             pitch = cues.get("head_pitch", Cue.unknown()).value
-            looking_down = pitch is not None and pitch < self.profile.road_pitch_deg[0]
+            looking_down = pitch is not None and pitch < self.settings.eyes_down_pitch_deg
             openness = eye_openness(face_px, mesh.yaw_deg)
             cues.update(self._eye_cues(t, openness, found.face_confidence, looking_down))
         return cues
