@@ -57,7 +57,7 @@ def replay_drive(
 
     The session goes to `recipe.db_path` (the user's default event log when None); the report
     folder is `out`, or ./out/<session id>. `stop` ends the analysis early (what was analysed is
-    logged and reported). Raises InputError / ModelInputError on bad input, before any session is
+    logged and reported). Raises InputError on bad input, before any session is
     written for a source that does not open.
     """
     from dms.report import write_session_report
@@ -74,7 +74,7 @@ def replay_drive(
                 frames = source if source.is_live else Prefetched(source)  # decoding in its own thread
                 summary = analysis.pipeline.run(
                     frames, progress=lambda result: bar.update(1), stop=stop,
-                    stopped_early=lambda: source.stopped_early,
+                    stopped_early=lambda: source.stopped_early, dropped_frames=lambda: source.dropped,
                 )
         except BaseException:
             analysis.close()

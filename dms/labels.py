@@ -24,10 +24,16 @@ MATCHES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Label:
+    """One labelled interval (seconds of media time); `behavior` is spelled as in events.json."""
+
     behavior: str
     start_s: float
     end_s: float
     confidence: str
+
+    def holds(self, t: float, margin: float = 0.0) -> bool:
+        """Does the interval, widened by `margin` seconds on both sides, contain time t?"""
+        return self.start_s - margin <= t <= self.end_s + margin
 
 
 @dataclass(frozen=True)
@@ -39,19 +45,30 @@ class BehaviourScore:
     false_events: int
 
 
+LABEL_COLUMNS = ("behavior", "start_s", "end_s")  # required; `confidence` and `note` are optional
+
+
 def load_labels(path: str | Path) -> list[Label]:
+    """The project's one reader of a hand-label CSV (behavior,start_s,end_s[,confidence,note]);
+    used by `score` and by the perception agreement check. InputError names the file and problem."""
     try:
         frame = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read labels ({exc})") from None
-    missing = {"behavior", "start_s", "end_s"} - set(frame.columns)
-    if missing:
-        raise InputError(path, f"labels lack column(s) {', '.join(sorted(missing))}")
+    except FileNotFoundError:
+        raise InputError(path, "label file not found") from None
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"bad label file ({exc})") from None
+    if not set(LABEL_COLUMNS) <= set(frame.columns):
+        raise InputError(path, f"label file needs the columns {', '.join(LABEL_COLUMNS)}")
     confidence = frame["confidence"] if "confidence" in frame else pd.Series(["high"] * len(frame))
-    return [
-        Label(str(b), float(s), float(e), str(c))
-        for b, s, e, c in zip(frame["behavior"], frame["start_s"], frame["end_s"], confidence, strict=True)
-    ]
+    try:
+        return [
+            Label(str(b), float(s), float(e), str(c))
+            for b, s, e, c in zip(
+                frame["behavior"], frame["start_s"], frame["end_s"], confidence, strict=True
+            )
+        ]
+    except ValueError as exc:
+        raise InputError(path, f"bad label file ({exc})") from None
 
 
 def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:

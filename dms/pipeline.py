@@ -91,6 +91,7 @@ class RunSummary:
     coverage: dict | None = None  # share of the drive time the driver was monitored (CameraHealth)
     perception: dict = field(default_factory=dict)  # the landmark stage's describe(): calibration
     interrupted_by: str | None = None  # a signal that stopped the run ("Ctrl-C", "SIGTERM")
+    dropped_frames: int = 0  # frames a live source skipped because the analysis was slower
 
     @property
     def analysed_fps(self) -> float:
@@ -155,12 +156,14 @@ class Pipeline:
         progress: Callable[[FrameResult], None] | None = None,
         stop: threading.Event | None = None,
         stopped_early: Callable[[], str | None] | None = None,
+        dropped_frames: Callable[[], int] | None = None,
     ) -> RunSummary:
         """Analyse every frame of `frames`, then close open events and tell the observers.
 
         `stop` ends the run early at the user's request (summary.cancelled); `stopped_early` is
         asked once the frames ran out, for why they ended before the media did (e.g.
-        `lambda: source.stopped_early` for a truncated file; None: they did not).
+        `lambda: source.stopped_early` for a truncated file; None: they did not); `dropped_frames`
+        for how many frames a live source skipped (`lambda: source.dropped`).
         """
         summary = RunSummary()
         started = time.perf_counter()
@@ -177,6 +180,7 @@ class Pipeline:
         summary.cancelled = stop is not None and stop.is_set()
         summary.interrupted_by = getattr(stop, "reason", None) if summary.cancelled else None
         summary.stopped_early = stopped_early() if stopped_early is not None else None
+        summary.dropped_frames = dropped_frames() if dropped_frames is not None else 0
         summary.gaps = list(self.gaps)
         if self.health is not None:
             summary.coverage = self.health.coverage(sum(b - a for a, b in self.gaps))

@@ -40,6 +40,7 @@ class FrameSource(ABC):
     is_live: bool = False
     creation_time: datetime | None = None  # wall-clock start, when the container records it
     stopped_early: str | None = None  # why reading ended before the end of the media
+    dropped: int = 0  # frames a live source skipped because the analysis was slower (files: none)
 
     def __init__(self, analysis_fps: float = 10.0):
         self.analysis_fps = analysis_fps

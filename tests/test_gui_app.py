@@ -10,6 +10,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from conftest import DAY_CLIP, SHARED
 
 from dms.config import Settings
 from dms.recipe import AnalysisRecipe
@@ -18,8 +19,8 @@ from main import main
 from ui.bench_gui import play_measured
 from ui.main_window import MainWindow
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-CLIP = SHARED / "video" / "day_eating.mp4"
+CLIP = DAY_CLIP
+ROOT = Path(__file__).resolve().parents[1]
 SPEED_LOG = SHARED / "telemetry" / "comma2k19_can_speed_steering.csv"
 ANALYSIS_FPS = 4.0
 
@@ -135,7 +136,7 @@ def test_image_folder_plays_every_image(qtbot):
 def test_classifier_checkpoint_runs_in_the_analysis(qtbot, tmp_path):
     """A causal TSM checkpoint (random head, made as the classifier tests make one) is loaded in
     the analysis process and its probabilities reach the overlay."""
-    from test_classifier import CLASSES, make_checkpoint
+    from conftest import CLASSES, make_checkpoint
 
     checkpoint = make_checkpoint(tmp_path / "online.pth")
     window = MainWindow(AnalysisRecipe(Settings(analysis_fps=5.0), checkpoint=str(checkpoint)))
@@ -160,7 +161,7 @@ def test_status_bar_says_whether_the_shipped_model_runs(qtbot, view):
     profile it does not, and the status bar says so."""
     from dms.profile import CameraProfile
 
-    profile = CameraProfile.load(Path(__file__).resolve().parents[1] / "data" / f"profile_{view}.json")
+    profile = CameraProfile.load(ROOT / "data" / f"profile_{view}.json")
     window = MainWindow(AnalysisRecipe(Settings(analysis_fps=5.0), profile))
     qtbot.addWidget(window)
     said = []
@@ -213,6 +214,7 @@ def test_live_source_drops_frames_instead_of_queueing(qtbot):
     summary = done.args[0]
     assert window.worker.live and not window.controls.slider.isEnabled()
     assert summary.stopped_early == "the camera stopped delivering frames"
+    assert summary.dropped_frames > 0  # counted by the source, reported with the run
     assert 1 <= summary.frames < 447 / 3  # the clip has 447 frames
     assert max(b - a for a, b in zip(indices, indices[1:], strict=False)) > 3
     window.close()

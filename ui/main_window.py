@@ -366,6 +366,8 @@ class MainWindow(QMainWindow):
         self.banner.clear()
         self.timeline.update()
         why = f" (stopped early: {summary.stopped_early})" if summary.stopped_early else ""
+        if summary.dropped_frames:
+            why += f"; {summary.dropped_frames} camera frames dropped (the analysis was slower)"
         self.say(
             f"analysis finished: {summary.frames} frames, {len(summary.events)} events{why}; "
             "seek or click an event to review"

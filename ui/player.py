@@ -92,7 +92,7 @@ class Player:
     def run(self) -> None:
         summary = self.pipeline.run(
             self._frames(analysing=True), progress=self._analysed, stop=self.stop,
-            stopped_early=lambda: self.source.stopped_early,
+            stopped_early=lambda: self.source.stopped_early, dropped_frames=lambda: self.source.dropped,
         )
         self.send(("done", summary))
         if not self.live:

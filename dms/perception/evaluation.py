@@ -8,7 +8,6 @@ and the median milliseconds per analysed frame. The tests use the same functions
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 import time
@@ -21,25 +20,14 @@ from tqdm import tqdm
 
 from dms.config import Settings
 from dms.errors import InputError
+from dms.labels import Label, load_labels
 from dms.perception.cues import LandmarkCues
 from dms.profile import CameraProfile
 from dms.sources import open_source
 from dms.types import Cues
 
-LABEL_COLUMNS = ("behavior", "start_s", "end_s")
 INSIDE_MARGIN_S = 0.1  # label boundaries are checked to about +-0.1 s
 AWAY_MARGIN_S = 0.3  # "away" starts this far from any labelled interval of the behaviour
-
-
-@dataclass(frozen=True)
-class LabelInterval:
-    behavior: str
-    start_s: float
-    end_s: float
-    confidence: str = ""
-
-    def holds(self, t: float, margin: float = 0.0) -> bool:
-        return self.start_s - margin <= t <= self.end_s + margin
 
 
 @dataclass
@@ -74,20 +62,6 @@ class Agreement:
     @staticmethod
     def share(pair: tuple[int, int]) -> float | None:
         return pair[0] / pair[1] if pair[1] else None
-
-
-def read_labels(path: str | Path) -> list[LabelInterval]:
-    """A label CSV (behavior,start_s,end_s,confidence,note)."""
-    try:
-        with open(path, newline="") as handle:
-            reader = csv.DictReader(handle)
-            if not set(LABEL_COLUMNS) <= set(reader.fieldnames or ()):
-                raise InputError(path, f"label file needs the columns {', '.join(LABEL_COLUMNS)}")
-            return [_label(row) for row in reader]
-    except FileNotFoundError:
-        raise InputError(path, "label file not found") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"bad label file ({exc})") from None
 
 
 def run_cues(
@@ -161,7 +135,7 @@ def cue_checks(settings: Settings, profile: CameraProfile) -> dict[str, CueCheck
 
 def agreements(
     run: CueRun,
-    labels: list[LabelInterval],
+    labels: list[Label],
     settings: Settings | None = None,
     profile: CameraProfile | None = None,
 ) -> list[Agreement]:
@@ -215,7 +189,7 @@ def _print_tables(data: Path, profile: CameraProfile) -> int:
     print("clip | behaviour (cue) | inside: agree/known | away: agree/known | unknown inside")
     for labels_path, video in clips.items():
         run = runs[video.name] = run_cues(video, profile, progress=True)
-        for a in agreements(run, read_labels(labels_path), profile=profile):
+        for a in agreements(run, load_labels(labels_path), profile=profile):
             scores = f"{_pct(a.inside)} | {_pct(a.outside)} | {a.unknown_inside}"
             print(f"{video.name} | {a.behavior} ({a.cue}) | {scores}")
     print("\nclip | frames | median ms/frame (wall) | median CPU ms/frame (all threads)")
@@ -223,11 +197,6 @@ def _print_tables(data: Path, profile: CameraProfile) -> int:
         print(f"{name} | {len(run.ms)} | {run.median_ms:.1f} | {run.median_cpu_ms:.1f}")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
-
-
-def _label(row: dict) -> LabelInterval:
-    start, end = float(row["start_s"]), float(row["end_s"])
-    return LabelInterval(row["behavior"], start, end, row.get("confidence") or "")
 
 
 def _pct(pair: tuple[int, int]) -> str:

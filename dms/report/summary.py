@@ -163,6 +163,11 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
     head = (info.get("perception") or {}).get("head_reference")
     if isinstance(head, dict):
         rows.append(("Head pose reference", head_reference_text(head)))
+    if info.get("dropped_frames"):
+        rows.append(("Dropped frames", (
+            f"{info['dropped_frames']} camera frames were not analysed: "
+            "the analysis was slower than the camera"
+        )))
     stopped = info.get("stopped_early")
     if stopped:
         rows.append(("Stopped early", str(stopped)))

@@ -77,6 +77,7 @@ class SessionWriter:
                 "perception": summary.perception,
                 **({"status": "interrupted", "interrupted_by": summary.interrupted_by}
                    if summary.interrupted_by else {}),
+                "dropped_frames": summary.dropped_frames,
             },
         )
         if self.media is not None:

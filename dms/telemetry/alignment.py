@@ -1,4 +1,4 @@
-"""Placing the log on the video's media clock (issue 5, point 2).
+"""Placing the log on the video's media clock (docs/telemetry.md, "Alignment").
 
 Rules, first that applies: an explicit offset (the media time at which the log starts); absolute
 time, when the video has a creation time and the log a wall clock; else the log starts with the
