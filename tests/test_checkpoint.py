@@ -1,4 +1,4 @@
-"""Checkpoint formats (project, official TSM offline, official online demo) and hostile files (issue 3.4).
+"""Checkpoint formats (project, official TSM offline, official online demo) and hostile files.
 
 The official files are built here from our own models under the official key names (nothing can be
 downloaded); each test checks the loaded network computes what the source network computes.
@@ -251,7 +251,7 @@ def test_bad_files_give_one_clear_error(tmp_path, name, problem):
     assert not made["marker"].exists()
 
 
-# --- issue 11: plain numpy data allowed, refused types named, guessed segment counts ---------------
+# --- plain numpy data allowed, refused types named, guessed segment counts ---------------
 
 
 def test_numpy_scalars_and_dtypes_saved_by_training_scripts_load_safely(tmp_path):

@@ -1,75 +1,21 @@
-"""The classifier stage and the `classify` command on real clips (issue 3, point 7)."""
+"""The classifier stage and the `classify` command on real clips."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import torch
-from torch import nn
+from conftest import CLASSES, DAY_CLIP, make_checkpoint, real_frames
 
 import main
 from dms.classifier import ClassifierStage
 from dms.errors import InputError
-from dms.types import Frame
-from models import CheckpointMeta, OnlineTSM, load_checkpoint, save_checkpoint
+from models import OnlineTSM, load_checkpoint
 from models.preprocess import Preprocess
-from models.tsm import TSN
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-CLIP = SHARED / "video" / "day_eating.mp4"
-CLASSES = ["safe", "texting", "call", "drink", "radio"]
-MAPPING = {"safe": None, "texting": "phone", "call": "phone", "drink": "drinking", "radio": "console"}
-
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
-
-
-def real_frames(count: int, step: int = 3) -> list[Frame]:
-    capture = cv2.VideoCapture(str(CLIP))
-    fps = capture.get(cv2.CAP_PROP_FPS)
-    frames, index = [], 0
-    while len(frames) < count:
-        ok, image = capture.read()
-        assert ok, f"could not read {CLIP}"
-        if index % step == 0:
-            frames.append(Frame(index, index / fps, image))
-        index += 1
-    capture.release()
-    return frames
-
-
-def make_checkpoint(path: Path, shift_mode: str = "online") -> Path:
-    """A causal TSM with BatchNorm statistics from the real clip and logits of a useful size."""
-    torch.manual_seed(5)
-    model = TSN(len(CLASSES), n_segment=8, shift_mode=shift_mode)
-    meta = CheckpointMeta(
-        arch="mobilenetv2",
-        num_class=len(CLASSES),
-        classes=CLASSES,
-        class_to_behaviour=MAPPING,
-        shift_mode=shift_mode,
-        frame_rate=10.0,
-    )
-    prep = Preprocess.from_meta(meta)
-    clip = torch.cat([prep(f.image) for f in real_frames(8)])
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.momentum = None
-    with torch.no_grad():
-        model.train()(clip)
-    nn.init.normal_(model.new_fc.weight, 0, 0.3)
-    save_checkpoint(path, model.eval(), meta)
-    return path
-
-
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory) -> Path:
-    torch.set_num_threads(1)
-    return make_checkpoint(tmp_path_factory.mktemp("ckpt") / "online.pth")
 
 
 def test_preprocess_resizes_crops_and_normalises_as_the_metadata_says():
@@ -86,9 +32,9 @@ def test_preprocess_resizes_crops_and_normalises_as_the_metadata_says():
     assert bgr[0, 0, 100, 100] == pytest.approx(1.0) and bgr[0, 2, 100, 100] == pytest.approx(0.0)
 
 
-def test_stage_gives_smoothed_softmax_of_the_online_network(checkpoint):
-    stage = ClassifierStage(checkpoint, smooth_frames=3)
-    model, meta = load_checkpoint(checkpoint)
+def test_stage_gives_smoothed_softmax_of_the_online_network(online_checkpoint):
+    stage = ClassifierStage(online_checkpoint, smooth_frames=3)
+    model, meta = load_checkpoint(online_checkpoint)
     reference, prep = OnlineTSM(model), Preprocess.from_meta(meta)
     softmaxes = []
     for frame in real_frames(6):
@@ -104,26 +50,26 @@ def test_stage_gives_smoothed_softmax_of_the_online_network(checkpoint):
     assert np.ptp(np.array(softmaxes)[:, 1]) > 1e-3  # the answer moves with the video
 
 
-def test_onnx_backend_gives_the_same_probabilities(checkpoint):
-    torch_stage = ClassifierStage(checkpoint, backend="torch")
-    onnx_stage = ClassifierStage(checkpoint, backend="onnx")
+def test_onnx_backend_gives_the_same_probabilities(online_checkpoint):
+    torch_stage = ClassifierStage(online_checkpoint, backend="torch")
+    onnx_stage = ClassifierStage(online_checkpoint, backend="onnx")
     for frame in real_frames(5):
         assert np.allclose(torch_stage(frame).probs, onnx_stage(frame).probs, atol=1e-5)
     assert onnx_stage.describe()["backend"] == "onnx"
 
 
-def test_exported_onnx_file_runs_as_the_checkpoint_does(checkpoint, tmp_path):
+def test_exported_onnx_file_runs_as_the_checkpoint_does(online_checkpoint, tmp_path):
     out = tmp_path / "model.onnx"
-    assert main.main(["export", str(checkpoint), "--out", str(out)]) == 0
-    from_onnx, from_pth = ClassifierStage(out), ClassifierStage(checkpoint)
+    assert main.main(["export", str(online_checkpoint), "--out", str(out)]) == 0
+    from_onnx, from_pth = ClassifierStage(out), ClassifierStage(online_checkpoint)
     assert from_onnx.describe()["backend"] == "onnx" and from_onnx.classes == tuple(CLASSES)
     for frame in real_frames(3):
         assert np.allclose(from_onnx(frame).probs, from_pth(frame).probs, atol=1e-5)
 
 
-def test_describe_for_the_session_record(checkpoint):
-    info = ClassifierStage(checkpoint).describe()
-    assert info["checkpoint"] == str(checkpoint) and info["classes"] == CLASSES
+def test_describe_for_the_session_record(online_checkpoint):
+    info = ClassifierStage(online_checkpoint).describe()
+    assert info["checkpoint"] == str(online_checkpoint) and info["classes"] == CLASSES
     assert (info["arch"], info["shift_mode"], info["backend"], info["frame_rate"]) == (
         "mobilenetv2",
         "online",
@@ -133,17 +79,17 @@ def test_describe_for_the_session_record(checkpoint):
     json.dumps(info)
 
 
-def test_seek_back_resets_the_temporal_context(checkpoint):
+def test_seek_back_resets_the_temporal_context(online_checkpoint):
     frames = real_frames(4)
-    stage, fresh = ClassifierStage(checkpoint), ClassifierStage(checkpoint)
+    stage, fresh = ClassifierStage(online_checkpoint), ClassifierStage(online_checkpoint)
     for frame in frames:
         stage(frame)
     assert np.allclose(stage(frames[0]).probs, fresh(frames[0]).probs)
 
 
-def test_stage_warns_when_fed_at_another_rate_than_the_checkpoint_was_trained_at(checkpoint):
+def test_stage_warns_when_fed_at_another_rate_than_the_checkpoint_was_trained_at(online_checkpoint):
     frames = real_frames(12, step=1)  # 30 frames/s, the checkpoint says 10
-    stage = ClassifierStage(checkpoint)
+    stage = ClassifierStage(online_checkpoint)
     with pytest.warns(UserWarning, match="trained at 10 frames/s but fed 30.0 frames/s"):
         for frame in frames:
             stage(frame)
@@ -160,13 +106,13 @@ def test_offline_weights_are_refused_unless_explicitly_allowed(tmp_path):
     assert stage(real_frames(1)[0]).probs.shape == (5,)
 
 
-def test_classify_command_prints_per_frame_probabilities(checkpoint, capsys):
+def test_classify_command_prints_per_frame_probabilities(online_checkpoint, capsys):
     code = main.main(
         [
             "classify",
-            str(CLIP),
+            str(DAY_CLIP),
             "--checkpoint",
-            str(checkpoint),
+            str(online_checkpoint),
             "--json",
             "--analysis-fps",
             "2",
@@ -185,6 +131,6 @@ def test_classify_command_prints_per_frame_probabilities(checkpoint, capsys):
 def test_classify_with_a_bad_checkpoint_is_one_line_and_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    assert main.main(["classify", str(CLIP), "--checkpoint", str(bad), "--no-progress"]) == 2
+    assert main.main(["classify", str(DAY_CLIP), "--checkpoint", str(bad), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "bad.pth" in err

@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from models.augment import ClipTransform
 from models.datasets.clip_dataset import ClipDataset
@@ -23,7 +24,6 @@ from models.errors import ModelInputError
 from models.labelmap import load_label_map
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 ANN = SHARED / "annotations"
 LABELS = load_label_map(REPO / "data" / "labels.json")
 

@@ -1,15 +1,14 @@
-"""ONNX export of the online step and parity with PyTorch on a real clip (issue 3, point 6)."""
+"""ONNX export of the online step and parity with PyTorch on a real clip."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import onnx
 import pytest
 import torch
-from torch import nn
+from conftest import CLASSES, make_checkpoint, real_frames
 
 import main
 from models import CheckpointMeta, OnlineTSM, load_checkpoint, save_checkpoint
@@ -18,55 +17,14 @@ from models.onnx_online import OnnxOnlineTSM
 from models.preprocess import Preprocess
 from models.tsm import TSN
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-CLIP = SHARED / "video" / "day_eating.mp4"
-
-
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
-
-
-def real_frames(count: int, step: int = 3) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(CLIP))
-    frames = []
-    while len(frames) < count:
-        ok, image = capture.read()
-        assert ok, f"could not read {CLIP}"
-        if int(capture.get(cv2.CAP_PROP_POS_FRAMES)) % step == 0:
-            frames.append(image)
-    capture.release()
-    return frames
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
-    """A causal MobileNetV2 TSM whose BatchNorm statistics come from the real clip, so logits are O(1)."""
+    """The shared test TSM with a small head (std 0.05), so logits are O(1)."""
     torch.set_num_threads(1)
-    torch.manual_seed(4)
-    model = TSN(5, n_segment=8, shift_mode="online")
-    meta = CheckpointMeta(
-        arch="mobilenetv2",
-        num_class=5,
-        classes=["safe", "phone", "drink", "console", "back"],
-        class_to_behaviour={
-            "safe": None,
-            "phone": "phone",
-            "drink": "drinking",
-            "console": "console",
-            "back": "looking_back",
-        },
-        frame_rate=10.0,
-    )
-    prep = Preprocess.from_meta(meta)
-    clip = torch.cat([prep(f) for f in real_frames(8)])
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.momentum = None
-    with torch.no_grad():
-        model.train()(clip)
-    nn.init.normal_(model.new_fc.weight, 0, 0.05)
-    path = tmp_path_factory.mktemp("ckpt") / "online.pth"
-    save_checkpoint(path, model.eval(), meta)
-    return path
+    return make_checkpoint(tmp_path_factory.mktemp("ckpt") / "online.pth", head_std=0.05)
 
 
 def test_export_command_writes_a_checked_model_with_metadata(checkpoint, tmp_path, capsys):
@@ -79,7 +37,7 @@ def test_export_command_writes_a_checked_model_with_metadata(checkpoint, tmp_pat
     assert names[0] == "frame" and len(names) == 11
     assert [o.name for o in proto.graph.output][:2] == ["logits", "buffer_out_0"]
     runner = OnnxOnlineTSM(out)
-    assert runner.meta().classes == ["safe", "phone", "drink", "console", "back"]
+    assert runner.meta().classes == CLASSES
     assert [tuple(b.shape) for b in runner.buffers][:3] == [(1, 3, 56, 56), (1, 4, 28, 28), (1, 4, 28, 28)]
     assert [p.name for p in out.parent.iterdir()] == ["model.onnx"]
 
@@ -91,7 +49,7 @@ def test_onnxruntime_matches_pytorch_on_a_real_clip(checkpoint, tmp_path):
     prep = Preprocess.from_meta(meta)
     torch_runner, onnx_runner = OnlineTSM(model), OnnxOnlineTSM(out, threads=1)
     worst, spread = 0.0, 0.0
-    for image in real_frames(16):
+    for image in (f.image for f in real_frames(16)):
         x = prep(image)
         a = torch_runner.step(x).numpy()
         b = onnx_runner.step(x.numpy())

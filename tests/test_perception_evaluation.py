@@ -3,7 +3,8 @@
 import pytest
 
 from dms.errors import InputError
-from dms.perception.evaluation import Agreement, CueRun, agreements, main, read_labels
+from dms.labels import load_labels
+from dms.perception.evaluation import Agreement, CueRun, agreements, main
 from dms.types import Cue, Cues
 
 
@@ -18,7 +19,7 @@ def test_agreement_counts_inside_and_away_and_skips_boundaries(tmp_path):
         closed = 1.0 if 1.2 <= t <= 1.7 else 0.0
         run.times.append(t)
         run.cues.append(Cues(eyes_closed=Cue(closed, 1.0) if t != 3.5 else Cue.unknown()))
-    (result,) = agreements(run, read_labels(labels))  # "phone" has no cue check
+    (result,) = agreements(run, load_labels(labels))  # "phone" has no cue check
     assert result.behavior == "eyes_closed"
     # inside: 1.1 .. 1.9 (9 frames), closed on 1.2 .. 1.7 (6)
     assert result.inside == (6, 9)
@@ -31,15 +32,15 @@ def test_agreement_counts_inside_and_away_and_skips_boundaries(tmp_path):
 def test_bad_label_files_name_the_file(tmp_path):
     missing = tmp_path / "missing.csv"
     with pytest.raises(InputError, match="missing.csv: label file not found"):
-        read_labels(missing)
+        load_labels(missing)
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="wrong.csv: label file needs the columns"):
-        read_labels(wrong)
+        load_labels(wrong)
     broken = tmp_path / "broken.csv"
     broken.write_text("behavior,start_s,end_s\nyawning,one,2\n")
     with pytest.raises(InputError, match="broken.csv: bad label file"):
-        read_labels(broken)
+        load_labels(broken)
 
 
 def test_command_line_names_a_folder_without_labelled_clips(tmp_path, capsys):

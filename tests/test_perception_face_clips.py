@@ -1,14 +1,13 @@
 """Face cues on real night and dusk footage against the hand labels (../shared/data/labels)."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from dms.config import Settings
-from dms.perception.evaluation import agreements, read_labels, run_cues
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+from dms.labels import load_labels
+from dms.perception.evaluation import agreements, run_cues
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +21,7 @@ def dusk():
 
 
 def by_behaviour(run, clip):
-    return {a.behavior: a for a in agreements(run, read_labels(SHARED / "labels" / f"{clip}.csv"))}
+    return {a.behavior: a for a in agreements(run, load_labels(SHARED / "labels" / f"{clip}.csv"))}
 
 
 def test_eye_closures_on_infrared_night_footage(ir_night):
@@ -30,11 +29,12 @@ def test_eye_closures_on_infrared_night_footage(ir_night):
     assert closed.inside[1] >= 15  # the eyes were measurable in the labelled closures
     assert closed.share(closed.inside) >= 0.7  # closed in most frames of the four closures
     assert closed.share(closed.outside) >= 0.8  # open in most frames away from them
+    assert closed.outside[1] >= 90  # measured 109 known frames away from the closures
 
 
 def test_every_labelled_closure_is_seen(ir_night):
     labels = [
-        i for i in read_labels(SHARED / "labels" / "ir_night_drowsy.csv") if i.behavior == "eyes_closed"
+        i for i in load_labels(SHARED / "labels" / "ir_night_drowsy.csv") if i.behavior == "eyes_closed"
     ]
     for interval in labels:
         said = [
@@ -54,6 +54,7 @@ def test_face_and_openness_are_known_on_a_close_face_camera(ir_night):
 
 def test_mouth_opening_marks_the_three_yawns(dusk):
     yawning = by_behaviour(dusk, "dusk_yawning")["yawning"]
+    assert yawning.inside[1] >= 40 and yawning.outside[1] >= 100  # measured 48 and 118 known frames
     assert yawning.share(yawning.inside) >= 0.7
     assert yawning.share(yawning.outside) >= 0.9
     ratio = Settings().yawn_mouth_ratio

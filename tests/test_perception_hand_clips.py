@@ -1,13 +1,12 @@
 """Hand and head cues on the real daylight clip (frontal dashboard camera)."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED
 
-from dms.perception.evaluation import agreements, read_labels, run_cues
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+from dms.labels import load_labels
+from dms.perception.evaluation import agreements, run_cues
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +15,7 @@ def day():
 
 
 def by_behaviour(run, clip):
-    return {a.behavior: a for a in agreements(run, read_labels(SHARED / "labels" / f"{clip}.csv"))}
+    return {a.behavior: a for a in agreements(run, load_labels(SHARED / "labels" / f"{clip}.csv"))}
 
 
 def values(run, cue, start, end):
@@ -30,6 +29,7 @@ def test_hand_at_mouth_while_eating(day):
     # Away from it the head is often bowed over food held at the wheel, which 2-D geometry
     # cannot always tell from food at the mouth: still mostly 0.
     assert at_mouth.share(at_mouth.outside) > 0.5
+    assert at_mouth.outside[1] >= 25  # measured 32 known frames away from the labels
 
 
 def test_looking_down_is_negative_pitch_against_the_first_second(day):
@@ -38,10 +38,12 @@ def test_looking_down_is_negative_pitch_against_the_first_second(day):
     assert down < first - 15.0
     off_road = by_behaviour(day, "day_eating")["eyes_off_road"]
     assert off_road.share(off_road.outside) >= 0.9  # looking ahead is not flagged
+    assert off_road.outside[1] >= 60 and off_road.inside[1] >= 40  # measured 76 and 51 known frames
 
 
 def test_one_hand_on_the_wheel_while_the_other_holds_food(day):
     one_hand = by_behaviour(day, "day_eating")["one_hand_off_wheel"]
+    assert one_hand.inside[1] >= 25  # measured 32 known frames inside the labels
     assert one_hand.share(one_hand.inside) >= 0.6
 
 

@@ -1,17 +1,16 @@
 """The LandmarkCues stage as the pipeline uses it: interface, unknown cues, cuts, reset, close."""
 
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from dms.config import Settings
 from dms.perception import LandmarkCues
 from dms.profile import CameraProfile
 from dms.types import CUE_NAMES, Cues, Frame
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 STATEFARM = SHARED / "images" / "statefarm"
 
 
@@ -71,5 +70,8 @@ def test_reset_forgets_the_drivers_straight_ahead_pose(stage):
 def test_close_frees_the_graphs_and_can_be_called_twice():
     landmarks = LandmarkCues(CameraProfile.load(), Settings())
     landmarks(Frame(0, 0.0, np.zeros((120, 160, 3), dtype=np.uint8)))
+    assert landmarks.holds_graphs
     landmarks.close()
-    landmarks.close()
+    assert not landmarks.holds_graphs
+    landmarks.close()  # a second close is harmless
+    assert not landmarks.holds_graphs

@@ -7,8 +7,7 @@ preprocessing, per-frame probabilities into the timeline and the fused scores), 
 import json
 
 import pandas as pd
-from conftest import VIDEO
-from test_classifier import CLASSES, MAPPING, make_checkpoint
+from conftest import CLASSES, MAPPING, VIDEO, make_checkpoint
 
 import main
 

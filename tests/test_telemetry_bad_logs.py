@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
 from dms.errors import InputError
 from dms.telemetry import load_track
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 LOGS = SHARED / "telemetry"
 CAN = LOGS / "comma2k19_can_speed_steering.csv"
 

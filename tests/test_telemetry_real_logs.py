@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SHARED
 
 from dms.telemetry import load_track
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 LOGS = SHARED / "telemetry"
 TORQUE = LOGS / "torque_tracklog.csv"
 COMMA = [LOGS / "comma2k19_can_speed_steering.csv", LOGS / "comma2k19_gnss.csv", LOGS / "comma2k19_imu.csv"]

@@ -1,6 +1,6 @@
 """Issue 5, point 6: a 1-hour, 100 Hz log loads and aligns whole (goal: under 2 s, per-frame lookups
 well under 500 µs). The times depend on the machine's load: printed here and by
-`python -m dms.telemetry.bench`, never asserted (issue 11)."""
+`python -m dms.telemetry.bench`, never asserted."""
 
 from __future__ import annotations
 

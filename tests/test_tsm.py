@@ -1,4 +1,4 @@
-"""Temporal shift, TSM networks and streaming inference (issue 3, points 1-3)."""
+"""Temporal shift, TSM networks and streaming inference."""
 
 from __future__ import annotations
 

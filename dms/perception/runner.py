@@ -75,6 +75,10 @@ class _Graphs:
         self._holistic = None
         self._face_mesh = None
 
+    @property
+    def holds_graphs(self) -> bool:
+        return self._holistic is not None or self._face_mesh is not None
+
 
 class MediaPipeRunner:
     """Owns the MediaPipe graphs. `restart()` drops the tracking state (after a seek)."""
@@ -91,6 +95,11 @@ class MediaPipeRunner:
     def close(self) -> None:
         self._tracking.close()
         self._still.close()
+
+    @property
+    def holds_graphs(self) -> bool:
+        """Whether a MediaPipe graph is held (they are made on first use and freed by close)."""
+        return self._tracking.holds_graphs or self._still.holds_graphs
 
     def __call__(
         self, image_bgr: np.ndarray, continuous: bool = True, body: Landmarks | None = None
