@@ -258,8 +258,9 @@ class CameraSource(FrameSource):
 
     A stream that stalls is noticed within `STALL_S` (2 s): a URL is read with bounded open and
     read waits (FFmpeg's timeouts), and the iterator notes a stall when no frame has come for that
-    long (`stalls`: [start, end] media seconds). The reader then reconnects with a backoff (0.5,
-    1, 2, 4, 8 s) for up to `reconnect_for_s` and the frames go on in the same session; the time
+    long (`stalls`: [start, end] media seconds). The reader of a network stream (rtsp, http, ...)
+    then reconnects with a backoff (0.5, 1, 2, 4, 8 s) for up to `reconnect_for_s` and the frames
+    go on in the same session (a local camera or a file:// URL that ends is over); the time
     without frames becomes a gap in the pipeline (no evidence, events end). Setting `interrupt`
     (the pipeline passes its stop event) ends iteration within 0.2 s, even during a stall.
     """
@@ -267,6 +268,7 @@ class CameraSource(FrameSource):
     is_live = True
     STALL_S = 2.0
     BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+    NETWORK_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp", "srt"})
 
     def __init__(self, spec: int | str, analysis_fps: float = 10.0, open_timeout_s: float = 5.0,
                  reconnect_for_s: float = 60.0):
@@ -276,6 +278,8 @@ class CameraSource(FrameSource):
         self.open_timeout_s = open_timeout_s
         self.reconnect_for_s = reconnect_for_s
         self.interrupt: threading.Event | None = None
+        # Network streams come back after a stall; a local camera or a file:// URL that ends is over.
+        self.reconnectable = isinstance(spec, str) and spec.split("://")[0].lower() in self.NETWORK_SCHEMES
         self.stalls: list[list[float | None]] = []
         self.reconnects = 0
         self._capture = self._connect()
@@ -309,9 +313,11 @@ class CameraSource(FrameSource):
             ok, image = self._capture.read()
             if ok and image is not None:
                 self._deliver(image)
-            elif not self._reconnect():
+            elif not (self.reconnectable and self._reconnect()):
                 with self._lock:
-                    if self._running:
+                    if self._running and not self.reconnectable:
+                        self.stopped_early = "the camera stopped delivering frames"
+                    elif self._running:
                         self.stopped_early = (
                             f"the camera stopped delivering frames at {self._last_frame_t:.1f} s and did not "
                             f"come back within {self.reconnect_for_s:g} s"
