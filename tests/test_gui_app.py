@@ -216,7 +216,10 @@ def test_live_source_drops_frames_instead_of_queueing(qtbot):
     assert summary.stopped_early == "the camera stopped delivering frames"
     assert summary.dropped_frames > 0  # counted by the source, reported with the run
     assert 1 <= summary.frames < 447 / 3  # the clip has 447 frames
-    assert max(b - a for a, b in zip(indices, indices[1:], strict=False)) > 3
+    # How many frames the window got to show depends on the machine's load (the model start-up
+    # can outlast the 2 s stream); that the source dropped frames rather than queueing them does not.
+    assert summary.dropped_frames > 0 and summary.frames + summary.dropped_frames <= 447
+    assert indices == sorted(indices)  # shown in order, never an older frame after a newer one
     window.close()
 
 
