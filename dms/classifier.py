@@ -22,6 +22,9 @@ from dms.errors import InputError
 from dms.types import ClassProbs, Frame
 
 BACKENDS = ("torch", "onnx")
+# The stage runs in its own thread beside the landmark stage (dms.pipeline): one onnxruntime thread
+# leaves the other core to MediaPipe (measured with `bench pipeline`, docs/classifier.md).
+ONNX_THREADS = 1
 
 
 class ClassifierStage:
@@ -143,7 +146,7 @@ def load_runner(path: Path, backend: str, allow_offline: bool, n_segment: int | 
     from models.onnx_online import OnnxOnlineTSM
 
     if path.suffix.lower() == ".onnx":
-        runner = OnnxOnlineTSM(path)
+        runner = OnnxOnlineTSM(path, threads=ONNX_THREADS)
         meta = runner.meta()
         if meta is None:
             raise InputError(path, "ONNX model without DMS metadata (write it with `main.py export`)")
@@ -167,12 +170,12 @@ def load_runner(path: Path, backend: str, allow_offline: bool, n_segment: int | 
         return OnlineTSM(model), meta, offline
     exported = exported_onnx(path, model, meta, online_onnx_bytes)
     try:
-        return OnnxOnlineTSM(exported), meta, offline
+        return OnnxOnlineTSM(exported, threads=ONNX_THREADS), meta, offline
     except ModelInputError:
         if not isinstance(exported, Path):
             raise
         exported.unlink(missing_ok=True)  # a damaged cache entry: export again, in memory
-        return OnnxOnlineTSM(online_onnx_bytes(model, meta)), meta, offline
+        return OnnxOnlineTSM(online_onnx_bytes(model, meta), threads=ONNX_THREADS), meta, offline
 
 
 def exported_onnx(path: Path, model, meta, export) -> Path | bytes:

@@ -21,6 +21,8 @@ class OnnxOnlineTSM:
         if threads:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+            # Idle pool threads spin by default: beside another busy stage that burns CPU it needs.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         source = model if isinstance(model, bytes) else str(model)
         self.name = "ONNX model" if isinstance(model, bytes) else str(model)
         try:
