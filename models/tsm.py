@@ -103,6 +103,7 @@ class TSN(nn.Module):
         nn.init.zeros_(self.new_fc.bias)
         self._partial_bn = partial_bn
         self.trunk_blocks = 0
+        self.steady = False  # set_steady: one frame a clip, the shift's steady state
         self.train(self.training)
 
     def forward_frames(self, x: torch.Tensor) -> torch.Tensor:
@@ -130,11 +131,6 @@ class TSN(nn.Module):
         frames = self.forward_frames(x)
         return frames.reshape(-1, 1 if self.steady else self.n_segment, self.num_class).mean(dim=1)
 
-    @property
-    def steady(self) -> bool:
-        shifts = self.shift_modules()
-        return bool(shifts) and shifts[0].steady
-
     def set_steady(self, enable: bool) -> None:
         """Compute the steady state of the causal shift on a still scene: one frame per clip, no shift.
 
@@ -147,6 +143,7 @@ class TSN(nn.Module):
         """
         if enable and self.shift_mode == "bidirectional":
             raise ValueError("the steady state is defined for the causal (online) shift only")
+        self.steady = enable and bool(self.shift_modules())
         for shift in self.shift_modules():
             shift.steady = enable
 
