@@ -21,7 +21,7 @@ from dms.rules import RuleSet, load_rule_set
 from dms.rules.explain import Crossing, Trace, why
 from dms.rules.model import TimeSharing, Timing
 from dms.rules.unresponsive import UnresponsiveTracker
-from dms.types import BEHAVIOURS, SEVERITIES, Event, EventUpdate, Scores
+from dms.types import BEHAVIOURS, SEVERITIES, Event, EventUpdate, Scores, VehicleState
 
 # A stretch of a behaviour that ended this little before the next began is named in the next
 # one's explanation: the interruption is why the timer started again.
@@ -42,6 +42,57 @@ def _level(severity: str) -> int:
 
 
 @dataclass
+class EventSpeed:
+    """The one definition of an event's speed and distance: from the vehicle states (km/h, m) of
+    the analysed frames the event spanned, as the pipeline's telemetry stage gave them.
+
+    `start`: the speed on the first frame with a speed; `mean` and `max`: over those frames;
+    distance: the odometer (trapezoid rule over the log's speed samples, dms/telemetry/track.py)
+    on the last frame with one minus that on the first. Speeds are rounded to 0.1 km/h and the
+    distance to 0.1 m, as events.json holds them.
+    """
+
+    speeds: list[float] = field(default_factory=list)
+    start_odometer: float | None = None
+    end_odometer: float | None = None
+
+    def add(self, vehicle: VehicleState | None) -> None:
+        """Take one analysed frame's vehicle state (None or no speed: the frame says nothing)."""
+        if vehicle is None or vehicle.speed_kmh is None:
+            return
+        self.speeds.append(vehicle.speed_kmh)
+        if vehicle.odometer_m is not None:
+            if self.start_odometer is None:
+                self.start_odometer = vehicle.odometer_m
+            self.end_odometer = vehicle.odometer_m
+
+    def summary(self) -> tuple[dict | None, float | None]:
+        """({"start", "mean", "max"} in km/h, or None without any speed; distance in m, or None
+        unless the odometer was known on two frames)."""
+        if not self.speeds:
+            return None, None
+        distance = None
+        if self.start_odometer is not None and self.end_odometer is not None:
+            distance = round(self.end_odometer - self.start_odometer, 1)
+        speeds = self.speeds
+        speed = {
+            "start": round(speeds[0], 1),
+            "mean": round(sum(speeds) / len(speeds), 1),
+            "max": round(max(speeds), 1),
+        }
+        return speed, distance
+
+    def apply(self, event: Event, gate_kmh: float) -> Event:
+        """`event` with this speed, distance and the stationary flag (below `gate_kmh` throughout);
+        `event` itself when no frame had a speed."""
+        speed, distance = self.summary()
+        if speed is None:
+            return event
+        distance = event.distance_m if distance is None else distance
+        return replace(event, speed_kmh=speed, distance_m=distance, stationary=max(self.speeds) < gate_kmh)
+
+
+@dataclass
 class _Active:
     """A behaviour above its threshold: a candidate until it lasts min_s, then an open event."""
 
@@ -51,46 +102,10 @@ class _Active:
     event: Event | None = None
     scores: list[float] = field(default_factory=list)
     sources: Counter = field(default_factory=Counter)
-    speeds: list[float] = field(default_factory=list)
-    start_speed: float | None = None
-    start_odometer: float | None = None
-    end_odometer: float | None = None
+    speed: EventSpeed = field(default_factory=EventSpeed)
     below_odometer: float | None = None  # odometer when the score fell below `off`: the event's end
     trace: Trace | None = None
     unseen_since: float | None = None
-
-
-class SpeedContext:
-    """Speed and distance of one event from the per-frame vehicle states it spanned."""
-
-    @staticmethod
-    def add(active: _Active, scores: Scores) -> None:
-        vehicle = scores.vehicle
-        if vehicle is None or vehicle.speed_kmh is None:
-            return
-        if active.start_speed is None:
-            active.start_speed = vehicle.speed_kmh
-        active.speeds.append(vehicle.speed_kmh)
-        if vehicle.odometer_m is not None:
-            if active.start_odometer is None:
-                active.start_odometer = vehicle.odometer_m
-            active.end_odometer = vehicle.odometer_m
-
-    @staticmethod
-    def apply(active: _Active, event: Event, gate_kmh: float) -> Event:
-        """`event` with the speed, distance and stationary flag of what `active` saw."""
-        if not active.speeds:
-            return event
-        speeds = active.speeds
-        distance = event.distance_m
-        if active.start_odometer is not None and active.end_odometer is not None:
-            distance = round(active.end_odometer - active.start_odometer, 1)
-        speed = {
-            "start": round(active.start_speed, 1),
-            "mean": round(sum(speeds) / len(speeds), 1),
-            "max": round(max(speeds), 1),
-        }
-        return replace(event, speed_kmh=speed, distance_m=distance, stationary=max(speeds) < gate_kmh)
 
 
 class BehaviourTracker:
@@ -141,7 +156,7 @@ class BehaviourTracker:
         if active.below_since is None:
             active.scores.append(score)
             active.sources.update(sources)
-            SpeedContext.add(active, scores)
+            active.speed.add(scores.vehicle)
             self._observe(active, scores, sources)
         lasted = active.last_above_s - active.start_s >= rule.min_s - 1e-6
         if active.event is None and lasted and t >= self.cooldown_until:
@@ -195,7 +210,7 @@ class BehaviourTracker:
         if active.scores:
             event = replace(event, peak_score=round(max(active.scores), 3),
                             mean_score=round(sum(active.scores) / len(active.scores), 3))
-        event = SpeedContext.apply(active, event, self.settings.speed_gate_kmh)
+        event = active.speed.apply(event, self.settings.speed_gate_kmh)
         before = event.severity
         event = replace(event, severity=self._severity(event, scores, active.trace))
         active.event = event
@@ -277,8 +292,8 @@ class BehaviourTracker:
         if active.event is None:
             return []
         if end_s == active.below_since and active.below_odometer is not None:
-            active.end_odometer = active.below_odometer
-            active.event = SpeedContext.apply(active, active.event, self.settings.speed_gate_kmh)
+            active.speed.end_odometer = active.below_odometer
+            active.event = active.speed.apply(active.event, self.settings.speed_gate_kmh)
         active.event = replace(active.event, end_s=round(max(end_s, active.event.start_s), 3))
         active.event = replace(active.event, evidence={**active.event.evidence, "why": self._why(active)})
         self.cooldown_until = end_s + self.rule.cooldown_s

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dms.events import EventSpeed
 from dms.telemetry import load_track
 from dms.telemetry.timebase import read_clock_column
 
@@ -92,8 +93,10 @@ def test_a_long_gap_is_unknown_not_interpolated(tmp_path):
     assert track.at(5.0).speed_kmh == pytest.approx(50.0)
     assert track.at(25.0).speed_kmh is None and track.at(25.0).odometer_m is None
     assert track.at(45.0).speed_kmh == pytest.approx(50.0)
-    summary, distance = track.event_context(20.0, 30.0)
-    assert summary is None and distance is None
+    speed = EventSpeed()
+    for t in np.arange(20.0, 30.0, 0.1):  # an event inside the gap, at 10 analysed frames a second
+        speed.add(track.at(t))
+    assert speed.summary() == (None, None)
 
 
 def test_heading_interpolates_across_north(tmp_path):

@@ -120,32 +120,5 @@ class TelemetryTrack:
         hi = bisect.bisect_right(self._marker_times, t1)
         return [name for _, name in self.marker_list[lo:hi]]
 
-    def event_context(self, start_s: float, end_s: float) -> tuple[dict | None, float | None]:
-        """Speed at start, mean and max (km/h) and distance travelled (m) over [start_s, end_s].
-
-        Mean speed is distance over duration when the whole event is covered; the distance is
-        None unless the speed is known at both ends.
-        """
-        speed = self.channels.get("speed")
-        if speed is None:
-            return None, None
-        at_start, at_end = speed.at(start_s), speed.at(end_s)
-        known = [v for v in (at_start, at_end) if v is not None] + list(speed.between(start_s, end_s))
-        if not known:
-            return None, None
-        odometer = self.channels["odometer"]
-        odo_start, odo_end = odometer.at(start_s), odometer.at(end_s)
-        distance = odo_end - odo_start if odo_start is not None and odo_end is not None else None
-        if distance is not None and end_s > start_s:
-            mean_ms = distance / (end_s - start_s)
-        else:
-            mean_ms = float(np.mean(known))
-        summary = {
-            "start": round(at_start * 3.6, 2) if at_start is not None else None,
-            "mean": round(mean_ms * 3.6, 2),
-            "max": round(float(np.max(known)) * 3.6, 2),
-        }
-        return summary, round(distance, 2) if distance is not None else None
-
     def describe(self) -> dict:
         return dict(self.description)
