@@ -14,8 +14,9 @@ from dms.config import BehaviourRule, FusionWeights, Settings
 from dms.errors import InputError
 from dms.types import BEHAVIOURS
 
-# (low, high, low included): the range of each number; None = unbounded on that side.
-_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
+# (low, high, low included): the range of each number; None = unbounded on that side. The GUI's
+# settings dialog bounds its number boxes by these too.
+RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "analysis_fps": (0.0, 240.0, True),
     "smoothing_s": (0.0, 60.0, True),
     "vats_total_s": (0.0, None, False),
@@ -51,7 +52,7 @@ _RULE_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
 
 def check_settings(settings: Settings, subject: object) -> Settings:
     """`settings` unchanged if every value is sound; else InputError(subject, 'key: problem')."""
-    for name, (low, high, closed) in _RANGES.items():
+    for name, (low, high, closed) in RANGES.items():
         _number(subject, name, getattr(settings, name), low, high, closed)
     for f in fields(FusionWeights):
         _number(subject, f"fusion.{f.name}", getattr(settings.fusion, f.name), 0.0, 1.0, True)

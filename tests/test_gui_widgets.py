@@ -12,7 +12,7 @@ import pytest
 from conftest import DAY_CLIP
 from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
 from PyQt5.QtGui import QMouseEvent
-from PyQt5.QtWidgets import QApplication
+from PyQt5.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
 from dms.config import Settings
 from dms.profile import CameraProfile
@@ -316,3 +316,26 @@ def test_settings_dialog_chooses_the_rule_set(qtbot, tmp_path):
     dialog.rules_box.setCurrentText(str(tmp_path / "missing.json"))
     with pytest.raises(ValueError, match="rule set: .*missing.json: rule set file not found"):
         dialog.settings()
+
+
+def test_settings_dialog_checks_with_the_command_lines_checker_before_saving(qtbot, tmp_path):
+    dialog = SettingsDialog(Settings(), None)
+    qtbot.addWidget(dialog)
+    assert dialog.settings() == Settings()  # every default survives its box (eyes_down_pitch_deg is -10)
+    accepted = []
+    dialog.accepted.connect(lambda: accepted.append(dialog.settings()))
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok)
+    dialog.inputs["vats_total_s"].setValue(40.0)  # longer than its 30 s window: never reached
+    qtbot.mouseClick(ok, Qt.LeftButton)
+    assert not accepted and dialog.result() != QDialog.Accepted
+    assert dialog.error_label.text().startswith("vats_total_s: 40.0 exceeds vats_window_s")
+    dialog.inputs["vats_total_s"].setValue(10.0)
+    row, column = dialog.rule_names.index("phone"), RULE_FIELDS.index("off")
+    dialog.rules_table.item(row, column).setText("0.95")  # off above on
+    qtbot.mouseClick(ok, Qt.LeftButton)
+    assert not accepted and dialog.error_label.text().startswith("rules.phone.off: 0.95 is above on")
+    dialog.rules_table.item(row, column).setText("0.3")
+    qtbot.mouseClick(ok, Qt.LeftButton)
+    assert len(accepted) == 1 and accepted[0].vats_total_s == 10.0
+    accepted[0].save(tmp_path / "settings.json")
+    assert Settings.load(tmp_path / "settings.json") == accepted[0]  # what the dialog passes, the CLI takes

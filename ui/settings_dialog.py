@@ -1,6 +1,8 @@
 """The settings dialog: every number and switch of dms.config.Settings, the rule set events are
 judged by, the per-behaviour rules (thresholds and timings), and the classifier checkpoint. Built
-from the dataclass fields, so a new setting appears here without changes."""
+from the dataclass fields, so a new setting appears here without changes. OK checks the edited
+settings with the command line's checker (dms.settings_check) and shows its error in the dialog
+instead of closing, so bad settings are never saved."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from PyQt5.QtWidgets import (
 from dms.config import BehaviourRule, FusionWeights, Settings
 from dms.errors import InputError
 from dms.rules import RULE_SET_NAMES, load_rule_set
+from dms.settings_check import RANGES, check_settings
 
 RULE_FIELDS = tuple(f.name for f in fields(BehaviourRule))
 OPTIONAL_RULE_FIELDS = {f.name for f in fields(BehaviourRule) if "None" in str(f.type)}
@@ -54,7 +57,8 @@ class SettingsDialog(QDialog):
                 box.setChecked(value)
             elif isinstance(value, int | float):
                 box = QDoubleSpinBox()
-                box.setRange(0.0, 1000.0)
+                low, high, _ = RANGES.get(f.name, (None, None, True))
+                box.setRange(-1000.0 if low is None else low, 1000.0 if high is None else high)
                 box.setDecimals(2)
                 box.setSingleStep(0.05 if value <= 1 else 1.0)
                 box.setValue(float(value))
@@ -130,7 +134,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def settings(self) -> Settings:
-        """The edited settings; ValueError names the rule cell that is not a number, or the rule set
+        """The edited settings; ValueError names the rule cell that is not a number, the setting that
+        dms.settings_check refuses (`key: problem`, as the command line says it), or the rule set
         that cannot be loaded."""
         values = {}
         for name, box in self.inputs.items():
@@ -159,6 +164,10 @@ class SettingsDialog(QDialog):
         fusion = FusionWeights(**{name: box.value() for name, box in self.fusion_inputs.items()})
         rule_set = self.rules_box.currentText().strip()
         settings = replace(self.base, rules=rules, fusion=fusion, rule_set=rule_set, **values)
+        try:
+            check_settings(settings, "settings")
+        except InputError as exc:
+            raise ValueError(exc.problem) from None
         try:
             load_rule_set(settings.rule_set, settings)
         except InputError as exc:
