@@ -13,15 +13,17 @@ import statistics
 import time
 from collections.abc import Callable
 
-ARCHS = ("mobilenetv2", "resnet50", "resnet18")  # models.tsm.ARCHS, repeated so `--help` needs no torch
+from models.architecture import ARCHS, DEFAULT_ARCH, DEFAULT_SEGMENTS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iters", type=int, default=30, help="timed repeats per variant (default 30)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed repeats first (default 5)")
     parser.add_argument("--size", type=int, default=224, help="input size in pixels (default 224)")
-    parser.add_argument("--arch", choices=ARCHS, default="mobilenetv2", help="backbone (default mobilenetv2)")
-    parser.add_argument("--segments", type=int, default=8, help="offline window in frames (default 8)")
+    parser.add_argument("--arch", choices=ARCHS, default=DEFAULT_ARCH,
+                        help=f"backbone (default {DEFAULT_ARCH})")
+    parser.add_argument("--segments", type=int, default=DEFAULT_SEGMENTS,
+                        help=f"offline window in frames (default {DEFAULT_SEGMENTS})")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch and onnxruntime")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from models.architecture import DEFAULT_SEGMENTS, DEFAULT_SHIFT_DIV, DEFAULT_SHIFT_PLACE
 from models.augment import RESIZES
 from models.errors import ModelInputError
 from models.tsm import ARCHS, TSN
@@ -93,9 +94,9 @@ class CheckpointMeta:
     num_class: int
     classes: list[str]
     class_to_behaviour: dict[str, str | None]
-    n_segment: int = 8
-    shift_div: int = 8
-    shift_place: str = "blockres"
+    n_segment: int = DEFAULT_SEGMENTS
+    shift_div: int = DEFAULT_SHIFT_DIV
+    shift_place: str = DEFAULT_SHIFT_PLACE
     shift_mode: str = "online"
     input_size: int = 224
     scale_size: int = 256
@@ -373,8 +374,8 @@ def describe_official_offline(path: Path, state: dict[str, torch.Tensor]) -> Che
         num_class=num_class,
         classes=classes,
         class_to_behaviour=dict.fromkeys(classes),
-        n_segment=int(segment.group(1)) if segment else 8,
-        shift_div=int(shift_div.group(1)) if shift_div else 8,
+        n_segment=int(segment.group(1)) if segment else DEFAULT_SEGMENTS,
+        shift_div=int(shift_div.group(1)) if shift_div else DEFAULT_SHIFT_DIV,
         shift_place="block" if block_place else "blockres",
         shift_mode="bidirectional" if shifted else "none",
         source="tsm-official",

@@ -8,3 +8,5 @@ stills of 16 drivers (passenger-side camera, left-hand drive); `meta.view` is "s
 from pathlib import Path
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[1] / "data" / "models" / "tsm_statefarm_side.pth"
+# The one label map (models/labelmap.py): every data set's classes and the behaviour each maps to.
+LABEL_MAP = Path(__file__).resolve().parents[1] / "data" / "labels.json"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-SHIFT_MODES = ("bidirectional", "online", "none")
+from models.architecture import DEFAULT_SHIFT_DIV
 
 
 def shift_bidirectional(x: torch.Tensor, n_segment: int, shift_div: int) -> torch.Tensor:
@@ -66,7 +66,9 @@ class TemporalShift(nn.Module):
     (e.g. `layer1.0.conv1.net.weight`), so its checkpoints load without renaming.
     """
 
-    def __init__(self, net: nn.Module, n_segment: int, shift_div: int = 8, mode: str = "bidirectional"):
+    def __init__(
+        self, net: nn.Module, n_segment: int, shift_div: int = DEFAULT_SHIFT_DIV, mode: str = "bidirectional"
+    ):
         super().__init__()
         if mode not in ("bidirectional", "online"):
             raise ValueError(f"unknown shift mode {mode!r}")

@@ -12,10 +12,16 @@ import torch
 import torchvision
 from torch import nn
 
-from models.temporal_shift import SHIFT_MODES, TemporalShift
-
-ARCHS = ("mobilenetv2", "resnet50", "resnet18")
-SHIFT_PLACES = ("blockres", "block")
+from models.architecture import (
+    ARCHS,
+    DEFAULT_ARCH,
+    DEFAULT_SEGMENTS,
+    DEFAULT_SHIFT_DIV,
+    DEFAULT_SHIFT_PLACE,
+    SHIFT_MODES,
+    SHIFT_PLACES,
+)
+from models.temporal_shift import TemporalShift
 
 
 def build_backbone(base_model: str, pretrained: bool) -> tuple[nn.Module, int]:
@@ -70,10 +76,10 @@ class TSN(nn.Module):
     def __init__(
         self,
         num_class: int,
-        n_segment: int = 8,
-        base_model: str = "mobilenetv2",
-        shift_div: int = 8,
-        shift_place: str = "blockres",
+        n_segment: int = DEFAULT_SEGMENTS,
+        base_model: str = DEFAULT_ARCH,
+        shift_div: int = DEFAULT_SHIFT_DIV,
+        shift_place: str = DEFAULT_SHIFT_PLACE,
         shift_mode: str = "bidirectional",
         dropout: float = 0.5,
         partial_bn: bool = False,

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import SHARED
 
+from dms.types import BEHAVIOURS
 from models.augment import ClipTransform
 from models.datasets.clip_dataset import ClipDataset
 from models.datasets.dmd import read_dmd
@@ -22,10 +23,10 @@ from models.datasets.split import split_by_group
 from models.datasets.statefarm import read_statefarm
 from models.errors import ModelInputError
 from models.labelmap import load_label_map
+from models.shipped import LABEL_MAP
 
-REPO = Path(__file__).resolve().parents[1]
 ANN = SHARED / "annotations"
-LABELS = load_label_map(REPO / "data" / "labels.json")
+LABELS = load_label_map(LABEL_MAP)
 
 
 def test_label_map_covers_every_behaviour_and_data_set():
@@ -37,6 +38,7 @@ def test_label_map_covers_every_behaviour_and_data_set():
     assert all(b is None for b in LABELS.dataset("jester").behaviours)
     mapped = {b for ds in LABELS.datasets.values() for b in ds.behaviours if b}
     assert mapped == set(LABELS.behaviours)
+    assert LABELS.behaviours == BEHAVIOURS  # the map's behaviours are the engine's, in its order
     sf = LABELS.dataset("statefarm")
     perm = sf.flip_permutation()
     assert perm[sf.index("c1")] == sf.index("c3") and perm[sf.index("c0")] == sf.index("c0")

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
 import json
 
 import pytest
 import torch
 
 from models import bench_tsm
-from models.tsm import ARCHS
+from models.architecture import ARCHS
+from models.checkpoints import CheckpointMeta
+from models.commands import train
+from models.temporal_shift import TemporalShift
+from models.tsm import TSN
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +43,24 @@ def test_bench_reports_every_variant_side_by_side(capsys):
     assert result["params"] == result["params_2d"] and result["shift_buffers"] == 10
 
 
-def test_bench_offers_every_architecture():
-    assert bench_tsm.ARCHS == ARCHS
+def test_architecture_defaults_are_the_same_everywhere():
+    """The network, the checkpoint metadata and the `train` and `bench tsm` command lines take their
+    architecture choices from models/architecture.py: a literal written again in one of them shows."""
+    bench = argparse.ArgumentParser()
+    bench_tsm.add_arguments(bench)
+    commands = argparse.ArgumentParser().add_subparsers()
+    train.add_parser(commands)
+    trainer = commands.choices["train"]
+    network = inspect.signature(TSN).parameters
+    meta = {f.name: f.default for f in dataclasses.fields(CheckpointMeta)}
+    shift_div = inspect.signature(TemporalShift).parameters["shift_div"].default
+    assert bench.get_default("arch") == trainer.get_default("arch") == network["base_model"].default
+    assert bench.get_default("segments") == trainer.get_default("n_segment") == network["n_segment"].default
+    assert network["n_segment"].default == meta["n_segment"]
+    assert trainer.get_default("shift_div") == network["shift_div"].default == meta["shift_div"] == shift_div
+    assert trainer.get_default("shift_place") == network["shift_place"].default == meta["shift_place"]
+    choices = {a.dest: a.choices for a in bench._actions} | {a.dest: a.choices for a in trainer._actions}
+    assert tuple(choices["arch"]) == ARCHS
 
 
 def test_bench_prints_a_table_without_json(capsys):

@@ -67,7 +67,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     add_classifier_arguments(parser)
     parser.add_argument("--settings", help="settings JSON (thresholds, timings, speed gate)")
     add_rules_argument(parser)
-    parser.add_argument("--analysis-fps", type=float, help="frames analysed per second (default 10; 0 = all)")
+    parser.add_argument("--analysis-fps", type=float,
+                        help=f"frames analysed per second (default {Settings.analysis_fps:g}; 0 = all)")
     parser.add_argument("--image-fps", type=float, help="playback rate of an image folder (default 10/s)")
     parser.add_argument("--blur-faces", action="store_true", help="blur faces in thumbnails and clips")
     add_telemetry_arguments(parser)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from dms.errors import InputError
 from dms.types import BEHAVIOURS, Event
+from models.shipped import LABEL_MAP
 
-DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "data" / "labels.json"
 INCLUDES = ("reviewed", "confirmed", "all")
 
 
@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="reviewed: confirmed and rejected events; confirmed: only confirmed; all: also "
                         "unreviewed events, labelled as detected")
     p.add_argument("--pad", type=float, default=0.5, help="seconds of video kept before and after each event")
-    p.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="label map (data/labels.json)")
+    p.add_argument("--labels", type=Path, default=LABEL_MAP, help="label map (data/labels.json)")
     p.set_defaults(func=run)
 
 

@@ -68,7 +68,7 @@ def run_cues(
     spec: str | Path,
     profile: CameraProfile | None = None,
     settings: Settings | None = None,
-    analysis_fps: float = 10.0,
+    analysis_fps: float = Settings.analysis_fps,
     image_fps: float = 1.0,
     progress: bool = False,
 ) -> CueRun:

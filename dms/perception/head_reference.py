@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dms.profile import CameraProfile
+
 SETTLE_S = 2.0  # plausible time within CLUSTER_DEG of the mode before the reference is trusted
 CLUSTER_DEG = 6.0  # half-width of "the same pose" around the mode
 STEADY_WINDOW_S = 0.5
@@ -43,12 +45,13 @@ SMOOTH_DEG = 2.0  # Gaussian smoothing of the pose histogram before taking its m
 
 @dataclass(frozen=True)
 class ForwardPose:
-    """Where straight ahead is expected, relative to the camera (from the camera profile)."""
+    """Where straight ahead is expected, relative to the camera (from the camera profile, whose
+    defaults are these defaults)."""
 
-    yaw_deg: float = 0.0
-    pitch_deg: float = 0.0
-    yaw_tolerance_deg: float = 30.0
-    pitch_tolerance_deg: float = 20.0
+    yaw_deg: float = CameraProfile.forward_deg[0]
+    pitch_deg: float = CameraProfile.forward_deg[1]
+    yaw_tolerance_deg: float = CameraProfile.forward_tolerance_deg[0]
+    pitch_tolerance_deg: float = CameraProfile.forward_tolerance_deg[1]
 
     def contains(self, yaw: float, pitch: float) -> bool:
         return abs(yaw - self.yaw_deg) <= self.yaw_tolerance_deg and abs(pitch - self.pitch_deg) <= (

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dms.config import Settings
 from dms.errors import InputError
 from dms.telemetry.alignment import align
 from dms.telemetry.channel import Channel
@@ -22,10 +23,11 @@ def load_track(
     offset_s: float | None = None,
     video_start: datetime | None = None,
     video_duration_s: float | None = None,
-    harsh_brake_ms2: float = 3.5,
-    harsh_accel_ms2: float = 3.0,
+    harsh_brake_ms2: float = Settings.harsh_brake_ms2,
+    harsh_accel_ms2: float = Settings.harsh_accel_ms2,
 ) -> TelemetryTrack:
-    """Read, merge and align telemetry logs of one drive; InputError on an unusable file."""
+    """Read, merge and align telemetry logs of one drive; InputError on an unusable file. The harsh
+    thresholds (m/s²) default to the settings' (dms.config.Settings), which replay passes."""
     if not paths:
         raise InputError("--telemetry", "no telemetry file given")
     mapping = load_mapping(mapping_path) if mapping_path is not None else TelemetryMap()

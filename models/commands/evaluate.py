@@ -6,9 +6,7 @@ import argparse
 from pathlib import Path
 
 from models.datasets.loading import FORMATS
-from models.shipped import SHIPPED_CHECKPOINT
-
-DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "data" / "labels.json"
+from models.shipped import LABEL_MAP, SHIPPED_CHECKPOINT
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--list", nargs="+", type=Path, required=True, help="list/annotation file(s) to evaluate")
     p.add_argument("--root", type=Path, help="media folder (default: the list's)")
     p.add_argument("--dataset", help="label-map entry naming the classes (default: from --format)")
-    p.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="label map (data/labels.json)")
+    p.add_argument("--labels", type=Path, default=LABEL_MAP, help="label map (data/labels.json)")
     p.add_argument("--dmd-stream", default="body_camera")
     p.add_argument("--sampling", default="auto", choices=("auto", "segment", "dense"),
                    help="auto: dense for online checkpoints (as trained), TSN segments otherwise")

@@ -8,9 +8,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from models.architecture import (
+    ARCHS,
+    DEFAULT_ARCH,
+    DEFAULT_SEGMENTS,
+    DEFAULT_SHIFT_DIV,
+    DEFAULT_SHIFT_PLACE,
+    SHIFT_MODES,
+    SHIFT_PLACES,
+)
 from models.datasets.loading import FORMATS
-
-DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "data" / "labels.json"
+from models.shipped import LABEL_MAP
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -27,18 +35,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                                             "instead of a random --val-fraction of them")
     data.add_argument("--root", type=Path, help="media folder (default: the list's)")
     data.add_argument("--dataset", help="label-map entry naming the classes (default: from --format)")
-    data.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="label map (data/labels.json)")
+    data.add_argument("--labels", type=Path, default=LABEL_MAP, help="label map (data/labels.json)")
     data.add_argument("--dmd-stream", default="body_camera", help="DMD camera stream to cut clips from")
     model = p.add_argument_group("model")
-    model.add_argument("--arch", default="mobilenetv2", choices=("mobilenetv2", "resnet50", "resnet18"),
-                       help="backbone")
-    model.add_argument("--n-segment", type=int, default=8,
+    model.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHS, help="backbone")
+    model.add_argument("--n-segment", type=int, default=DEFAULT_SEGMENTS,
                        help="frames per training clip (TSM segments)")
-    model.add_argument("--shift-div", type=int, default=8,
+    model.add_argument("--shift-div", type=int, default=DEFAULT_SHIFT_DIV,
                        help="1/N of the channels shifted in time")
-    model.add_argument("--shift-place", default="blockres", choices=("blockres", "block"),
+    model.add_argument("--shift-place", default=DEFAULT_SHIFT_PLACE, choices=SHIFT_PLACES,
                        help="shift inside the residual branch (the paper's choice) or before the block")
-    model.add_argument("--shift-mode", default="online", choices=("online", "bidirectional", "none"),
+    model.add_argument("--shift-mode", default="online", choices=SHIFT_MODES,
                        help="online (uni-directional) runs in the app frame by frame; the default")
     model.add_argument("--dropout", type=float, default=0.5,
                        help="dropout before the classifier")

@@ -1,0 +1,16 @@
+"""The TSM architecture choices and their defaults, written once for the network, the checkpoint
+metadata and every command line (`train`, `bench-tsm`). No torch here, so `--help` needs none.
+
+Defaults follow the TSM paper (Lin, Gan & Han, ICCV 2019): 8 segments, 1/8 of the channels shifted,
+the shift inside the residual branch ("blockres"); MobileNetV2 is the backbone the paper runs
+online, frame by frame, on edge devices.
+"""
+
+ARCHS = ("mobilenetv2", "resnet50", "resnet18")
+SHIFT_PLACES = ("blockres", "block")  # inside the residual branch, or before the whole block
+SHIFT_MODES = ("bidirectional", "online", "none")  # offline TSM, causal (online) TSM, plain TSN
+
+DEFAULT_ARCH = "mobilenetv2"
+DEFAULT_SEGMENTS = 8
+DEFAULT_SHIFT_DIV = 8
+DEFAULT_SHIFT_PLACE = "blockres"
