@@ -9,12 +9,11 @@ from pathlib import Path
 from dms.config import Settings
 from dms.errors import InputError
 from dms.telemetry.alignment import align
-from dms.telemetry.channel import Channel
 from dms.telemetry.harsh import acceleration_from_speed, harsh_markers, smoothed
 from dms.telemetry.logfile import LogFile, read_log_file
 from dms.telemetry.mapping import TelemetryMap, load_mapping
 from dms.telemetry.merge import MergedLog, merge_logs
-from dms.telemetry.track import TelemetryTrack
+from dms.telemetry.track import Channel, TelemetryTrack
 
 
 def load_track(

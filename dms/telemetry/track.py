@@ -11,8 +11,41 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dms.telemetry.channel import Channel
 from dms.types import VehicleState
+
+MIN_GAP_S = 1.0
+GAP_SAMPLE_INTERVALS = 5
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One signal's samples at media times `t` (canonical unit); across a gap longer than
+    `max_gap_s` the value is unknown. The track interpolates it (linearly, never beyond the
+    samples) together with the other signals logged on the same clock."""
+
+    t: np.ndarray
+    values: np.ndarray
+    max_gap_s: float
+    wrap_deg: bool = False  # headings: interpolate the short way round, report in [0, 360)
+
+    @classmethod
+    def of(cls, t: np.ndarray, values: np.ndarray, wrap_deg: bool = False) -> Channel:
+        interval = float(np.median(np.diff(t))) if t.size > 1 else 0.0
+        unwrapped = np.rad2deg(np.unwrap(np.deg2rad(values))) if wrap_deg else values
+        return cls(t, unwrapped, max(MIN_GAP_S, GAP_SAMPLE_INTERVALS * interval), wrap_deg)
+
+    @property
+    def start(self) -> float:
+        return float(self.t[0])
+
+    @property
+    def end(self) -> float:
+        return float(self.t[-1])
+
+    @property
+    def rate_hz(self) -> float:
+        return 1.0 / float(np.median(np.diff(self.t))) if self.t.size > 1 else 0.0
+
 
 # VehicleState field -> (channel name, factor from the channel's canonical unit)
 _STATE_FIELDS = {
