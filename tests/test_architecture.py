@@ -54,3 +54,18 @@ def test_the_event_log_loads_nothing_of_the_report():
     code = "import sys, dms.store; print(sorted({'matplotlib', 'jinja2', 'dms.report'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_analysis_stack_loads_matplotlib_only_through_mediapipe():
+    """Building and running an analysis (recipe, pipeline, store, drive) loads no plotting or
+    templates; `import mediapipe` (0.10.21) does, through its drawing utilities: the known limit
+    written down in docs/architecture.md. When a MediaPipe upgrade drops it, this test says so."""
+    code = (
+        "import sys, dms.build, dms.store, dms.recipe, dms.drive\n"
+        "heavy = {'matplotlib', 'jinja2', 'mediapipe'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+        "import dms.perception\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "['matplotlib', 'mediapipe']"]
