@@ -8,15 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from models.architecture import (
-    ARCHS,
-    DEFAULT_ARCH,
-    DEFAULT_SEGMENTS,
-    DEFAULT_SHIFT_DIV,
-    DEFAULT_SHIFT_PLACE,
-    SHIFT_MODES,
-    SHIFT_PLACES,
-)
+from models import architecture as tsm
 from models.datasets.loading import FORMATS
 from models.shipped import LABEL_MAP
 
@@ -38,14 +30,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     data.add_argument("--labels", type=Path, default=LABEL_MAP, help="label map (data/labels.json)")
     data.add_argument("--dmd-stream", default="body_camera", help="DMD camera stream to cut clips from")
     model = p.add_argument_group("model")
-    model.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHS, help="backbone")
-    model.add_argument("--n-segment", type=int, default=DEFAULT_SEGMENTS,
+    model.add_argument("--arch", default=tsm.DEFAULT_ARCH, choices=tsm.ARCHS, help="backbone")
+    model.add_argument("--n-segment", type=int, default=tsm.DEFAULT_SEGMENTS,
                        help="frames per training clip (TSM segments)")
-    model.add_argument("--shift-div", type=int, default=DEFAULT_SHIFT_DIV,
+    model.add_argument("--shift-div", type=int, default=tsm.DEFAULT_SHIFT_DIV,
                        help="1/N of the channels shifted in time")
-    model.add_argument("--shift-place", default=DEFAULT_SHIFT_PLACE, choices=SHIFT_PLACES,
+    model.add_argument("--shift-place", default=tsm.DEFAULT_SHIFT_PLACE, choices=tsm.SHIFT_PLACES,
                        help="shift inside the residual branch (the paper's choice) or before the block")
-    model.add_argument("--shift-mode", default="online", choices=SHIFT_MODES,
+    model.add_argument("--shift-mode", default="online", choices=tsm.SHIFT_MODES,
                        help="online (uni-directional) runs in the app frame by frame; the default")
     model.add_argument("--dropout", type=float, default=0.5,
                        help="dropout before the classifier")
