@@ -130,7 +130,8 @@ def build_pipeline(
         name = source.name if source is not None else ""
         info = session_info(source, settings, profile, classifier, telemetry, rules, classifier_note)
         session_id = store.create_session(name, info)
-        fps = settings.analysis_fps if settings.analysis_fps > 0 else (source.fps if source else 10.0)
+        native = source.fps if source else Settings.analysis_fps
+        fps = settings.analysis_fps if settings.analysis_fps > 0 else native
         media_recorder = EventMediaRecorder(
             store.media_dir(session_id),
             pre_roll_s=settings.pre_roll_s,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dms.config import Settings
 from dms.errors import model_errors_as_input_errors
 from dms.labels import Label
 from models.datasets.dmd import stream_sync
@@ -156,7 +157,7 @@ def write_session_openlabel(store, session_id: str, out_dir: str | Path) -> Path
     record = store.session(session_id)
     session = session_record(record)
     source = record.info.get("source") or {}
-    fps = float(source.get("fps") or record.info.get("analysed_fps") or 10.0)
+    fps = float(source.get("fps") or record.info.get("analysed_fps") or Settings.analysis_fps)
     document = session_to_openlabel(session, [event_record(e) for e in store.events(session_id)], fps)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -52,7 +52,11 @@ class Outcome:
 
 
 def stream(
-    behaviour: str, seen_s: float, speed_kmh: float | None, fps: float = 10.0, tail_s: float = 3.0
+    behaviour: str,
+    seen_s: float,
+    speed_kmh: float | None,
+    fps: float = Settings.analysis_fps,
+    tail_s: float = 3.0,
 ) -> list[Scores]:
     """Scores at `fps`: `behaviour` at 1.0 on the frames in [START_S, START_S + seen_s), which
     stand for seen_s."""
@@ -120,7 +124,7 @@ def _speeds(timing: Timing) -> list[tuple[float | None, str]]:
     return [(s, f"at {s:g} km/h") for s in speeds] + [(None, "without telemetry")]
 
 
-def threshold_cases(rules: RuleSet, settings: Settings, fps: float = 10.0) -> list[Case]:
+def threshold_cases(rules: RuleSet, settings: Settings, fps: float = Settings.analysis_fps) -> list[Case]:
     """Every threshold of every timed behaviour of `rules`, just below / at / just above, at speeds
     inside each band and without telemetry; the activation and critical speeds; the patterns."""
     frame = 1.0 / fps
