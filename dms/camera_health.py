@@ -71,7 +71,7 @@ class CameraHealth:
         gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY) if frame.image.ndim == 3 else frame.image
         thumb = cv2.resize(gray, THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
         previous, self._previous = self._previous, thumb
-        mean, std = float(gray.mean()), float(gray.std())
+        mean, std = (float(v[0, 0]) for v in cv2.meanStdDev(gray))
         if mean < DARK_MEAN:
             return "too dark"
         if mean > BRIGHT_MEAN or float((gray >= 250).mean()) > SATURATED_SHARE:

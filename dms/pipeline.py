@@ -110,6 +110,7 @@ class Pipeline:
     health: HealthStage | None = None
     gaps: list[tuple[float, float]] = field(default_factory=list)
     _last_t: float | None = field(default=None, init=False, repr=False)
+    classifier_wait_s: float = field(default=0.0, init=False)  # landmarks done, classifier not yet
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def step(self, frame: Frame) -> FrameResult:
@@ -127,7 +128,11 @@ class Pipeline:
             self.gaps.append((round(last, 3), round(frame.t, 3)))
         pending = self._classify(frame)
         cues = self.landmarks(frame)
-        probs = pending.result() if pending is not None else None
+        probs = None
+        if pending is not None:
+            waiting = time.perf_counter()
+            probs = pending.result()
+            self.classifier_wait_s += time.perf_counter() - waiting
         vehicle = self.telemetry.at(frame.t) if self.telemetry is not None else None
         markers: tuple[str, ...] = ()
         if self.telemetry is not None:

@@ -4,11 +4,16 @@ Works the same for a live camera and a recording: a ring buffer keeps the last `
 analysed frames as JPEG bytes (small, so memory stays flat with drive length), and each event's
 clip is written once its post-roll has passed. Clips are H.264 MP4 at the analysis rate, so a
 browser plays them from the report. Faces can be blurred in everything written.
+
+Clips are encoded in a writer thread of their own (x264 and the JPEG decoding run in C, off
+Python's lock), so a clip being written does not hold up the analysis of the next frames; a clip's
+path is handed back once its file is complete.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +116,8 @@ class EventMediaRecorder:
         self._buffer: deque[tuple[float, bytes]] = deque()
         self._pending: dict[str, _PendingClip] = {}
         self._thumbs: dict[str, str] = {}
+        self._writing: dict[str, tuple[Future, str | None]] = {}  # id -> (clip written, thumbnail)
+        self._writer: ThreadPoolExecutor | None = None
 
     def on_frame(self, result: FrameResult) -> list[SavedMedia]:
         """Buffer the frame, start or end event clips by its updates; returns the media written."""
@@ -126,11 +133,12 @@ class EventMediaRecorder:
             if t <= clip.cap_s or clip.until_s is not None:
                 clip.frames.append((t, jpeg))
         saved = [s for update in result.updates if (s := self._update(update, jpeg)) is not None]
-        return saved + self._flush(t)
+        self._flush(t)
+        return saved + self._written()
 
     def pending(self) -> set[str]:
         """Ids of the events whose clip is not written yet."""
-        return set(self._pending)
+        return set(self._pending) | set(self._writing)
 
     def _update(self, update: EventUpdate, jpeg: bytes) -> SavedMedia | None:
         event = update.event
@@ -152,21 +160,42 @@ class EventMediaRecorder:
         path.write_bytes(jpeg)
         return rel
 
-    def _flush(self, t: float, everything: bool = False) -> list[SavedMedia]:
+    def _flush(self, t: float, everything: bool = False) -> None:
+        """Hand the clips whose post-roll has passed (all, with `everything`) to the writer thread."""
         done = [c for c in self._pending.values() if everything or (c.until_s is not None and t >= c.until_s)]
-        saved = []
         for clip in done:
             del self._pending[clip.event_id]
-            rel = f"clips/{clip.event_id}.mp4"
             frames = [f for f in clip.frames if clip.until_s is None or f[0] <= clip.until_s]
-            if len(frames) >= 2:
-                (self.media_dir / "clips").mkdir(parents=True, exist_ok=True)
-                write_clip(self.media_dir / rel, frames, self.fps)
-            else:
-                rel = None
-            saved.append(SavedMedia(clip.event_id, self._thumbs.pop(clip.event_id, None), rel))
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-clips")
+            job = self._writer.submit(self._write, clip.event_id, frames)
+            self._writing[clip.event_id] = (job, self._thumbs.pop(clip.event_id, None))
+
+    def _write(self, event_id: str, frames: list[tuple[float, bytes]]) -> str | None:
+        if len(frames) < 2:
+            return None
+        rel = f"clips/{event_id}.mp4"
+        (self.media_dir / "clips").mkdir(parents=True, exist_ok=True)
+        write_clip(self.media_dir / rel, frames, self.fps)
+        return rel
+
+    def _written(self, wait: bool = False) -> list[SavedMedia]:
+        """The clips the writer thread has finished (all of them, waiting, with `wait`); a clip that
+        failed to write raises its error here."""
+        saved = []
+        for event_id, (job, thumbnail) in list(self._writing.items()):
+            if wait or job.done():
+                del self._writing[event_id]
+                saved.append(SavedMedia(event_id, thumbnail, job.result()))
         return saved
 
     def finish(self, t: float) -> list[SavedMedia]:
-        """Write every clip still waiting (the analysis ended at `t`); returns the media written."""
-        return self._flush(t, everything=True)
+        """Write every clip still waiting (the analysis ended at `t`) and wait for the writer;
+        returns the media written since the last frame."""
+        self._flush(t, everything=True)
+        try:
+            return self._written(wait=True)
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+                self._writer = None

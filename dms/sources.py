@@ -6,7 +6,9 @@ for cameras. Video frames are turned upright as players show them (display rotat
 `video_probe`); a file with no decodable frame or a missing MP4 index is an InputError at open.
 `analysis_fps` thins the stream to the rate the pipeline analyses (frames in between are decoded
 but never converted), so event times stay accurate to one analysed frame. A file that breaks
-mid-way is read up to its last good frame and `stopped_early` says where and why.
+mid-way is read up to its last good frame and `stopped_early` says where and why. Every source
+hands out the analysis picture (`dms.picture`): frames scaled so their longer side is at most
+`max_side` px, scaled where they are decoded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import cv2
 import numpy as np
 
 from dms.errors import InputError
+from dms.picture import ANALYSIS_MAX_SIDE, shrink
 from dms.types import Frame
 from dms.video_probe import missing_mp4_index, quarter_turns, upright
 
@@ -42,8 +45,9 @@ class FrameSource(ABC):
     stopped_early: str | None = None  # why reading ended before the end of the media
     dropped: int = 0  # frames a live source skipped because the analysis was slower (files: none)
 
-    def __init__(self, analysis_fps: float = 10.0):
+    def __init__(self, analysis_fps: float = 10.0, max_side: int = ANALYSIS_MAX_SIDE):
         self.analysis_fps = analysis_fps
+        self.max_side = max_side
 
     @abstractmethod
     def __iter__(self) -> Iterator[Frame]: ...
@@ -68,6 +72,7 @@ class FrameSource(ABC):
             "frame_count": self.frame_count,
             "duration_s": self.duration_s,
             "live": self.is_live,
+            "analysis_max_side_px": self.max_side,
             "creation_time": self.creation_time.isoformat() if self.creation_time else None,
         }
 
@@ -93,8 +98,8 @@ class _Thinner:
 class VideoFileSource(FrameSource):
     """A recorded drive, decoded by FFmpeg through PyAV (H.264, HEVC, XVID, MJPEG, ...)."""
 
-    def __init__(self, path: str | Path, analysis_fps: float = 10.0):
-        super().__init__(analysis_fps)
+    def __init__(self, path: str | Path, analysis_fps: float = 10.0, max_side: int = ANALYSIS_MAX_SIDE):
+        super().__init__(analysis_fps, max_side)
         self.path = Path(path)
         self.name = str(path)
         self._open()
@@ -185,7 +190,8 @@ class VideoFileSource(FrameSource):
             last_t = t
             if t + 0.5 / self.fps < target or not thinner.keep(t):
                 continue
-            yield Frame(index, t, upright(frame.to_ndarray(format="bgr24"), self._turns))
+            image = shrink(frame.to_ndarray(format="bgr24"), self.max_side)
+            yield Frame(index, t, upright(image, self._turns))
         if self.duration_s and last_t + 1.0 < self.duration_s:
             self.stopped_early = (
                 f"the file ends at {last_t:.2f} s but its header says {self.duration_s:.2f} s (truncated?)"
@@ -193,6 +199,7 @@ class VideoFileSource(FrameSource):
 
     def _decode(self):
         return self._container.decode(self._stream)
+
 
     def _media_time(self, frame, index: int, last_t: float) -> float:
         """Container time; without a timestamp, the next frame period after the previous frame."""
@@ -207,8 +214,11 @@ class VideoFileSource(FrameSource):
 class ImageFolderSource(FrameSource):
     """A folder of still images (sub-folders included), sorted by path, played at `image_fps`."""
 
-    def __init__(self, folder: str | Path, image_fps: float = 10.0, analysis_fps: float = 10.0):
-        super().__init__(analysis_fps)
+    def __init__(
+        self, folder: str | Path, image_fps: float = 10.0, analysis_fps: float = 10.0,
+        max_side: int = ANALYSIS_MAX_SIDE,
+    ):
+        super().__init__(analysis_fps, max_side)
         self.folder = Path(folder)
         self.name = str(folder)
         self.files = sorted(
@@ -243,7 +253,7 @@ class ImageFolderSource(FrameSource):
                 if image is None:
                     self.skipped.append(self.files[i].name)
                 else:
-                    yield Frame(i, t, image)
+                    yield Frame(i, t, shrink(image, self.max_side))
             i += 1
         if self.skipped:
             self.stopped_early = f"{len(self.skipped)} unreadable image(s) skipped, first {self.skipped[0]}"
@@ -271,8 +281,8 @@ class CameraSource(FrameSource):
     NETWORK_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp", "srt"})
 
     def __init__(self, spec: int | str, analysis_fps: float = 10.0, open_timeout_s: float = 5.0,
-                 reconnect_for_s: float = 60.0):
-        super().__init__(analysis_fps)
+                 reconnect_for_s: float = 60.0, max_side: int = ANALYSIS_MAX_SIDE):
+        super().__init__(analysis_fps, max_side)
         self.spec = spec
         self.name = f"camera {spec}" if isinstance(spec, int) else str(spec)
         self.open_timeout_s = open_timeout_s
@@ -381,7 +391,7 @@ class CameraSource(FrameSource):
             if t + 1e-3 < next_due:
                 continue
             next_due = t + period
-            yield Frame(index, t, image)
+            yield Frame(index, t, shrink(image, self.max_side))
 
     def describe(self) -> dict:
         return {**super().describe(), "stalls": [list(s) for s in self.stalls], "reconnects": self.reconnects}
@@ -394,21 +404,23 @@ class CameraSource(FrameSource):
 
 
 def open_source(
-    spec: str | int | Path, *, analysis_fps: float = 10.0, image_fps: float = 10.0
+    spec: str | int | Path, *, analysis_fps: float = 10.0, image_fps: float = 10.0,
+    max_side: int = ANALYSIS_MAX_SIDE,
 ) -> FrameSource:
-    """A camera index ("0") or stream URL, a video file, or a folder of images."""
+    """A camera index ("0") or stream URL, a video file, or a folder of images; frames at most
+    `max_side` px on their longer side."""
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
-        return CameraSource(int(spec), analysis_fps)
+        return CameraSource(int(spec), analysis_fps, max_side=max_side)
     if isinstance(spec, str) and "://" in spec:
-        return CameraSource(spec, analysis_fps)
+        return CameraSource(spec, analysis_fps, max_side=max_side)
     path = Path(spec)
     if path.is_dir():
-        return ImageFolderSource(path, image_fps, analysis_fps)
+        return ImageFolderSource(path, image_fps, analysis_fps, max_side)
     if not path.exists():
         raise InputError(path, "no such file or folder")
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty")
-    return VideoFileSource(path, analysis_fps)
+    return VideoFileSource(path, analysis_fps, max_side)
 
 
 def list_cameras(max_index: int = 4) -> list[int]:

@@ -92,7 +92,7 @@ def test_every_display_rotation_is_turned_upright(tmp_path, base_frames, rotatio
     turns = round(rotation / 90) % 4
     stored = [np.ascontiguousarray(np.rot90(image, -turns)) for image in base_frames]  # as the sensor saw it
     path = write_video(tmp_path / f"rot{rotation}.mp4", stored, rotation=rotation)
-    with open_source(path, analysis_fps=0) as source:
+    with open_source(path, analysis_fps=0, max_side=1280) as source:  # full size, to compare pixels
         frames = list(source)
         assert source.describe()["turned_clockwise_deg"] == (-rotation) % 360
     assert len(frames) == len(base_frames)

@@ -23,7 +23,7 @@ def remux(src, dst, **options):
 
 @pytest.mark.parametrize(
     "name, fps, size",
-    [("day_eating.mp4", 30, (720, 1280)), ("ir_night_drowsy.mp4", 25, (360, 450)),
+    [("day_eating.mp4", 30, (360, 640)), ("ir_night_drowsy.mp4", 25, (360, 450)),
      ("statefarm_slideshow.avi", 30, (480, 640))],
 )
 def test_video_files_yield_frames_at_the_analysis_rate_with_media_time(name, fps, size):
@@ -35,6 +35,26 @@ def test_video_files_yield_frames_at_the_analysis_rate_with_media_time(name, fps
     assert np.all(gaps > 0) and abs(np.median(gaps) - 0.1) < 0.021
     assert abs(frames[-1].t - source.duration_s) < 0.2 and source.stopped_early is None
     assert all(abs(f.t - f.index / fps) < 1e-6 for f in frames)
+
+
+def test_frames_come_at_the_analysis_size_scaled_by_area_where_they_are_decoded():
+    """A 1080p drive is handed out at 640 px wide (dms.picture); the pixels are those of an area
+    average of the full frame, and a larger `max_side` gives the full frame."""
+    path = VIDEO / "side_montage_a.mp4"
+    with open_source(path, analysis_fps=10) as small, open_source(path, analysis_fps=10, max_side=1920) as full:
+        assert small.describe()["analysis_max_side_px"] == 640
+        pairs = list(zip(small, full))[:5]
+    for a, b in pairs:
+        assert a.t == b.t and a.image.shape == (360, 640, 3) and b.image.shape == (1080, 1920, 3)
+        expected = cv2.resize(b.image, (640, 360), interpolation=cv2.INTER_AREA).astype(float)
+        assert np.abs(a.image.astype(float) - expected).mean() < 1.5
+
+
+def test_image_folders_scale_their_frames_too(tmp_path):
+    big = np.random.default_rng(0).integers(0, 255, (1080, 1440, 3), dtype=np.uint8)
+    cv2.imwrite(str(tmp_path / "a.png"), big)
+    with open_source(tmp_path, image_fps=1) as source:
+        assert next(iter(source)).image.shape == (480, 640, 3)
 
 
 def test_mkv_container_and_every_frame(tmp_path):

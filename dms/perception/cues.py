@@ -23,8 +23,9 @@ from dms.perception.head_pose import head_angles
 from dms.perception.head_reference import ForwardPose, HeadReference
 from dms.perception.head_turn import CameraHeadPose, merge_head_pose, pose_yaw
 from dms.perception.pose_rate import PoseRate
-from dms.perception.runner import Detections, MediaPipeRunner, shrink
+from dms.perception.runner import Detections, MediaPipeRunner
 from dms.perception.wheel_hands import hands_on_wheel
+from dms.picture import ANALYSIS_MAX_SIDE, shrink
 from dms.profile import CameraProfile
 from dms.types import Cue, Cues, Frame
 
@@ -45,7 +46,9 @@ class LandmarkCues:
     only while the vehicle moves.
     """
 
-    def __init__(self, profile: CameraProfile, settings: Settings, max_side: int = 640, telemetry=None):
+    def __init__(
+        self, profile: CameraProfile, settings: Settings, max_side: int = ANALYSIS_MAX_SIDE, telemetry=None
+    ):
         self.profile = profile
         self.settings = settings
         self.telemetry = telemetry

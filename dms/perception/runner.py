@@ -19,6 +19,7 @@ import cv2
 import mediapipe as mp
 import numpy as np
 
+from dms.picture import ANALYSIS_MAX_SIDE, shrink
 from dms.types import Landmarks
 
 POSE_FACE_POINTS = tuple(range(11))  # nose, eyes, ears, mouth in the 33-point pose
@@ -83,7 +84,7 @@ class _Graphs:
 class MediaPipeRunner:
     """Owns the MediaPipe graphs. `restart()` drops the tracking state (after a seek)."""
 
-    def __init__(self, max_side: int = 640, min_detection_confidence: float = 0.5):
+    def __init__(self, max_side: int = ANALYSIS_MAX_SIDE, min_detection_confidence: float = 0.5):
         self.max_side = max_side
         self.min_detection_confidence = min_detection_confidence
         self._tracking = _Graphs(still_images=False, min_detection_confidence=min_detection_confidence)
@@ -134,16 +135,6 @@ class MediaPipeRunner:
 
 def _face_visibility(pose: np.ndarray | None) -> float:
     return float(pose[POSE_FACE_POINTS, 3].mean()) if pose is not None else 0.0
-
-
-def shrink(image: np.ndarray, max_side: int) -> np.ndarray:
-    """The picture with its longer side at most `max_side` px. The graphs work on 192-256 px crops,
-    so a larger input only costs conversion time."""
-    scale = max_side / max(image.shape[:2])
-    if scale >= 1.0:
-        return image
-    size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def _array(landmark_list, with_visibility: bool = False) -> np.ndarray | None:
