@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from dms.threads import run_as_side_thread
 from dms.types import ClassProbs, Cues, EventUpdate, Frame, FrameResult, Scores, VehicleState
 
 
@@ -152,7 +153,9 @@ class Pipeline:
         if self.classifier is None:
             return None
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="classifier")
+            self._pool = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="classifier", initializer=run_as_side_thread
+            )
         return self._pool.submit(self.classifier, frame)
 
     def run(

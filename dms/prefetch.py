@@ -11,6 +11,8 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 
+from dms.threads import run_as_side_thread
+
 DEPTH = 4  # frames read ahead (720p BGR: 2.8 MB each)
 _END = object()
 
@@ -44,6 +46,7 @@ class Prefetched:
             self.close()
 
     def _read(self) -> None:
+        run_as_side_thread()
         try:
             for item in self._frames:
                 if not self._put(item):

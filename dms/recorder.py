@@ -21,6 +21,7 @@ import av
 import cv2
 import numpy as np
 
+from dms.threads import run_as_side_thread
 from dms.types import EventUpdate, FrameResult, Landmarks
 
 CLIP_WIDTH = 640  # clips and thumbnails are scaled down to this width
@@ -167,7 +168,9 @@ class EventMediaRecorder:
             del self._pending[clip.event_id]
             frames = [f for f in clip.frames if clip.until_s is None or f[0] <= clip.until_s]
             if self._writer is None:
-                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-clips")
+                self._writer = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="event-clips", initializer=run_as_side_thread
+                )
             job = self._writer.submit(self._write, clip.event_id, frames)
             self._writing[clip.event_id] = (job, self._thumbs.pop(clip.event_id, None))
 
