@@ -41,9 +41,12 @@ def test_frames_come_at_the_analysis_size_scaled_by_area_where_they_are_decoded(
     """A 1080p drive is handed out at 640 px wide (dms.picture); the pixels are those of an area
     average of the full frame, and a larger `max_side` gives the full frame."""
     path = VIDEO / "side_montage_a.mp4"
-    with open_source(path, analysis_fps=10) as small, open_source(path, analysis_fps=10, max_side=1920) as full:
+    with (
+        open_source(path, analysis_fps=10) as small,
+        open_source(path, analysis_fps=10, max_side=1920) as full,
+    ):
         assert small.describe()["analysis_max_side_px"] == 640
-        pairs = list(zip(small, full))[:5]
+        pairs = list(zip(small, full, strict=False))[:5]
     for a, b in pairs:
         assert a.t == b.t and a.image.shape == (360, 640, 3) and b.image.shape == (1080, 1920, 3)
         expected = cv2.resize(b.image, (640, 360), interpolation=cv2.INTER_AREA).astype(float)
