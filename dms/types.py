@@ -39,14 +39,13 @@ class Frame:
 
 @dataclass(frozen=True)
 class Cue:
-    """A landmark-derived measurement with its own confidence; `value is None` means unknown."""
+    """A landmark-derived measurement; `value is None` means unknown (not seen, never "false")."""
 
     value: float | None
-    confidence: float = 0.0
 
     @staticmethod
     def unknown() -> Cue:
-        return Cue(None, 0.0)
+        return Cue(None)
 
     @property
     def known(self) -> bool:

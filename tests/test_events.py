@@ -80,7 +80,7 @@ def test_closed_looking_eyes_with_the_head_down_are_eyes_off_road():
     fusion = Fusion(Settings(), CameraProfile.load())
 
     def closed_eyes(pitch):
-        return Cues(eyes_closed=Cue(1.0, 0.9), head_yaw=Cue(0.0, 0.9), head_pitch=Cue(pitch, 0.9))
+        return Cues(eyes_closed=Cue(1.0), head_yaw=Cue(0.0), head_pitch=Cue(pitch))
 
     down, level = fusion.evidence(closed_eyes(-14.0), None), fusion.evidence(closed_eyes(3.0), None)
     assert down["eyes_closed"].value == 0.0 and down["eyes_off_road"].value == 1.0
@@ -143,7 +143,7 @@ def frame(t: float) -> Frame:
 
 def test_unknown_cues_are_no_evidence_and_stop_supporting_after_the_hold():
     fusion = Fusion(Settings(), CameraProfile.load())
-    closed = Cues(eyes_closed=Cue(1.0, 0.9), face_visible=Cue(1.0, 0.9))
+    closed = Cues(eyes_closed=Cue(1.0), face_visible=Cue(1.0))
     for i in range(5):
         scores = fusion.step(frame(i / FPS), closed, None, None)
     assert scores.values["eyes_closed"] == 1.0
@@ -155,7 +155,7 @@ def test_unknown_cues_are_no_evidence_and_stop_supporting_after_the_hold():
 
 def test_without_classifier_a_hand_at_mouth_is_not_smoking_or_drinking():
     fusion = Fusion(replace(Settings(), smoothing_s=0.0), CameraProfile.load())
-    cues = Cues(hand_at_mouth=Cue(1.0, 0.9))
+    cues = Cues(hand_at_mouth=Cue(1.0))
     scores = fusion.step(frame(0.0), cues, None, None)
     assert scores.values["hand_at_mouth"] == 1.0
     assert scores.values["smoking"] == 0.0 and scores.values["drinking"] == 0.0
@@ -170,7 +170,7 @@ def test_a_classifier_that_sees_another_distraction_explains_a_landmark_cue_away
     """A cup at the mouth can put the hand near the ear: the classifier's drinking outweighs the
     hand-at-ear phone cue; its 'no distraction' mass does not (it may have missed the phone)."""
     fusion = Fusion(replace(Settings(), smoothing_s=0.0), CameraProfile.load())
-    cues = Cues(hand_at_ear=Cue(1.0, 0.9))
+    cues = Cues(hand_at_ear=Cue(1.0))
     drinking = ClassProbs(("safe", "phone", "drinking"), np.array([0.04, 0.03, 0.93]),
                           {"phone": 0.03, "drinking": 0.93})
     assert fusion.evidence(cues, drinking)["phone"].value < 0.1
@@ -185,13 +185,13 @@ def test_a_classifier_that_sees_another_distraction_explains_a_landmark_cue_away
 
 def test_head_pose_outside_the_road_zone_is_eyes_off_road_and_far_is_looking_back():
     fusion = Fusion(replace(Settings(), smoothing_s=0.0), CameraProfile.load())
-    ahead = fusion.evidence(Cues(head_yaw=Cue(5.0, 0.9), head_pitch=Cue(-3.0, 0.9)), None)
-    down = fusion.evidence(Cues(head_yaw=Cue(0.0, 0.9), head_pitch=Cue(-35.0, 0.9)), None)
-    back = fusion.evidence(Cues(head_yaw=Cue(75.0, 0.9), head_pitch=Cue(0.0, 0.9)), None)
+    ahead = fusion.evidence(Cues(head_yaw=Cue(5.0), head_pitch=Cue(-3.0)), None)
+    down = fusion.evidence(Cues(head_yaw=Cue(0.0), head_pitch=Cue(-35.0)), None)
+    back = fusion.evidence(Cues(head_yaw=Cue(75.0), head_pitch=Cue(0.0)), None)
     turned = np.zeros((33, 4))  # the head turned away: nose hidden, one ear and the shoulders seen
     turned[:, :2], turned[:, 3] = (0.5, 0.4), 0.9
     turned[0, 3] = 0.1
-    lost = fusion.evidence(Cues(face_visible=Cue(0.0, 0.8), body_visible=Cue(1.0, 0.9),
+    lost = fusion.evidence(Cues(face_visible=Cue(0.0), body_visible=Cue(1.0),
                                 landmarks=Landmarks(pose=turned)), None)
     assert ahead["eyes_off_road"].value == 0.0 and down["eyes_off_road"].value == 1.0
     assert down["looking_back"].value == 0.0 and back["looking_back"].value == 1.0

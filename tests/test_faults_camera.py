@@ -38,7 +38,7 @@ def pose(nose=(0.48, 0.38), nose_seen=True, ears_seen=True):
 
 
 def face_lost(landmark_pose):
-    return Cues(face_visible=Cue(0.0, 0.8), body_visible=Cue(1.0, 0.9),
+    return Cues(face_visible=Cue(0.0), body_visible=Cue(1.0),
                 landmarks=Landmarks(pose=landmark_pose))
 
 
@@ -99,8 +99,8 @@ def test_a_camera_aimed_off_the_face_is_camera_degraded_not_looking_back(tmp_pat
 # --- point 5: camera_degraded from the picture and the driver's visibility ----------------------
 
 
-FACE = Cues(face_visible=Cue(1.0, 0.9), head_yaw=Cue(0.0, 0.9), head_pitch=Cue(0.0, 0.9))
-NO_FACE = Cues(face_visible=Cue(0.0, 0.9))
+FACE = Cues(face_visible=Cue(1.0), head_yaw=Cue(0.0), head_pitch=Cue(0.0))
+NO_FACE = Cues(face_visible=Cue(0.0))
 
 
 def noisy(seed):

@@ -137,7 +137,7 @@ def test_a_frame_time_gap_is_unknown_not_looking_away(tmp_path):
 
 def test_an_event_across_a_gap_ends_at_the_gap_and_starts_again_after_it():
     settings = Settings()
-    down = Cues(head_yaw=Cue(0.0, 0.9), head_pitch=Cue(-40.0, 0.9), face_visible=Cue(1.0, 0.9))
+    down = Cues(head_yaw=Cue(0.0), head_pitch=Cue(-40.0), face_visible=Cue(1.0))
     profile = CameraProfile.load()
     pipeline = Pipeline(
         landmarks=lambda frame: down, fusion=Fusion(settings, profile), tracker=EventTracker(settings),

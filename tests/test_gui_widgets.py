@@ -54,8 +54,8 @@ def result_for(frame: Frame, updates=(), speed=None) -> FrameResult:
     pose[:, 3] = 1.0
     pose[11, :2], pose[12, :2] = (0.35, 0.7), (0.65, 0.7)
     cues = Cues(
-        head_yaw=Cue(20.0, 0.9),
-        head_pitch=Cue(-10.0, 0.9),
+        head_yaw=Cue(20.0),
+        head_pitch=Cue(-10.0),
         landmarks=Landmarks(pose=pose, left_hand=np.full((21, 3), 0.4)),
     )
     scores = Scores(frame.index, frame.t, {"phone": 0.8, "eyes_off_road": 0.3}, {},

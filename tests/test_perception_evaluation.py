@@ -18,7 +18,7 @@ def test_agreement_counts_inside_and_away_and_skips_boundaries(tmp_path):
         t = i / 10
         closed = 1.0 if 1.2 <= t <= 1.7 else 0.0
         run.times.append(t)
-        run.cues.append(Cues(eyes_closed=Cue(closed, 1.0) if t != 3.5 else Cue.unknown()))
+        run.cues.append(Cues(eyes_closed=Cue(closed) if t != 3.5 else Cue.unknown()))
     (result,) = agreements(run, load_labels(labels))  # "phone" has no cue check
     assert result.behavior == "eyes_closed"
     # inside: 1.1 .. 1.9 (9 frames), closed on 1.2 .. 1.7 (6)

@@ -132,14 +132,14 @@ def test_pose_yaw_reads_turns_past_the_face_mesh_limit():
     pose[:, 3] = 1.0
     pose[11, :2], pose[12, :2] = (0.6, 0.8), (0.4, 0.8)  # shoulders
     pose[0, :2], pose[7, :2], pose[8, :2] = (0.5, 0.4), (0.56, 0.4), (0.44, 0.4)  # facing the camera
-    assert pose_yaw(pose, 1000, 1000)[0] == pytest.approx(0.0, abs=0.1)
+    assert pose_yaw(pose, 1000, 1000) == pytest.approx(0.0, abs=0.1)
     pose[0, 0], pose[7, 0], pose[8, 0] = 0.44, 0.51, 0.49  # nose to image left, ears together
-    yaw, _ = pose_yaw(pose, 1000, 1000)
+    yaw = pose_yaw(pose, 1000, 1000)
     assert 80.0 < yaw < 90.0  # + = the driver's right
-    merged = merge_head_pose((55.0, 3.0, 0.9), pose_yaw(pose, 1000, 1000))
+    merged = merge_head_pose((55.0, 3.0), pose_yaw(pose, 1000, 1000))
     assert merged.source == "pose" and merged.yaw_deg == pytest.approx(yaw) and merged.pitch_deg == 3.0
-    assert merge_head_pose((20.0, 3.0, 0.9), (yaw, 1.0)).source == "face_mesh"
-    lost = merge_head_pose(None, (yaw, 1.0))
+    assert merge_head_pose((20.0, 3.0), yaw).source == "face_mesh"
+    lost = merge_head_pose(None, yaw)
     assert lost.source == "pose" and lost.pitch_deg is None
     pose[7, 0] = 1.02  # an ear outside the picture: the head is cut by the border, no pose yaw
     assert pose_yaw(pose, 1000, 1000) is None
@@ -192,12 +192,11 @@ def test_hands_fall_back_to_pose_wrist_points():
     pose = np.zeros((33, 4), dtype=np.float32)
     pose[[15, 17, 19, 21]] = (0.30, 0.80, 0.0, 0.9)  # driver's left wrist area, visible
     pose[[16, 18, 20, 22]] = (0.70, 0.80, 0.0, 0.1)  # right hand hidden
-    hands = locate_hands(Landmarks(pose=pose), WIDTH, HEIGHT, 0.5)
+    hands = locate_hands(Landmarks(pose=pose), WIDTH, HEIGHT)
     assert [h.side for h in hands] == ["left"]
     assert hands[0].centre == pytest.approx((0.30, 0.80))
-    assert hands[0].confidence == pytest.approx(0.9)
     hand = np.tile(np.array([0.6, 0.5, 0.0], dtype=np.float32), (21, 1))
-    hands = locate_hands(Landmarks(pose=pose, right_hand=hand), WIDTH, HEIGHT, 0.5)
+    hands = locate_hands(Landmarks(pose=pose, right_hand=hand), WIDTH, HEIGHT)
     assert {h.side: h.centre for h in hands}["right"] == pytest.approx((0.6, 0.5))
 
 
@@ -220,8 +219,8 @@ def test_hands_on_wheel_never_says_off_for_a_hand_that_was_not_found():
     from dms.profile import CameraProfile
 
     profile = CameraProfile.load()  # wheel: the lower part of the picture, y >= 0.62
-    at_face = HandPosition("right", np.zeros((1, 2)), (0.3, 0.3), 0.9)
-    on_rim = HandPosition("left", np.zeros((1, 2)), (0.7, 0.8), 0.9)
+    at_face = HandPosition("right", np.zeros((1, 2)), (0.3, 0.3))
+    on_rim = HandPosition("left", np.zeros((1, 2)), (0.7, 0.8))
     assert hands_on_wheel([at_face], None, profile).value is None  # the left hand may be on it
     assert hands_on_wheel([at_face, on_rim], None, profile).value == 1.0
     assert hands_on_wheel([on_rim], None, profile).value == 1.0  # at least one
@@ -229,6 +228,6 @@ def test_hands_on_wheel_never_says_off_for_a_hand_that_was_not_found():
     pose[13] = (0.8, 0.55, 0.0, 0.9)  # left elbow seen
     pose[15] = (0.75, 0.8, 0.0, 0.2)  # left wrist hidden, estimated at the rim
     cue = hands_on_wheel([at_face], pose, profile)
-    assert cue.value == 1.0 and cue.confidence < 0.9  # the forearm reaches the rim: on it (less sure)
+    assert cue.value == 1.0  # the forearm reaches the rim: on it
     pose[15, :2] = (0.75, 1.1)  # the wrist beyond the picture edge says nothing
     assert hands_on_wheel([at_face], pose, profile).value is None

@@ -60,7 +60,6 @@ def test_reset_forgets_the_drivers_straight_ahead_pose(stage):
     camera_relative = seen[0].head_yaw  # in doubt: relative to the profile's expected forward pose
     assert camera_relative.known and stage.describe()["head_reference"]["reference"] == "driver"
     assert abs(seen[-1].head_yaw.value) < 1.0  # 2.9 s of the same steady picture: that is "ahead"
-    assert seen[-1].head_yaw.confidence == pytest.approx(2 * camera_relative.confidence, rel=0.05)
     stage.reset()
     again = stage(Frame(0, 0.0, image)).head_yaw
     assert again.value == pytest.approx(camera_relative.value, abs=0.5)

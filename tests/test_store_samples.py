@@ -42,11 +42,11 @@ def frame_result(
     t = index / FPS
     phone = 0.9 if 2.0 <= t < 5.0 else 0.1
     cues = Cues(
-        hands_on_wheel=Cue(1.0 if phone > 0.5 else 2.0, 0.9),
-        hand_at_ear=Cue(1.0 if phone > 0.5 else 0.0, 0.8),
-        head_yaw=Cue(5.0 + index % 3, 0.95),
-        eyes_closed=Cue(1.0 if t >= 7.0 else 0.0, 0.9),
-        face_visible=Cue(1.0, 1.0),
+        hands_on_wheel=Cue(1.0 if phone > 0.5 else 2.0),
+        hand_at_ear=Cue(1.0 if phone > 0.5 else 0.0),
+        head_yaw=Cue(5.0 + index % 3),
+        eyes_closed=Cue(1.0 if t >= 7.0 else 0.0),
+        face_visible=Cue(1.0),
     )
     values = {b: 0.05 for b in BEHAVIOURS} | {"phone": phone, "eyes_closed": 0.95 if t >= 7.0 else 0.0}
     vehicle = VehicleState(speed_kmh=speed_at(t), accel_long_ms2=2.78, latitude=48.1, longitude=11.5)

@@ -32,8 +32,6 @@ from dms.types import Cue, Cues, Frame
 # Beyond these head angles to the camera the lids cannot be read.
 EYES_MEASURABLE_YAW_DEG = 50.0
 EYES_MEASURABLE_PITCH_DEG = 40.0
-LOOKING_DOWN_EYE_CONFIDENCE = 0.5
-MISSING_HAND_FACTOR = 0.5
 MAX_FIT_ERROR = 0.25  # head-pose fit error (face sizes) above which the pose is not trusted
 
 
@@ -94,7 +92,7 @@ class LandmarkCues:
         if body is None:
             self._pose_rate.ran(frame.t, found.landmarks)
         marks = found.landmarks
-        hands = locate_hands(marks, found.width, found.height, self._runner.min_detection_confidence)
+        hands = locate_hands(marks, found.width, found.height)
         face = self._face_cues(frame.t, found)
         ears = ear_points_px(marks, found.width, found.height)
         mouth = mouth_point_px(marks, found.width, found.height)
@@ -115,13 +113,11 @@ class LandmarkCues:
         mesh = face_px = None
         if face is not None:
             face_px = to_pixels(face, found.width, found.height)
-            cues["mouth_open"] = Cue(mouth_aspect_ratio(face_px), found.face_confidence)
+            cues["mouth_open"] = Cue(mouth_aspect_ratio(face_px))
             angles = head_angles(face, found.width, found.height)
             if angles is not None and angles.error <= MAX_FIT_ERROR:
                 mesh = angles
-        fit = None
-        if mesh is not None:
-            fit = (mesh.yaw_deg, mesh.pitch_deg, found.face_confidence * (1.0 - mesh.error / MAX_FIT_ERROR))
+        fit = None if mesh is None else (mesh.yaw_deg, mesh.pitch_deg)
         head = merge_head_pose(fit, pose_yaw(found.landmarks.pose, found.width, found.height))
         if head is not None:
             cues.update(self._head_cues(t, head))
@@ -130,22 +126,18 @@ class LandmarkCues:
             and abs(mesh.yaw_deg) <= EYES_MEASURABLE_YAW_DEG
             and abs(mesh.pitch_deg) <= EYES_MEASURABLE_PITCH_DEG
         ):
-            pitch = cues.get("head_pitch", Cue.unknown()).value
-            looking_down = pitch is not None and pitch < self.settings.eyes_down_pitch_deg
-            openness = eye_openness(face_px, mesh.yaw_deg)
-            cues.update(self._eye_cues(t, openness, found.face_confidence, looking_down))
+            cues.update(self._eye_cues(t, eye_openness(face_px, mesh.yaw_deg)))
         return cues
 
     def _head_cues(self, t: float, head: CameraHeadPose) -> dict[str, Cue]:
         """Yaw and pitch from the driver's own straight-ahead pose, or from the profile's expected
-        forward pose (camera-relative, half confidence) while that is in doubt."""
+        forward pose (camera-relative) while that is in doubt."""
         if head.pitch_deg is not None:
             self._head.observe(t, head.yaw_deg, head.pitch_deg, self._moving(t))
         ref_yaw, ref_pitch = self._head.value
-        confidence = head.confidence * (1.0 if self._head.settled else 0.5)
-        cues = {"head_yaw": Cue(head.yaw_deg - ref_yaw, confidence)}
+        cues = {"head_yaw": Cue(head.yaw_deg - ref_yaw)}
         if head.pitch_deg is not None:
-            cues["head_pitch"] = Cue(head.pitch_deg - ref_pitch, confidence)
+            cues["head_pitch"] = Cue(head.pitch_deg - ref_pitch)
         return cues
 
     def _moving(self, t: float) -> bool | None:
@@ -154,27 +146,20 @@ class LandmarkCues:
         speed = self.telemetry.at(t).speed_kmh
         return None if speed is None else speed >= self.settings.speed_gate_kmh
 
-    def _eye_cues(self, t: float, openness: float, confidence: float, looking_down: bool) -> dict[str, Cue]:
-        """Openness, and closed against the driver's open-eye baseline. Eyes looking down lower the
-        lids without closing them, so a closure seen with the head down is less certain."""
+    def _eye_cues(self, t: float, openness: float) -> dict[str, Cue]:
+        """Openness, and closed against the driver's open-eye baseline."""
         self._eyes.observe(t, openness)
-        cues = {"eye_openness": Cue(openness, confidence)}
+        cues = {"eye_openness": Cue(openness)}
         baseline = self._eyes.value
         if baseline is None or baseline <= 0:
             return cues
-        share = openness / baseline
-        ratio = self.settings.eye_closed_ratio
-        closed_confidence = confidence * min(1.0, 0.5 + abs(share - ratio) / ratio)
-        if looking_down:
-            closed_confidence *= LOOKING_DOWN_EYE_CONFIDENCE
-        cues["eyes_closed"] = Cue(1.0 if share < ratio else 0.0, closed_confidence)
+        cues["eyes_closed"] = Cue(1.0 if openness / baseline < self.settings.eye_closed_ratio else 0.0)
         return cues
 
     def _hand_in_console(self, hands: list[HandPosition]) -> Cue:
         if not hands:
             return Cue.unknown()
-        inside = any(self.profile.contains("console", *h.centre) for h in hands)
-        return Cue(float(inside), _hands_confidence(hands, certain=inside))
+        return Cue(float(any(self.profile.contains("console", *h.centre) for h in hands)))
 
     def _hand_near(
         self, found: Detections, hands: list[HandPosition], targets: list[np.ndarray], within: float
@@ -183,31 +168,13 @@ class LandmarkCues:
         if not hands or not targets or scale is None or scale <= 0:
             return Cue.unknown()
         distance = min(nearest_distance(hands, target) for target in targets) / scale
-        near = distance <= within
-        return Cue(1.0 if near else 0.0, _hands_confidence(hands, certain=near))
-
-
-def _hands_confidence(hands: list[HandPosition], certain: bool) -> float:
-    """Mean confidence of the located hands, halved when a hand is missing and could change the
-    answer (a hidden hand may be on the wheel, at the ear, ...)."""
-    confidence = float(np.mean([h.confidence for h in hands]))
-    return confidence if certain or len(hands) >= 2 else confidence * MISSING_HAND_FACTOR
+        return Cue(1.0 if distance <= within else 0.0)
 
 
 def _face_visible(found: Detections) -> Cue:
-    if found.landmarks.face is not None:
-        return Cue(1.0, found.face_confidence)
-    pose = found.landmarks.pose
-    if pose is not None:
-        return Cue(0.0, 1.0 - float(pose[:11, 3].mean()))
-    return Cue(0.0, 0.5)
+    return Cue(1.0 if found.landmarks.face is not None else 0.0)
 
 
 def _body_visible(found: Detections) -> Cue:
     pose = found.landmarks.pose
-    if pose is None:
-        return Cue(0.0, 0.5)
-    shoulders = float(pose[[11, 12], 3].mean())
-    if shoulders >= POSE_VISIBLE:
-        return Cue(1.0, shoulders)
-    return Cue(0.0, 1.0 - shoulders)
+    return Cue(1.0 if pose is not None and float(pose[[11, 12], 3].mean()) >= POSE_VISIBLE else 0.0)

@@ -32,26 +32,21 @@ class HandPosition:
     side: str  # the driver's "left" or "right"
     points_px: np.ndarray  # (N, 2)
     centre: tuple[float, float]
-    confidence: float
 
 
-def locate_hands(landmarks: Landmarks, width: int, height: int, min_confidence: float) -> list[HandPosition]:
+def locate_hands(landmarks: Landmarks, width: int, height: int) -> list[HandPosition]:
     """Hands from the hand model where it found them, else from the pose's visible wrist points."""
     hands = []
     for side, hand in (("left", landmarks.left_hand), ("right", landmarks.right_hand)):
         if hand is not None:
-            wrist_visibility = _pose_visibility(landmarks.pose, POSE_HAND_POINTS[side])
             centre = hand[list(PALM_POINTS), :2].mean(axis=0)
-            points = hand[:, :2] * (width, height)
-            hands.append(HandPosition(side, points, _pair(centre), max(min_confidence, wrist_visibility)))
+            hands.append(HandPosition(side, hand[:, :2] * (width, height), _pair(centre)))
         elif landmarks.pose is not None:
             rows = landmarks.pose[list(POSE_HAND_POINTS[side])]
             seen = rows[(rows[:, 3] >= POSE_VISIBLE) & _inside_image(rows)]
             if len(seen):
                 centre = seen[:, :2].mean(axis=0)
-                hands.append(
-                    HandPosition(side, seen[:, :2] * (width, height), _pair(centre), float(seen[:, 3].mean()))
-                )
+                hands.append(HandPosition(side, seen[:, :2] * (width, height), _pair(centre)))
     return hands
 
 
@@ -91,10 +86,6 @@ def ear_points_px(landmarks: Landmarks, width: int, height: int) -> list[np.ndar
 
 def nearest_distance(hands: list[HandPosition], target: np.ndarray) -> float:
     return min(float(np.linalg.norm(h.points_px - target, axis=1).min()) for h in hands)
-
-
-def _pose_visibility(pose: np.ndarray | None, indices: tuple[int, ...]) -> float:
-    return float(pose[list(indices), 3].mean()) if pose is not None else 0.0
 
 
 def _inside_image(rows: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ auto-calibrate (in the first ~30 s of driving, then again every ~30 min):
   constant, so the reference keeps following a driver who sits differently;
 * bounded: the mode lies inside the plausible window by construction;
 * until 2 s of plausible time agree on one pose the reference is "in doubt" and angles are given
-  relative to the profile's expected forward pose (camera-relative), with the confidence halved.
+  relative to the profile's expected forward pose (camera-relative).
 """
 
 from __future__ import annotations

@@ -35,7 +35,6 @@ class CameraHeadPose:
 
     yaw_deg: float  # + = the driver turns to the driver's right (image left for a facing camera)
     pitch_deg: float | None  # None when only the pose measured the head (it gives no pitch)
-    confidence: float
     source: str  # "face_mesh" or "pose"
 
 
@@ -49,9 +48,9 @@ def head_inside_image(pose: np.ndarray | None) -> bool:
     return inside and float(pose[[LEFT_SHOULDER, RIGHT_SHOULDER], 3].mean()) >= POSE_VISIBLE
 
 
-def pose_yaw(pose: np.ndarray | None, width: int, height: int) -> tuple[float, float] | None:
-    """(yaw degrees, confidence) of the head from pose nose and ears (pose rows x, y, z,
-    visibility, normalised); None without a pose or with the head not inside the picture."""
+def pose_yaw(pose: np.ndarray | None, width: int, height: int) -> float | None:
+    """Yaw (degrees) of the head from pose nose and ears (pose rows x, y, z, visibility,
+    normalised); None without a pose or with the head not inside the picture."""
     if not head_inside_image(pose):
         return None
     nose, left, right = (pose[i, 0] * width for i in (NOSE, LEFT_EAR, RIGHT_EAR))
@@ -59,23 +58,19 @@ def pose_yaw(pose: np.ndarray | None, width: int, height: int) -> tuple[float, f
     spread = left - right
     if abs(offset) < 1e-6 and abs(spread) < 1e-6:
         return None
-    yaw = math.degrees(math.atan2(EAR_WIDTH_PER_NOSE_DEPTH * offset, spread))
-    confidence = float(pose[[NOSE, LEFT_EAR, RIGHT_EAR], 3].mean())
-    return yaw, confidence
+    return math.degrees(math.atan2(EAR_WIDTH_PER_NOSE_DEPTH * offset, spread))
 
 
-def merge_head_pose(
-    mesh: tuple[float, float, float] | None, pose: tuple[float, float] | None
-) -> CameraHeadPose | None:
-    """One camera-relative head pose from the face mesh (yaw, pitch, confidence) and the pose
-    (yaw, confidence): the mesh while it is reliable, the pose where the mesh saturates (a larger
-    turn the same way) or the face is lost."""
+def merge_head_pose(mesh: tuple[float, float] | None, pose_yaw_deg: float | None) -> CameraHeadPose | None:
+    """One camera-relative head pose from the face mesh (yaw, pitch) and the pose's yaw: the mesh
+    while it is reliable, the pose where the mesh saturates (a larger turn the same way) or the
+    face is lost."""
     if mesh is not None:
-        yaw, pitch, confidence = mesh
+        yaw, pitch = mesh
         saturated = abs(yaw) > MESH_RELIABLE_DEG
-        if saturated and pose is not None and abs(pose[0]) > abs(yaw) and pose[0] * yaw > 0:
-            return CameraHeadPose(pose[0], pitch, min(confidence, pose[1]), "pose")
-        return CameraHeadPose(yaw, pitch, confidence, "face_mesh")
-    if pose is not None:
-        return CameraHeadPose(pose[0], None, pose[1], "pose")
+        if saturated and pose_yaw_deg is not None and abs(pose_yaw_deg) > abs(yaw) and pose_yaw_deg * yaw > 0:
+            return CameraHeadPose(pose_yaw_deg, pitch, "pose")
+        return CameraHeadPose(yaw, pitch, "face_mesh")
+    if pose_yaw_deg is not None:
+        return CameraHeadPose(pose_yaw_deg, None, "pose")
     return None

@@ -22,8 +22,6 @@ import numpy as np
 from dms.picture import ANALYSIS_MAX_SIDE, shrink
 from dms.types import Landmarks
 
-POSE_FACE_POINTS = tuple(range(11))  # nose, eyes, ears, mouth in the 33-point pose
-
 
 @dataclass(frozen=True)
 class Detections:
@@ -32,7 +30,6 @@ class Detections:
     landmarks: Landmarks
     width: int
     height: int
-    face_confidence: float  # 0 when no face was found
 
 
 class _Graphs:
@@ -120,21 +117,12 @@ class MediaPipeRunner:
             pose = _array(result.pose_landmarks, with_visibility=True)
             face = _array(result.face_landmarks)
             hands = _array(result.left_hand_landmarks), _array(result.right_hand_landmarks)
-        face_confidence = _face_visibility(pose) if face is not None else 0.0
         if face is None:
             meshes = graphs.face_mesh.process(rgb).multi_face_landmarks
             if meshes:
                 face = _array(meshes[0])
-                # FaceMesh reports no score: between pose frames, the held pose's face visibility
-                # (as on the pose frames); else its detector's threshold, which it has passed.
-                held = body is not None and pose is not None
-                face_confidence = _face_visibility(pose) if held else self.min_detection_confidence
         landmarks = Landmarks(pose=pose, face=face, left_hand=hands[0], right_hand=hands[1])
-        return Detections(landmarks, width, height, face_confidence)
-
-
-def _face_visibility(pose: np.ndarray | None) -> float:
-    return float(pose[POSE_FACE_POINTS, 3].mean()) if pose is not None else 0.0
+        return Detections(landmarks, width, height)
 
 
 def _array(landmark_list, with_visibility: bool = False) -> np.ndarray | None:

@@ -8,8 +8,7 @@ while the pose estimates both wrists and elbows on every frame, each with a visi
   hands.locate_hands): on the wheel when its centre lies in the profile's wheel polygon;
 * a hidden hand at the rim: the pose's elbow seen in the picture (visibility >= 0.5) and its wrist,
   not seen (the rim or the other hand covers it), estimated inside the picture and inside the
-  wheel polygon: the forearm reaches the rim and the hand is behind it, on the wheel
-  (confidence: the elbow's visibility, halved);
+  wheel polygon: the forearm reaches the rim and the hand is behind it, on the wheel;
 * otherwise the side is unknown: a wrist beyond the picture edge or without a visible elbow says
   nothing about the wheel.
 
@@ -28,23 +27,20 @@ from dms.profile import CameraProfile
 from dms.types import Cue
 
 ARMS = {"left": (13, 15), "right": (14, 16)}  # pose elbow, wrist
-HIDDEN_HAND_FACTOR = 0.5
 
 
 def hands_on_wheel(hands: list[HandPosition], pose: np.ndarray | None, profile: CameraProfile) -> Cue:
     """Cue(0, 1 or 2 hands on the wheel) from the located hands and the pose (rows x, y, z,
     visibility, normalised); Cue.unknown() when the count cannot be told."""
-    sides: dict[str, tuple[bool, float]] = {}
-    for hand in hands:
-        sides[hand.side] = (profile.contains("wheel", *hand.centre), hand.confidence)
+    on_wheel: dict[str, bool] = {hand.side: profile.contains("wheel", *hand.centre) for hand in hands}
     for side, (elbow, wrist) in ARMS.items():
-        if side not in sides and pose is not None and _hidden_at_rim(pose[elbow], pose[wrist], profile):
-            sides[side] = (True, float(pose[elbow, 3]) * HIDDEN_HAND_FACTOR)
-    on = [c for inside, c in sides.values() if inside]
-    if len(sides) == 2:
-        return Cue(float(len(on)), float(np.mean([c for _, c in sides.values()])))
+        if side not in on_wheel and pose is not None and _hidden_at_rim(pose[elbow], pose[wrist], profile):
+            on_wheel[side] = True
+    on = sum(on_wheel.values())
+    if len(on_wheel) == 2:
+        return Cue(float(on))
     if on:  # one side known on the wheel, the other unknown: at least one hand on it
-        return Cue(1.0, on[0] * HIDDEN_HAND_FACTOR)
+        return Cue(1.0)
     return Cue.unknown()
 
 
