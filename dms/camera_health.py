@@ -147,7 +147,7 @@ class CameraHealth:
         speed = vehicle.speed_kmh if vehicle is not None else None
         stationary = speed is not None and speed < self.settings.speed_gate_kmh
         return Event(
-            id=new_event_id(), behavior=KIND, start_s=round(self._since, 3), end_s=round(t, 3),
+            id=new_event_id(), behaviour=KIND, start_s=round(self._since, 3), end_s=round(t, 3),
             severity="info" if stationary else "warning", peak_score=1.0, mean_score=1.0,
             evidence=self._evidence(t), stationary=stationary if speed is not None else None,
             speed_kmh=None if speed is None else {"start": round(speed, 1), "mean": round(speed, 1),

@@ -164,7 +164,7 @@ class BehaviourTracker:
                 active.trace.announced_at, active.trace.cooldown_s = t, rule.cooldown_s
             active.event = Event(
                 id=new_event_id(),
-                behavior=self.behaviour,
+                behaviour=self.behaviour,
                 start_s=round(active.start_s, 3),
                 end_s=round(t, 3),
                 severity="info",
@@ -377,7 +377,7 @@ class TimeSharingTracker:
                     why.append(f"Below the {gate:g} km/h speed gate: logged as stationary, no alert.")
                 self.event = Event(
                     id=new_event_id(),
-                    behavior="eyes_off_road",
+                    behaviour="eyes_off_road",
                     start_s=round(max(first, window_start), 3),
                     end_s=round(t, 3),
                     severity="info" if stationary else "warning",

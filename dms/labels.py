@@ -24,9 +24,9 @@ MATCHES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Label:
-    """One labelled interval (seconds of media time); `behavior` is spelled as in events.json."""
+    """One labelled interval (seconds of media time); the CSV's `behavior` column."""
 
-    behavior: str
+    behaviour: str
     start_s: float
     end_s: float
     confidence: str
@@ -38,7 +38,7 @@ class Label:
 
 @dataclass(frozen=True)
 class BehaviourScore:
-    behavior: str
+    behaviour: str
     labelled: int
     found: int
     missed: int
@@ -81,11 +81,11 @@ def score_events(
     """Found / missed labelled intervals and false events, per labelled behaviour.
 
     `events` are events.json records (behavior, start_s, end_s)."""
-    wanted = behaviours or sorted({label.behavior for label in labels})
+    wanted = behaviours or sorted({label.behaviour for label in labels})
     out = []
     for behaviour in wanted:
         answers = MATCHES.get(behaviour, (behaviour,))
-        mine = [lab for lab in labels if lab.behavior == behaviour]
+        mine = [lab for lab in labels if lab.behaviour == behaviour]
         candidates = [e for e in events if e["behavior"] in answers]
         found = sum(
             any(_overlaps(e["start_s"], e["end_s"], lab.start_s, lab.end_s) for e in candidates)

@@ -133,7 +133,7 @@ def labels_from_openlabel(path: str | Path, fps: float = 30.0, stream: str = "fa
             start, end = (first - shift) / fps, (last - shift + 1) / fps
             if end > 0:
                 labels.append(Label(behaviour, round(max(0.0, start), 3), round(end, 3), "high"))
-    return sorted(labels, key=lambda lab: (lab.start_s, lab.behavior))
+    return sorted(labels, key=lambda lab: (lab.start_s, lab.behaviour))
 
 
 def _reviewed_labels(annotation: Annotation) -> list[Label]:
@@ -146,7 +146,7 @@ def _reviewed_labels(annotation: Annotation) -> list[Label]:
         else:
             continue
         labels.append(Label(behaviour, event["start_s"], event["end_s"], "reviewed"))
-    return sorted(labels, key=lambda lab: (lab.start_s, lab.behavior))
+    return sorted(labels, key=lambda lab: (lab.start_s, lab.behaviour))
 
 
 def write_session_openlabel(store, session_id: str, out_dir: str | Path) -> Path:

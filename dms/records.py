@@ -1,8 +1,8 @@
 """The records that the event log (SQLite), events.json and the CSV files share, and their JSON.
 
 One module that the store and the report both import, so that logging a drive loads nothing of
-the report (plotting, templates). Field names follow the files: `behavior` is spelled as in
-events.json (DESIGN.md, "Files"), which other tools read.
+the report (plotting, templates). Keys follow the files: `behavior` as in events.json, which
+other tools read, although the Python field is `behaviour` (docs/architecture.md, "Names").
 
 JSON: numpy scalars and arrays, paths and tuples become plain JSON types; NaN and infinities
 become null (JSON has no such numbers and readers of events.json should not have to guess).
@@ -100,7 +100,7 @@ def event_record(event: Event) -> dict:
     """An event as it appears in events.json (DESIGN.md schema, plus stationary and the review)."""
     return {
         "id": event.id,
-        "behavior": event.behavior,
+        "behavior": event.behaviour,
         "start_s": _num(event.start_s, 3),
         "end_s": _num(event.end_s, 3),
         "severity": event.severity,

@@ -22,8 +22,8 @@ BEHAVIOURS: tuple[str, ...] = (
     "yawning",
     "hand_at_mouth",
 )
-# Every value an event's `behavior` takes: the behaviours, and the patterns a rule set raises as
-# events of their own (dms/rules/unresponsive.py).
+# Every value an event's `behaviour` (events.json: `behavior`) takes: the behaviours, and the
+# patterns a rule set raises as events of their own (dms/rules/unresponsive.py).
 EVENT_KINDS: tuple[str, ...] = (*BEHAVIOURS, "unresponsive", "camera_degraded")
 SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
 
@@ -152,7 +152,7 @@ class Event:
     """
 
     id: str
-    behavior: str
+    behaviour: str
     start_s: float
     end_s: float
     severity: str

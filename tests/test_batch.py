@@ -62,7 +62,7 @@ def runs(fleet, tmp_path_factory):
 def logged(db):
     with Store(db, create=False) as store:
         return {
-            s.source: (s, [(e.behavior, e.start_s, e.end_s, e.severity, e.peak_score, e.mean_score)
+            s.source: (s, [(e.behaviour, e.start_s, e.end_s, e.severity, e.peak_score, e.mean_score)
                            for e in store.events(s.id)], len(store.timeline(s.id)))
             for s in store.sessions()
         }

@@ -103,6 +103,20 @@ def test_score_rules_command_writes_the_conformance_report(tmp_path, capsys):
     assert "14 of 14 threshold cases land within one analysed frame" in capsys.readouterr().out
 
 
+def test_score_json_keys_the_behaviour_as_events_json_does(tmp_path, capsys):
+    """Python fields say `behaviour`; what a command writes keeps the files' `behavior`."""
+    events = drive({"eyes_off_road": [(10.0, 14.0)]}, 30.0, None, "euro-ncap")
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps({"session": {"id": "s", "duration_s": 30.0}, "events": events}))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("behavior,start_s,end_s\neyes_off_road,10.0,14.0\n")
+    assert main.main(["score", str(path), str(labels), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)["scores"]
+    expected = {"behavior": "eyes_off_road", "labelled": 1, "found": 1, "missed": 0, "false_events": 0}
+    assert scores == [expected]
+    assert {e["behavior"] for e in events} == {"eyes_off_road"}
+
+
 def test_a_dmd_session_scores_without_hand_conversion(tmp_path, capsys):
     from pathlib import Path
 

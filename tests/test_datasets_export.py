@@ -26,7 +26,7 @@ def run_export(argv: list[str]) -> int:
 
 
 def _event(event_id, behaviour, start, end):
-    return Event(id=event_id, behavior=behaviour, start_s=start, end_s=end, severity="warning",
+    return Event(id=event_id, behaviour=behaviour, start_s=start, end_s=end, severity="warning",
                  peak_score=0.9, mean_score=0.8)
 
 

@@ -46,14 +46,14 @@ def replay_events(rate: float) -> list:
     with open_source(IR_NIGHT, analysis_fps=rate) as source:
         summary = pipeline.run(source)
     pipeline.landmarks.close()
-    return sorted(summary.events, key=lambda e: (e.behavior, e.start_s))
+    return sorted(summary.events, key=lambda e: (e.behaviour, e.start_s))
 
 
 @pytest.mark.slow
 def test_the_same_clip_gives_the_same_events_at_10_hz_and_at_the_native_rate():
     ten, native = replay_events(10.0), replay_events(0.0)
-    assert len([e for e in ten if e.behavior == "eyes_closed"]) == 4  # the four labelled closures
-    assert [e.behavior for e in ten] == [e.behavior for e in native]
+    assert len([e for e in ten if e.behaviour == "eyes_closed"]) == 4  # the four labelled closures
+    assert [e.behaviour for e in ten] == [e.behaviour for e in native]
     for a, b in zip(ten, native, strict=True):
         assert abs(a.start_s - b.start_s) <= 0.1 + 1e-6, (a, b)
         assert abs(a.end_s - b.end_s) <= 0.1 + 1e-6, (a, b)

@@ -41,7 +41,7 @@ def test_event_times_follow_the_behaviour_to_one_frame():
     closed, updates = run(Settings(), scores_stream("phone", [(2.0, 6.0)], 10))
     assert len(closed) == 1
     event = closed[0]
-    assert event.behavior == "phone"
+    assert event.behaviour == "phone"
     assert abs(event.start_s - 2.0) <= 1 / FPS and abs(event.end_s - 6.0) <= 1 / FPS
     assert [u.kind for u in updates if u.event.id == event.id] == ["open", "escalate", "close"]
 
@@ -98,7 +98,7 @@ def test_escalation_is_announced_while_the_event_runs():
     kinds = [(u.kind, u.event.severity) for u in updates]
     assert kinds[0] == ("open", "info")
     assert ("escalate", "warning") in kinds and ("escalate", "critical") in kinds
-    long = [u.event for u in updates if u.kind == "close" and u.event.behavior == "eyes_off_road"][0]
+    long = [u.event for u in updates if u.kind == "close" and u.event.behaviour == "eyes_off_road"][0]
     assert long.evidence["rule"] == "long_distraction"
 
 

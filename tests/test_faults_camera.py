@@ -128,7 +128,7 @@ def test_each_condition_raises_camera_degraded_within_ten_seconds(image, cues, s
             opened = (i / 10, updates[0])
     assert opened is not None
     t, update = opened
-    assert update.kind == "open" and update.event.behavior == "camera_degraded"
+    assert update.kind == "open" and update.event.behaviour == "camera_degraded"
     assert update.event.evidence["reason"] == reason and update.event.severity == "warning"
     assert t <= 10.0 and update.event.start_s <= 2.0  # frozen: after 2 s without any change
     assert health.coverage()["share"] <= 0.17  # frozen is known only after 2 s unchanged

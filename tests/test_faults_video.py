@@ -147,7 +147,7 @@ def test_an_event_across_a_gap_ends_at_the_gap_and_starts_again_after_it():
     times = [i / 10 for i in range(25)] + [6.0 + i / 10 for i in range(25)]  # 3.6 s without frames
     summary = pipeline.run(Frame(i, t, image) for i, t in enumerate(times))
     assert summary.gaps == [(2.4, 6.0)]
-    looking = [e for e in summary.events if e.behavior == "eyes_off_road"]
+    looking = [e for e in summary.events if e.behaviour == "eyes_off_road"]
     assert len(looking) == 2
     # the last frame before the gap stands for one frame interval (docs/engine.md, "Events")
     assert looking[0].end_s <= 2.5 + 1e-6 and looking[1].start_s >= 6.0

@@ -100,7 +100,7 @@ def test_event_click_jumps_and_review_is_stored(played, qapp):
     event_list.table.selectRow(last)
     event_list._on_click(last, 2)
     wait_until(qapp, lambda: abs(window.video.result.frame.t - target.start_s) < 0.3)
-    assert f"replay: {target.behavior.replace('_', ' ')}" in window.banner.label.text()
+    assert f"replay: {target.behaviour.replace('_', ' ')}" in window.banner.label.text()
     event_list.relabel_box.setCurrentText("drinking")
     assert event_list.review_selected("confirmed")
     stored = {e.id: e for e in store.events(window.session_id)}[target.id]

@@ -44,8 +44,8 @@ def frame() -> Frame:
     raise AssertionError("clip shorter than 2 s")
 
 
-def event(eid="e1", behavior="phone", start=1.0, end=3.0, severity="warning", speed=None) -> Event:
-    return Event(eid, behavior, start, end, severity, 0.9, 0.7, speed_kmh=speed)
+def event(eid="e1", behaviour="phone", start=1.0, end=3.0, severity="warning", speed=None) -> Event:
+    return Event(eid, behaviour, start, end, severity, 0.9, 0.7, speed_kmh=speed)
 
 
 def result_for(frame: Frame, updates=(), speed=None) -> FrameResult:

@@ -30,14 +30,14 @@ def test_the_dmd_annotation_reads_as_labels():
     labels = labels_from_openlabel(DMD, fps=30.0)
     by = {}
     for lab in labels:
-        by.setdefault(lab.behavior, []).append(lab)
+        by.setdefault(lab.behaviour, []).append(lab)
     assert {b: len(v) for b, v in by.items()} == {
         "eyes_off_road": 40, "drinking": 5, "console": 3, NORMAL_DRIVING: 24,
     }
     first = by["eyes_off_road"][0]  # not_looking_road frames 34-43 of the face stream (shift 0)
     assert (first.start_s, first.end_s) == (round(34 / 30, 3), round(44 / 30, 3))
     body = labels_from_openlabel(DMD, fps=30.0, stream="body_camera")  # frame_shift 15
-    assert min(lab.start_s for lab in body if lab.behavior == "eyes_off_road") == round((34 - 15) / 30, 3)
+    assert min(lab.start_s for lab in body if lab.behaviour == "eyes_off_road") == round((34 - 15) / 30, 3)
     assert max(lab.end_s for lab in labels) == pytest.approx(6777 / 30, abs=0.01)
 
 
@@ -46,7 +46,7 @@ def events_of_a_drive() -> list:
     updates = [u for s in stream("eyes_off_road", 7.0, 80.0) for u in tracker.step(s)]
     updates += [u for s in stream("phone", 3.0, 80.0) for u in tracker.step(s)]
     closed = [u.event for u in updates if u.kind == "close"]
-    assert {e.behavior for e in closed} >= {"eyes_off_road", "unresponsive"}
+    assert {e.behaviour for e in closed} >= {"eyes_off_road", "unresponsive"}
     return closed
 
 
@@ -63,7 +63,7 @@ def test_a_session_exports_and_reads_back_identically(tmp_path):
     document = json.loads(path.read_text())["openlabel"]
     assert document["metadata"]["schema_version"] == "1.0.0" and document["metadata"]["name"] == session
     action = document["actions"]["0"]
-    assert action["type"] == "dms/" + first.behavior
+    assert action["type"] == "dms/" + first.behaviour
     frames = {"frame_start": round(first.start_s * 25), "frame_end": round(first.end_s * 25)}
     assert action["frame_intervals"] == [frames]
     back = events_from_openlabel(read_openlabel(path))
@@ -79,8 +79,8 @@ def test_a_session_exports_and_reads_back_identically(tmp_path):
     assert back[0]["review"] == "confirmed"
     assert (back[1]["review"], back[1]["relabel"]) == ("rejected", "looking_back")
     labels = labels_from_openlabel(path)  # only reviewed events are labels
-    assert [(lab.behavior, lab.start_s) for lab in labels] == sorted(
-        [(first.behavior, first.start_s), ("looking_back", second.start_s)], key=lambda x: (x[1], x[0]))
+    assert [(lab.behaviour, lab.start_s) for lab in labels] == sorted(
+        [(first.behaviour, first.start_s), ("looking_back", second.start_s)], key=lambda x: (x[1], x[0]))
     store.close()
 
 

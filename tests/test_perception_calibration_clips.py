@@ -79,7 +79,7 @@ def test_a_drive_that_opens_turned_away_raises_eyes_off_road_for_the_turn(openin
     path, turned_s = opening_turned
     assert turned_s > 5.0
     summary = replay(path, CameraProfile.from_dict(DUSK_PROFILE))
-    off_road = [e for e in summary.events if e.behavior == "eyes_off_road"]
+    off_road = [e for e in summary.events if e.behaviour == "eyes_off_road"]
     covered = sum(max(0.0, min(e.end_s, turned_s) - e.start_s) for e in off_road)
     assert covered >= 0.8 * turned_s, [(e.start_s, e.end_s) for e in off_road]
     # looking ahead afterwards is on the road once the driver's own straight ahead is learned

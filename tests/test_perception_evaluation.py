@@ -20,7 +20,7 @@ def test_agreement_counts_inside_and_away_and_skips_boundaries(tmp_path):
         run.times.append(t)
         run.cues.append(Cues(eyes_closed=Cue(closed) if t != 3.5 else Cue.unknown()))
     (result,) = agreements(run, load_labels(labels))  # "phone" has no cue check
-    assert result.behavior == "eyes_closed"
+    assert result.behaviour == "eyes_closed"
     # inside: 1.1 .. 1.9 (9 frames), closed on 1.2 .. 1.7 (6)
     assert result.inside == (6, 9)
     # away: t < 0.7 (7 frames) and t > 2.3 (16 frames, one unknown)

@@ -21,7 +21,7 @@ def dusk():
 
 
 def by_behaviour(run, clip):
-    return {a.behavior: a for a in agreements(run, load_labels(SHARED / "labels" / f"{clip}.csv"))}
+    return {a.behaviour: a for a in agreements(run, load_labels(SHARED / "labels" / f"{clip}.csv"))}
 
 
 def test_eye_closures_on_infrared_night_footage(ir_night):
@@ -34,7 +34,7 @@ def test_eye_closures_on_infrared_night_footage(ir_night):
 
 def test_every_labelled_closure_is_seen(ir_night):
     labels = [
-        i for i in load_labels(SHARED / "labels" / "ir_night_drowsy.csv") if i.behavior == "eyes_closed"
+        i for i in load_labels(SHARED / "labels" / "ir_night_drowsy.csv") if i.behaviour == "eyes_closed"
     ]
     for interval in labels:
         said = [

@@ -15,7 +15,7 @@ def day():
 
 
 def by_behaviour(run, clip):
-    return {a.behavior: a for a in agreements(run, load_labels(SHARED / "labels" / f"{clip}.csv"))}
+    return {a.behaviour: a for a in agreements(run, load_labels(SHARED / "labels" / f"{clip}.csv"))}
 
 
 def values(run, cue, start, end):

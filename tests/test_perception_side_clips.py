@@ -22,7 +22,7 @@ def values(run, cue, start, end):
 def test_phone_call_at_the_ear_on_a_side_camera(montage):
     assert np.mean([v == 1.0 for v in values(montage, "hand_at_ear", 2.1, 2.9)]) >= 0.6
     labels = load_labels(SHARED / "labels" / "side_montage_a.csv")
-    at_ear = {a.behavior: a for a in agreements(montage, labels)}["hand_at_ear"]
+    at_ear = {a.behaviour: a for a in agreements(montage, labels)}["hand_at_ear"]
     assert at_ear.share(at_ear.outside) >= 0.9
     assert at_ear.outside[1] >= 45 and at_ear.inside[1] >= 12  # measured 56 and 17 known frames
 

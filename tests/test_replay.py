@@ -30,7 +30,7 @@ def replays(tmp_path_factory):
 
 
 def scores(report: dict, clip: str) -> dict:
-    return {s.behavior: s for s in score_events(report["events"], load_labels(LABELS / f"{clip}.csv"))}
+    return {s.behaviour: s for s in score_events(report["events"], load_labels(LABELS / f"{clip}.csv"))}
 
 
 def test_eating_shows_as_hand_at_mouth_and_looking_down(replays):

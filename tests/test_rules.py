@@ -49,7 +49,7 @@ def test_addw_and_ddaw_alert_only_what_they_regulate():
     for name, quiet in (("eu-addw", "phone"), ("eu-ddaw", "eyes_off_road")):
         tracker = EventTracker(SETTINGS, load_rule_set(name), has_telemetry=True)
         updates = [u for s in stream(quiet, 8.0, 90.0) for u in tracker.step(s)]
-        events = [u.event for u in updates if u.event.behavior == quiet]
+        events = [u.event for u in updates if u.event.behaviour == quiet]
         assert events and {e.severity for e in events} == {"info"}
         assert any("sets no alert" in line for line in events[-1].evidence["why"])
 
@@ -76,7 +76,7 @@ def test_why_explains_an_interrupted_and_a_restarted_timer():
         if 2.0 <= s.t < 2.2:
             s.values["eyes_off_road"] = 0.0
     updates = [u for s in frames for u in tracker.step(s)]
-    why = " ".join(next(u.event for u in updates if u.event.behavior == "eyes_off_road"
+    why = " ".join(next(u.event for u in updates if u.event.behaviour == "eyes_off_road"
                         and u.kind == "escalate").evidence["why"])
     assert "Evidence dropped below 0.4 at 2.0 s-2.2 s" in why and "timer kept running" in why
     tracker = EventTracker(SETTINGS)
@@ -85,7 +85,7 @@ def test_why_explains_an_interrupted_and_a_restarted_timer():
         if 2.5 <= s.t < 3.0:
             s.values["eyes_off_road"] = 0.0
     updates = [u for s in frames for u in tracker.step(s)]
-    warned = [u.event for u in updates if u.event.behavior == "eyes_off_road"
+    warned = [u.event for u in updates if u.event.behaviour == "eyes_off_road"
               and u.event.severity == "warning"]
     why = " ".join(warned[0].evidence["why"])
     assert "An earlier stretch (1.0-2.5 s) ended" in why and "timer restarted at 3.0 s" in why
@@ -154,7 +154,7 @@ def test_rules_needing_speed_say_so_without_telemetry_and_patterns_are_not_train
         load_rule_set("euro-ncap"), None)
     tracker = EventTracker(SETTINGS)
     updates = [u for s in stream("eyes_off_road", 7.0, 60.0) for u in tracker.step(s)]
-    unresponsive = next(u.event for u in updates if u.event.behavior == "unresponsive")
+    unresponsive = next(u.event for u in updates if u.event.behaviour == "unresponsive")
     assert event_label(unresponsive, "all", ("none", "eyes_off_road")) is None
 
 

@@ -80,7 +80,7 @@ def test_sigkill_mid_run_loses_at_most_about_a_second(tmp_path):
         assert store.session(killed).status == "interrupted"
         timeline = store.timeline(killed)
         (event,) = store.events(killed)
-        assert event.behavior == "phone" and event.start_s == 2.0
+        assert event.behaviour == "phone" and event.start_s == 2.0
     assert seen_while_running[0] > 0 and seen_while_running[1] > seen_while_running[0]
     frames = [row["frame"] for row in timeline]
     assert frames == list(range(len(frames)))

@@ -63,7 +63,7 @@ def frame_result(
 
 def phone_event(**changes) -> Event:
     base = Event(
-        id="e0001", behavior="phone", start_s=2.0, end_s=2.0, severity="info", peak_score=0.9,
+        id="e0001", behaviour="phone", start_s=2.0, end_s=2.0, severity="info", peak_score=0.9,
         mean_score=0.9, evidence={"cues": ["hand_at_ear"], "classes": {"phone_right": 0.81}},
         speed_kmh={"start": 20.0, "mean": 20.0, "max": 20.0}, distance_m=0.0, stationary=False,
     )
@@ -74,7 +74,7 @@ def drive(frames: int = 100, telemetry: bool = True, classifier: bool = True):
     """(frame results, run summary) of the synthetic drive; the eye-closure event opened at 7.0 s
     is closed by the summary's final updates."""
     closure = Event(
-        id="e0002", behavior="eyes_closed", start_s=7.0, end_s=7.0, severity="info", peak_score=0.95,
+        id="e0002", behaviour="eyes_closed", start_s=7.0, end_s=7.0, severity="info", peak_score=0.95,
         mean_score=0.95, evidence={"cues": ["eyes_closed"]},
     )
     updates: dict[int, tuple[EventUpdate, ...]] = {

@@ -43,6 +43,6 @@ class ActiveAlerts:
 
 def _name(event: Event) -> str:
     """The behaviour in words; a degraded camera says why ("camera degraded: too dark")."""
-    name = event.behavior.replace("_", " ")
-    reason = event.evidence.get("reason") if event.behavior == "camera_degraded" else None
+    name = event.behaviour.replace("_", " ")
+    reason = event.evidence.get("reason") if event.behaviour == "camera_degraded" else None
     return f"{name}: {reason}" if reason else name

@@ -138,7 +138,7 @@ class EventList(QWidget):
             return self._say(f"Not stored: {exc}")
         event = replace(event, review=review, relabel=relabel)
         self._upsert(event)
-        return self._say(f"{event.behavior} at {event.start_s:.1f} s: {review_text(event)}", ok=True)
+        return self._say(f"{event.behaviour} at {event.start_s:.1f} s: {review_text(event)}", ok=True)
 
     def _say(self, text: str, ok: bool = False) -> bool:
         self.status.setText(text)
@@ -159,7 +159,7 @@ class EventList(QWidget):
         texts = (
             "",
             f"{event.start_s:.1f} s",
-            event.behavior,
+            event.behaviour,
             f"{event.duration_s:.1f} s{state}",
             event.severity,
             speed_text(event),
@@ -185,7 +185,7 @@ class EventList(QWidget):
 def details_text(event: Event) -> str:
     """Why the event alerted, as the reviewer reads it (the tracker's sentences), with its rule."""
     evidence = event.evidence or {}
-    head = f"{event.behavior} at {event.start_s:.1f} s, {event.severity}"
+    head = f"{event.behaviour} at {event.start_s:.1f} s, {event.severity}"
     if evidence.get("rule_set"):
         rule = f", rule {evidence['rule']}" if evidence.get("rule") else ""
         head += f" (rule set {evidence['rule_set']}{rule})"

@@ -85,9 +85,9 @@ class TimelineWidget(QWidget):
             painter.setPen(QColor(200, 200, 200))
             painter.drawText(QRectF(4, y - 1, LABEL_W - 8, ROW_H), Qt.AlignVCenter, behaviour)
         for ev in self.events.values():
-            if ev.behavior not in EVENT_KINDS:
+            if ev.behaviour not in EVENT_KINDS:
                 continue
-            y = rect.y() + EVENT_KINDS.index(ev.behavior) * ROW_H
+            y = rect.y() + EVENT_KINDS.index(ev.behaviour) * ROW_H
             x0, x1 = self.x_of(ev.start_s), self.x_of(ev.end_s)
             colour = SEVERITY_COLOURS.get(ev.severity, QColor("grey"))
             painter.fillRect(QRectF(x0, y, max(2.0, x1 - x0), ROW_H - 2), colour)

@@ -54,12 +54,12 @@ class ExportItem:
 def event_label(event: Event, include: str, classes: tuple[str, ...]) -> int | None:
     """Class index of an event for training, or None when it is not exported. A pattern event
     (`unresponsive`, raised from other behaviours) is no class of its own unless relabelled."""
-    if event.behavior not in BEHAVIOURS and not event.relabel:
+    if event.behaviour not in BEHAVIOURS and not event.relabel:
         return None
     if event.review == "rejected" and include != "confirmed":
         name = event.relabel or "none"
     elif event.review == "confirmed" or (event.review is None and include == "all"):
-        name = event.relabel or event.behavior
+        name = event.relabel or event.behaviour
     else:
         return None
     if name not in classes:

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from dms.errors import InputError
-from dms.labels import Label, load_labels, score_events
+from dms.labels import BehaviourScore, Label, load_labels, score_events
 from dms.types import BEHAVIOURS
 
 
@@ -101,17 +101,22 @@ def run(args: argparse.Namespace) -> int:
     labels = read_labels(args.labels, args.label_fps, args.label_stream)
     if args.rules:
         return run_conformance(args, events, session, labels)
-    labels = [lab for lab in labels if lab.behavior in BEHAVIOURS]
+    labels = [lab for lab in labels if lab.behaviour in BEHAVIOURS]
     rows = score_events(events, labels)
     if args.json:
-        print(
-            json.dumps({"events": args.events, "labels": args.labels, "scores": [asdict(r) for r in rows]})
-        )
+        scores = [_score_record(r) for r in rows]
+        print(json.dumps({"events": args.events, "labels": args.labels, "scores": scores}))
         return 0
     print(f"{'behaviour':16s} {'labelled':>8s} {'found':>6s} {'missed':>6s} {'false':>6s}")
     for r in rows:
-        print(f"{r.behavior:16s} {r.labelled:8d} {r.found:6d} {r.missed:6d} {r.false_events:6d}")
+        print(f"{r.behaviour:16s} {r.labelled:8d} {r.found:6d} {r.missed:6d} {r.false_events:6d}")
     return 0
+
+
+def _score_record(score: BehaviourScore) -> dict:
+    """One row of `score --json`, keyed as events.json spells the behaviour (`behavior`)."""
+    record = asdict(score)
+    return {"behavior": record.pop("behaviour"), **record}
 
 
 def run_conformance(args, events: list[dict], session: dict, labels: list[Label]) -> int:

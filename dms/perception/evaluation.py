@@ -54,7 +54,7 @@ class Agreement:
     """How often a cue said what the labels say, over the frames where the cue was known."""
 
     cue: str
-    behavior: str
+    behaviour: str
     inside: tuple[int, int]  # (frames agreeing, frames known) inside labelled intervals
     outside: tuple[int, int]  # the same away from them (the cue should say "no")
     unknown_inside: int
@@ -142,9 +142,9 @@ def agreements(
     """Per labelled behaviour that a cue measures: agreement inside and away from its intervals."""
     checks = cue_checks(settings or Settings(), profile or CameraProfile.load())
     results = []
-    for behavior in sorted({label.behavior for label in labels} & set(checks)):
-        check = checks[behavior]
-        intervals = [label for label in labels if label.behavior == behavior]
+    for behaviour in sorted({label.behaviour for label in labels} & set(checks)):
+        check = checks[behaviour]
+        intervals = [label for label in labels if label.behaviour == behaviour]
         inside, outside, unknown_inside = [0, 0], [0, 0], 0
         for t, cues in zip(run.times, run.cues, strict=True):
             said = check.says(cues)
@@ -161,7 +161,7 @@ def agreements(
             ):
                 outside[0] += not said
                 outside[1] += 1
-        results.append(Agreement(check.cue, behavior, tuple(inside), tuple(outside), unknown_inside))
+        results.append(Agreement(check.cue, behaviour, tuple(inside), tuple(outside), unknown_inside))
     return results
 
 
@@ -191,7 +191,7 @@ def _print_tables(data: Path, profile: CameraProfile) -> int:
         run = runs[video.name] = run_cues(video, profile, progress=True)
         for a in agreements(run, load_labels(labels_path), profile=profile):
             scores = f"{_pct(a.inside)} | {_pct(a.outside)} | {a.unknown_inside}"
-            print(f"{video.name} | {a.behavior} ({a.cue}) | {scores}")
+            print(f"{video.name} | {a.behaviour} ({a.cue}) | {scores}")
     print("\nclip | frames | median ms/frame (wall) | median CPU ms/frame (all threads)")
     for name, run in runs.items():
         print(f"{name} | {len(run.ms)} | {run.median_ms:.1f} | {run.median_cpu_ms:.1f}")

@@ -58,9 +58,9 @@ def timeline_chart_png(events: list[Event], timeline: list[dict], duration_s: fl
     min_width = duration_s / 500 if duration_s > 0 else 0.05  # keep very short events visible
     spans: dict[tuple[int, str], list[tuple[float, float]]] = {}
     for event in events:
-        if event.behavior in rows:
+        if event.behaviour in rows:
             width = max(event.end_s - event.start_s, min_width)
-            spans.setdefault((rows[event.behavior], event.severity), []).append((event.start_s, width))
+            spans.setdefault((rows[event.behaviour], event.severity), []).append((event.start_s, width))
     for (y, severity), bars in spans.items():
         bands_ax.broken_barh(bars, (y - 0.35, 0.7), color=SEVERITY_COLOURS.get(severity, "#777777"))
     bands_ax.set_yticks(list(rows.values()), list(rows.keys()), fontsize=8)

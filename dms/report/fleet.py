@@ -71,7 +71,7 @@ class Rates:
             self.km += drive.km
             self.events_with_km += len(drive.events)
         self.by_severity.update(e.severity for e in drive.events)
-        self.by_behaviour.update(e.behavior for e in drive.events)
+        self.by_behaviour.update(e.behaviour for e in drive.events)
 
     def per_hour(self, count: int | None = None) -> float | None:
         count = self.events if count is None else count
@@ -175,10 +175,10 @@ def fleet_figures(store, progress=None) -> FleetFigures:
         if drive.day is not None:
             by_week[iso_week(drive.day)].add(drive)
         for event in drive.events:
-            behaviour_severity[event.behavior][event.severity] += 1
-            reviews[event.behavior][event.review or "unreviewed"] += 1
+            behaviour_severity[event.behaviour][event.severity] += 1
+            reviews[event.behaviour][event.review or "unreviewed"] += 1
             if drive.km:
-                behaviour_km[event.behavior] += 1
+                behaviour_km[event.behaviour] += 1
         for behaviour, bands in drive.exposure_s.items():
             for band, seconds in bands.items():
                 exposure[behaviour][band] = exposure[behaviour].get(band, 0.0) + seconds

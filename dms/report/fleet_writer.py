@@ -98,7 +98,7 @@ def drive_rows(figures: FleetFigures, out_dir: Path) -> list[dict]:
 def event_rows(figures: FleetFigures, out_dir: Path) -> list[dict]:
     return [
         {"session": d.session, "driver": d.driver, "vehicle": d.vehicle,
-         "date": d.day.isoformat() if d.day else None, "event": e.id, "behaviour": e.behavior,
+         "date": d.day.isoformat() if d.day else None, "event": e.id, "behaviour": e.behaviour,
          "severity": e.severity, "start_s": e.start_s, "duration_s": round(e.end_s - e.start_s, 3),
          "peak_score": e.peak_score, "speed_max_kmh": (e.speed_kmh or {}).get("max"),
          "review": e.review or "unreviewed", "report": link(d.report, out_dir, e.id)}

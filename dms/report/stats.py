@@ -66,7 +66,7 @@ def exposure_by_speed_band(events: list[Event], timeline: list[dict]) -> dict[st
     for event in events:
         overlap = np.clip(np.minimum(ends, event.end_s) - np.maximum(t, event.start_s), 0.0, None)
         per_band = exposure.setdefault(
-            event.behavior, {label: 0.0 for label, _, _ in SPEED_BANDS} | {UNKNOWN_BAND: 0.0}
+            event.behaviour, {label: 0.0 for label, _, _ in SPEED_BANDS} | {UNKNOWN_BAND: 0.0}
         )
         for i in np.nonzero(overlap)[0]:
             per_band[bands[i]] += float(overlap[i])
@@ -83,7 +83,7 @@ def perclos_summary(timeline: list[dict]) -> PerclosSummary | None:
 
 
 def yawn_count(events: list[Event]) -> int:
-    return sum(1 for e in events if e.behavior == "yawning")
+    return sum(1 for e in events if e.behaviour == "yawning")
 
 
 def markers(timeline: list[dict]) -> list[tuple[float, str]]:

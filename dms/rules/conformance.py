@@ -115,7 +115,7 @@ def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
 
 
 def _normal_spans(labels: list[Label], duration_s: float) -> list[tuple[float, float]]:
-    normal = [(lab.start_s, lab.end_s) for lab in labels if lab.behavior == NORMAL_DRIVING]
+    normal = [(lab.start_s, lab.end_s) for lab in labels if lab.behaviour == NORMAL_DRIVING]
     if normal:
         return normal
     spans, t = [], 0.0
@@ -139,12 +139,12 @@ def check(
     """The conformance of `events` (events.json records) with `rules` on `labels`."""
     speed_at = speed_at or (lambda t: None)
     report = Conformance(rules.name, rules.title, tolerance_s)
-    behaviours = sorted({lab.behavior for lab in labels} - {NORMAL_DRIVING})
+    behaviours = sorted({lab.behaviour for lab in labels} - {NORMAL_DRIVING})
     report.judged = behaviours
     report.not_regulated = [b for b in behaviours if rules.timing(b) is None]
     unknown_speed = False
-    for label in sorted((lab for lab in labels if lab.behavior in behaviours), key=lambda x: x.start_s):
-        timing = rules.timing(label.behavior)
+    for label in sorted((lab for lab in labels if lab.behaviour in behaviours), key=lambda x: x.start_s):
+        timing = rules.timing(label.behaviour)
         if timing is None:
             continue
         speed = speed_at(label.start_s)
@@ -157,7 +157,7 @@ def check(
         warned = [
             t
             for e in events
-            if e["behavior"] in _answers(label.behavior)
+            if e["behavior"] in _answers(label.behaviour)
             and _overlaps(float(e["start_s"]), float(e["end_s"]), label.start_s, label.end_s)
             and (t := _alert_time(e)) is not None
         ]
@@ -165,7 +165,7 @@ def check(
         seen = [
             float(e["start_s"])
             for e in events
-            if e["behavior"] in _answers(label.behavior)
+            if e["behavior"] in _answers(label.behaviour)
             and _overlaps(float(e["start_s"]), float(e["end_s"]), label.start_s, label.end_s)
         ]
         note = (
@@ -183,7 +183,7 @@ def check(
             verdict = "on time"
         report.labels.append(
             LabelVerdict(
-                label.behavior,
+                label.behaviour,
                 label.start_s,
                 label.end_s,
                 threshold,
@@ -213,7 +213,7 @@ def check(
         if event["behavior"] == "unresponsive":
             family = [b for b in behaviours if b in ("eyes_off_road", "eyes_closed")]
         labelled = any(
-            lab.behavior in family
+            lab.behaviour in family
             and _overlaps(float(event["start_s"]), float(event["end_s"]), lab.start_s, lab.end_s)
             for lab in labels
         )

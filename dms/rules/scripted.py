@@ -252,7 +252,7 @@ def run_case(case: Case, settings: Settings, rules: RuleSet, fps: float = 10.0) 
     for scores in frames:
         for update in tracker.step(scores):
             event = update.event
-            if event.behavior != watched or event.evidence.get("rule") == "visual_time_sharing":
+            if event.behaviour != watched or event.evidence.get("rule") == "visual_time_sharing":
                 continue
             if best == "none" or SEVERITIES.index(event.severity) > SEVERITIES.index(best):
                 best, at = event.severity, scores.t

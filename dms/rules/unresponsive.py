@@ -42,7 +42,7 @@ class UnresponsiveTracker:
         for update in others:
             event = update.event
             if (
-                event.behavior in WATCHED
+                event.behaviour in WATCHED
                 and event.severity != "info"
                 and self.warned_at is None
                 and not back
@@ -83,7 +83,7 @@ class UnresponsiveTracker:
                 )
             self.event = Event(
                 id=new_event_id(),
-                behavior="unresponsive",
+                behaviour="unresponsive",
                 start_s=round(start, 3),
                 end_s=round(t, 3),
                 severity="info" if stationary else "critical",

@@ -335,7 +335,7 @@ class Store:
     @staticmethod
     def _event_params(session_id: str, e: Event, is_open: bool) -> tuple:
         return (
-            session_id, e.id, e.behavior, float(e.start_s), float(e.end_s), e.severity,
+            session_id, e.id, e.behaviour, float(e.start_s), float(e.end_s), e.severity,
             float(e.peak_score), float(e.mean_score), to_json(e.evidence),
             None if e.speed_kmh is None else to_json(e.speed_kmh),
             None if e.distance_m is None else float(e.distance_m),
@@ -353,7 +353,7 @@ class Store:
             ).fetchall()
         return [
             Event(
-                id=r[0], behavior=r[1], start_s=r[2], end_s=r[3], severity=r[4], peak_score=r[5],
+                id=r[0], behaviour=r[1], start_s=r[2], end_s=r[3], severity=r[4], peak_score=r[5],
                 mean_score=r[6], evidence=json.loads(r[7]),
                 speed_kmh=None if r[8] is None else json.loads(r[8]), distance_m=r[9],
                 stationary=None if r[10] is None else bool(r[10]), thumbnail=r[11], clip=r[12],
