@@ -15,7 +15,7 @@ from dms.config import Settings
 from dms.errors import model_errors_as_input_errors
 from dms.pipeline import Pipeline
 from dms.profile import CameraProfile
-from dms.sources import FrameSource, open_source
+from dms.sources import IMAGE_FPS, FrameSource, open_source
 
 
 @dataclass
@@ -70,7 +70,7 @@ class AnalysisRecipe:
     telemetry: tuple[str, ...] = ()
     telemetry_map: str | None = None
     telemetry_offset_s: float | None = None
-    image_fps: float = 10.0
+    image_fps: float = IMAGE_FPS
     db_path: str | None = None
 
     def open_source(self, spec: str | int) -> FrameSource:

@@ -24,6 +24,7 @@ import av
 import cv2
 import numpy as np
 
+from dms.config import Settings
 from dms.errors import InputError
 from dms.picture import ANALYSIS_MAX_SIDE, shrink
 from dms.types import Frame
@@ -31,6 +32,7 @@ from dms.video_probe import missing_mp4_index, quarter_turns, upright
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".mpg", ".mpeg", ".ts", ".wmv", ".flv"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+IMAGE_FPS = 10.0  # playback rate of an image folder (images per second) unless one is given
 
 
 class FrameSource(ABC):
@@ -45,7 +47,7 @@ class FrameSource(ABC):
     stopped_early: str | None = None  # why reading ended before the end of the media
     dropped: int = 0  # frames a live source skipped because the analysis was slower (files: none)
 
-    def __init__(self, analysis_fps: float = 10.0, max_side: int = ANALYSIS_MAX_SIDE):
+    def __init__(self, analysis_fps: float = Settings.analysis_fps, max_side: int = ANALYSIS_MAX_SIDE):
         self.analysis_fps = analysis_fps
         self.max_side = max_side
 
@@ -98,7 +100,9 @@ class _Thinner:
 class VideoFileSource(FrameSource):
     """A recorded drive, decoded by FFmpeg through PyAV (H.264, HEVC, XVID, MJPEG, ...)."""
 
-    def __init__(self, path: str | Path, analysis_fps: float = 10.0, max_side: int = ANALYSIS_MAX_SIDE):
+    def __init__(
+        self, path: str | Path, analysis_fps: float = Settings.analysis_fps, max_side: int = ANALYSIS_MAX_SIDE
+    ):
         super().__init__(analysis_fps, max_side)
         self.path = Path(path)
         self.name = str(path)
@@ -215,7 +219,7 @@ class ImageFolderSource(FrameSource):
     """A folder of still images (sub-folders included), sorted by path, played at `image_fps`."""
 
     def __init__(
-        self, folder: str | Path, image_fps: float = 10.0, analysis_fps: float = 10.0,
+        self, folder: str | Path, image_fps: float = IMAGE_FPS, analysis_fps: float = Settings.analysis_fps,
         max_side: int = ANALYSIS_MAX_SIDE,
     ):
         super().__init__(analysis_fps, max_side)
@@ -280,8 +284,14 @@ class CameraSource(FrameSource):
     BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
     NETWORK_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp", "srt"})
 
-    def __init__(self, spec: int | str, analysis_fps: float = 10.0, open_timeout_s: float = 5.0,
-                 reconnect_for_s: float = 60.0, max_side: int = ANALYSIS_MAX_SIDE):
+    def __init__(
+        self,
+        spec: int | str,
+        analysis_fps: float = Settings.analysis_fps,
+        open_timeout_s: float = 5.0,
+        reconnect_for_s: float = 60.0,
+        max_side: int = ANALYSIS_MAX_SIDE,
+    ):
         super().__init__(analysis_fps, max_side)
         self.spec = spec
         self.name = f"camera {spec}" if isinstance(spec, int) else str(spec)
@@ -404,7 +414,7 @@ class CameraSource(FrameSource):
 
 
 def open_source(
-    spec: str | int | Path, *, analysis_fps: float = 10.0, image_fps: float = 10.0,
+    spec: str | int | Path, *, analysis_fps: float = Settings.analysis_fps, image_fps: float = IMAGE_FPS,
     max_side: int = ANALYSIS_MAX_SIDE,
 ) -> FrameSource:
     """A camera index ("0") or stream URL, a video file, or a folder of images; frames at most

@@ -16,6 +16,7 @@ from dataclasses import replace
 from dms.config import Settings
 from dms.profile import CameraProfile
 from dms.recipe import AnalysisRecipe
+from dms.sources import IMAGE_FPS
 
 
 def add_classifier_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +70,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     add_rules_argument(parser)
     parser.add_argument("--analysis-fps", type=float,
                         help=f"frames analysed per second (default {Settings.analysis_fps:g}; 0 = all)")
-    parser.add_argument("--image-fps", type=float, help="playback rate of an image folder (default 10/s)")
+    parser.add_argument("--image-fps", type=float,
+                        help=f"playback rate of an image folder (default {IMAGE_FPS:g}/s)")
     parser.add_argument("--blur-faces", action="store_true", help="blur faces in thumbnails and clips")
     add_telemetry_arguments(parser)
 
