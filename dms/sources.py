@@ -50,6 +50,15 @@ class FrameSource(ABC):
     def __init__(self, analysis_fps: float = Settings.analysis_fps, max_side: int = ANALYSIS_MAX_SIDE):
         self.analysis_fps = analysis_fps
         self.max_side = max_side
+        self.display_max_side: int | None = None  # set (e.g. by the GUI) for frames with a display copy
+
+    def _frame(self, index: int, t: float, image: np.ndarray, turns: int = 0) -> Frame:
+        """The Frame of a decoded picture: scaled to the analysis size (and to the display size,
+        when asked for) from the full picture, then turned upright by `turns` quarter turns."""
+        display = None
+        if self.display_max_side is not None:
+            display = upright(shrink(image, self.display_max_side), turns)
+        return Frame(index, t, upright(shrink(image, self.max_side), turns), display)
 
     @abstractmethod
     def __iter__(self) -> Iterator[Frame]: ...
@@ -194,8 +203,7 @@ class VideoFileSource(FrameSource):
             last_t = t
             if t + 0.5 / self.fps < target or not thinner.keep(t):
                 continue
-            image = shrink(frame.to_ndarray(format="bgr24"), self.max_side)
-            yield Frame(index, t, upright(image, self._turns))
+            yield self._frame(index, t, frame.to_ndarray(format="bgr24"), self._turns)
         if self.duration_s and last_t + 1.0 < self.duration_s:
             self.stopped_early = (
                 f"the file ends at {last_t:.2f} s but its header says {self.duration_s:.2f} s (truncated?)"
@@ -257,7 +265,7 @@ class ImageFolderSource(FrameSource):
                 if image is None:
                     self.skipped.append(self.files[i].name)
                 else:
-                    yield Frame(i, t, shrink(image, self.max_side))
+                    yield self._frame(i, t, image)
             i += 1
         if self.skipped:
             self.stopped_early = f"{len(self.skipped)} unreadable image(s) skipped, first {self.skipped[0]}"
@@ -401,7 +409,7 @@ class CameraSource(FrameSource):
             if t + 1e-3 < next_due:
                 continue
             next_due = t + period
-            yield Frame(index, t, shrink(image, self.max_side))
+            yield self._frame(index, t, image)
 
     def describe(self) -> dict:
         return {**super().describe(), "stalls": [list(s) for s in self.stalls], "reconnects": self.reconnects}
@@ -415,22 +423,27 @@ class CameraSource(FrameSource):
 
 def open_source(
     spec: str | int | Path, *, analysis_fps: float = Settings.analysis_fps, image_fps: float = IMAGE_FPS,
-    max_side: int = ANALYSIS_MAX_SIDE,
+    max_side: int = ANALYSIS_MAX_SIDE, display_max_side: int | None = None,
 ) -> FrameSource:
     """A camera index ("0") or stream URL, a video file, or a folder of images; frames at most
-    `max_side` px on their longer side."""
+    `max_side` px on their longer side, with a display copy at most `display_max_side` px when
+    that is given (a window showing the drive)."""
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
-        return CameraSource(int(spec), analysis_fps, max_side=max_side)
-    if isinstance(spec, str) and "://" in spec:
-        return CameraSource(spec, analysis_fps, max_side=max_side)
-    path = Path(spec)
-    if path.is_dir():
-        return ImageFolderSource(path, image_fps, analysis_fps, max_side)
-    if not path.exists():
-        raise InputError(path, "no such file or folder")
-    if path.stat().st_size == 0:
-        raise InputError(path, "file is empty")
-    return VideoFileSource(path, analysis_fps, max_side)
+        source: FrameSource = CameraSource(int(spec), analysis_fps, max_side=max_side)
+    elif isinstance(spec, str) and "://" in spec:
+        source = CameraSource(spec, analysis_fps, max_side=max_side)
+    else:
+        path = Path(spec)
+        if path.is_dir():
+            source = ImageFolderSource(path, image_fps, analysis_fps, max_side)
+        elif not path.exists():
+            raise InputError(path, "no such file or folder")
+        elif path.stat().st_size == 0:
+            raise InputError(path, "file is empty")
+        else:
+            source = VideoFileSource(path, analysis_fps, max_side)
+    source.display_max_side = display_max_side
+    return source
 
 
 def list_cameras(max_index: int = 4) -> list[int]:

@@ -34,7 +34,8 @@ class Frame:
 
     index: int
     t: float
-    image: np.ndarray  # BGR uint8, H x W x 3
+    image: np.ndarray  # BGR uint8, H x W x 3: the analysis picture (dms.picture)
+    display: np.ndarray | None = None  # a larger copy for a window to show; the analysis never reads it
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,14 @@ def test_frames_come_at_the_analysis_size_scaled_by_area_where_they_are_decoded(
         assert np.abs(a.image.astype(float) - expected).mean() < 1.5
 
 
+def test_a_window_can_ask_for_a_larger_display_copy_the_analysis_never_reads():
+    with open_source(VIDEO / "side_montage_a.mp4", analysis_fps=10, display_max_side=960) as source:
+        frame = next(iter(source))
+    assert frame.image.shape == (360, 640, 3) and frame.display.shape == (540, 960, 3)
+    with open_source(VIDEO / "side_montage_a.mp4", analysis_fps=10) as source:
+        assert next(iter(source)).display is None
+
+
 def test_image_folders_scale_their_frames_too(tmp_path):
     big = np.random.default_rng(0).integers(0, 255, (1080, 1440, 3), dtype=np.uint8)
     cv2.imwrite(str(tmp_path / "a.png"), big)

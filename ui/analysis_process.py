@@ -16,7 +16,7 @@ from pathlib import Path
 from dms.errors import InputError
 from dms.recipe import AnalysisRecipe
 from dms.sources import open_source
-from ui.player import Player
+from ui.player import DISPLAY_MAX_W, Player
 
 # The analysis yields the CPU to the window: on a busy machine the GUI stays responsive and the
 # analysis (on a recording) just runs a little later; a live camera drops frames instead.
@@ -42,7 +42,7 @@ def analysis_main(spec: str | int | Path, recipe: AnalysisRecipe, commands, resu
 
     os.nice(ANALYSIS_NICENESS)
     try:
-        source = open_source(spec, analysis_fps=recipe.settings.analysis_fps)
+        source = open_source(spec, analysis_fps=recipe.settings.analysis_fps, display_max_side=DISPLAY_MAX_W)
         try:
             send(("opened", source.describe()))
             analysis = recipe.build(source)

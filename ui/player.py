@@ -59,14 +59,17 @@ class AnalysedHistory:
 
 
 def for_display(shown: Shown) -> Shown:
-    """A copy whose picture is shrunk to DISPLAY_MAX_W: less to send to the window and to paint."""
+    """A copy that carries one picture, the one to show: the source's display copy when it made one
+    (sources opened with `display_max_side=DISPLAY_MAX_W`), else the analysis picture, at most
+    DISPLAY_MAX_W wide: less to send to the window and to paint."""
     frame = shown.result.frame
-    h, w = frame.image.shape[:2]
-    if w <= DISPLAY_MAX_W:
+    image = frame.display if frame.display is not None else frame.image
+    h, w = image.shape[:2]
+    if w > DISPLAY_MAX_W:
+        image = cv2.resize(image, (DISPLAY_MAX_W, round(h * DISPLAY_MAX_W / w)), interpolation=cv2.INTER_AREA)
+    if image is frame.image and frame.display is None:
         return shown
-    size = (DISPLAY_MAX_W, round(h * DISPLAY_MAX_W / w))
-    small = replace(frame, image=cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA))
-    return Shown(replace(shown.result, frame=small), shown.fresh)
+    return Shown(replace(shown.result, frame=replace(frame, image=image, display=None)), shown.fresh)
 
 
 class Player:
