@@ -121,7 +121,7 @@ def build_pipeline(
         classifier=classifier,
         telemetry=telemetry,
         max_frame_gap_s=max_frame_gap_s(settings, source),
-        health=CameraHealth(settings),
+        health=CameraHealth(settings, view=profile.view),
     )
     session_id = None
     if store is not None:

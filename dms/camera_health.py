@@ -13,12 +13,17 @@ read, the first that applies:
 * `face out of frame`: head points at the image border and no head pose read from the face
   (camera aim, dms.face_lost);
 * `no face while driving`: the face lost, not explained by a head turned away, with the vehicle
-  moving (speed at or above the speed gate, or unknown).
+  moving (speed at or above the speed gate, or unknown);
+* on a side view (profile `view: side`, the State Farm rig beside the driver) the face is often
+  in profile and lost while the driver is plainly watched: that camera monitors the body, hands and
+  what they hold (pose, hand landmarks, the classifier), so there the condition is
+  `driver not in view while driving`: no body (pose shoulders) seen, with the vehicle moving.
 
 A condition lasting `camera_degraded_s` (default 3 s, well inside the 10 s) opens a
 `camera_degraded` event (warning; info below the speed gate) from the condition's start; it ends
 when the camera has been fine for 1 s. Coverage is the share of the analysed drive time in which
-the driver was actually monitored: the picture fine and the face (or a head turned away) seen.
+the driver was actually monitored: the picture fine and the face (or a head turned away) seen, on
+a side view the body seen.
 """
 
 from __future__ import annotations
@@ -47,8 +52,9 @@ KIND = "camera_degraded"
 class CameraHealth:
     """Pipeline stage: `step(frame, cues, vehicle)` -> updates of `camera_degraded` events."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, view: str = "frontal"):
         self.settings = settings
+        self.view = view  # the camera profile's view: "frontal" or "side"
         self.after_s = settings.camera_degraded_s
         self.monitored_s = 0.0
         self.observed_s = 0.0
@@ -86,13 +92,19 @@ class CameraHealth:
         pose = cues.landmarks.pose
         if head_out_of_frame(pose) and cues.head_yaw.value is None:
             return "face out of frame"
-        if cues.face_visible.value is not None and cues.face_visible.value >= 0.5:
-            return None
-        if head_turned_away(pose):
-            return None
+        if self.view == "side":
+            if cues.body_visible.value:
+                return None
+            lost = "driver not in view while driving"
+        else:
+            if cues.face_visible.value is not None and cues.face_visible.value >= 0.5:
+                return None
+            if head_turned_away(pose):
+                return None
+            lost = "no face while driving"
         speed = vehicle.speed_kmh if vehicle is not None else None
         if speed is None or speed >= self.settings.speed_gate_kmh:
-            return "no face while driving"
+            return lost
         return None
 
     def step(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> list[EventUpdate]:

@@ -5,12 +5,13 @@ frame, no face while driving) raises `camera_degraded` within 10 s; the report s
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import av
 import cv2
 import numpy as np
 import pytest
-from conftest import SHARED
+from conftest import SHARED, VIDEO
 
 import main
 from dms.camera_health import CameraHealth
@@ -142,6 +143,34 @@ def test_a_monitored_driver_or_a_parked_car_raises_nothing():
     for i in range(100):  # no face, but the car stands: nobody needs monitoring
         assert parked.step(Frame(i, i / 10, noisy(i)), NO_FACE, VehicleState(speed_kmh=0.0)) == []
     assert health.coverage()["share"] == 1.0
+
+
+def test_a_side_camera_monitors_the_body_so_a_face_in_profile_is_no_loss():
+    """On the State Farm style side view the face is often lost in profile while the body, hands
+    and what they hold are watched: the driver is out of view only when the body is not seen."""
+    body = Cues(face_visible=Cue(0.0), body_visible=Cue(1.0))
+    nobody = Cues(face_visible=Cue(0.0), body_visible=Cue(0.0))
+    side = CameraHealth(Settings(), view="side")
+    for i in range(100):
+        assert side.step(Frame(i, i / 10, noisy(i)), body, None) == []
+    assert side.coverage()["share"] == 1.0
+    gone = CameraHealth(Settings(), view="side")
+    updates = [u for i in range(60) for u in gone.step(Frame(i, i / 10, noisy(i)), nobody, None)]
+    assert updates and updates[0].event.evidence["reason"] == "driver not in view while driving"
+    front = CameraHealth(Settings())  # a frontal camera is there for the face
+    updates = [u for i in range(60) for u in front.step(Frame(i, i / 10, noisy(i)), body, None)]
+    assert updates and updates[0].event.evidence["reason"] == "no face while driving"
+
+
+def test_the_side_montage_with_the_side_profile_is_monitored_throughout(tmp_path):
+    out = tmp_path / "side"
+    profile = Path(main.__file__).parent / "data" / "profile_side.json"
+    args = ["replay", str(VIDEO / "side_montage_a.mp4"), "--profile", str(profile), "--out", str(out),
+            "--no-progress"]
+    assert main.main(args) == 0
+    report = json.loads((out / "events.json").read_text())
+    assert "camera_degraded" not in {e["behavior"] for e in report["events"]}
+    assert report["session"]["coverage"]["share"] > 0.8  # the pose is lost on a few cuts
 
 
 def test_the_event_ends_when_the_camera_is_fine_again():
