@@ -108,6 +108,7 @@ def build_pipeline(
     happens, and each event gets a thumbnail and a clip in the store's media folder.
     """
     from dms.perception import LandmarkCues
+    from dms.perception.cuts import CutDetector
 
     rules = load_rule_set(settings.rule_set, settings)
     unchecked = speed_unchecked(rules, telemetry)
@@ -122,6 +123,7 @@ def build_pipeline(
         telemetry=telemetry,
         max_frame_gap_s=max_frame_gap_s(settings, source),
         health=CameraHealth(settings, view=profile.view),
+        cuts=CutDetector(),
     )
     session_id = None
     if store is not None:

@@ -1,9 +1,11 @@
 """Event tracker: smoothed scores -> events, by a per-behaviour state machine.
 
 Hysteresis (on/off thresholds), a minimum duration, a gap that a brief dip may bridge, and a
-cool-down. Each score sample stands for the time up to the next one (one sample interval), so an
-event spans from its first sample to the end of its last, and the same behaviour measures the same
-at any analysis rate (a 0.56 s closure is 0.6 s at 10 Hz, not 0.5 s). Severity follows the rule
+cool-down. Each score sample stands for the time up to the next one, so an event spans from its
+first sample to the end of its last: the next sample's time once it has come, the latest sample
+interval until then (a 25 fps file analysed at 10 Hz has 0.08 and 0.12 s intervals). The same
+behaviour thus measures the same at any analysis rate (a 0.56 s closure is 0.6 s at 10 Hz, not
+0.5 s). Severity follows the rule
 set (dms/rules: Euro NCAP by default): it escalates with duration and speed, and is capped at
 info below the speed gate or a rule's activation speed. Visual time-sharing and the unresponsive
 driver are tracked as patterns across behaviours. Every event carries `evidence["why"]`, the
@@ -148,6 +150,7 @@ class BehaviourTracker:
             active.below_since = None
             active.last_above_s = sample_end
         elif active.below_since is None:
+            active.last_above_s = t  # the last sample above stood for the time up to this one
             active.below_since = t
             active.below_odometer = scores.vehicle.odometer_m if scores.vehicle is not None else None
         if active.below_since is not None and t - active.below_since >= rule.gap_s:

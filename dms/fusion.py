@@ -4,6 +4,10 @@ Each behaviour has a small rule saying which sources support it (DESIGN.md, "Beh
 unknown cue gives no evidence (it is held briefly, then stops supporting), never "false". The
 landmark cues alone cannot tell smoking from eating: without a classifier a hand held at the
 mouth is scored as `hand_at_mouth`, and smoking/drinking stay at zero.
+
+Scores are exponentially smoothed with a per-behaviour time constant. The first frame of a drive,
+after a gap without frames (`reset`) or after a cut in the footage (`restart`) has nothing to be
+smoothed from: its scores are its own evidence, not a ramp up from zero.
 """
 
 from __future__ import annotations
@@ -63,15 +67,23 @@ class Fusion:
         return cue.value is not None and cue.value < self.weights.cue_present
 
     def reset(self) -> None:
+        """Start afresh (a new drive, after a gap without frames): scores and PERCLOS."""
+        self.restart()
+        self._perclos = PerclosMeter(self.settings.perclos_window_s, self.settings.perclos_min_s)
+
+    def restart(self) -> None:
+        """The next frame does not follow from the last (a cut in the footage): its scores start from
+        its own evidence instead of being smoothed from an unrelated picture's. PERCLOS keeps its
+        window: a false cut (leaving a tunnel) must not lose a minute of eye state."""
         self._score = dict.fromkeys(BEHAVIOURS, 0.0)
         self._last_seen: dict[str, float] = {}
         self._last_t: float | None = None
-        self._perclos = PerclosMeter(self.settings.perclos_window_s, self.settings.perclos_min_s)
 
     def step(
         self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None
     ) -> Scores:
-        dt = 0.0 if self._last_t is None else max(0.0, frame.t - self._last_t)
+        fresh = self._last_t is None  # nothing to smooth from: the scores are this frame's evidence
+        dt = 0.0 if fresh else max(0.0, frame.t - self._last_t)
         self._last_t = frame.t
         evidence = self.evidence(cues, probs)
         values: dict[str, float] = {}
@@ -84,7 +96,8 @@ class Fusion:
             else:
                 self._last_seen[behaviour] = frame.t
                 target = ev.value
-            self._score[behaviour] = self._smooth(behaviour, self._score[behaviour], target, dt)
+            previous = self._score[behaviour]
+            self._score[behaviour] = target if fresh else self._smooth(behaviour, previous, target, dt)
             values[behaviour] = round(self._score[behaviour], 4)
             sources[behaviour] = ev.sources
         closed = None if cues.eyes_closed.value is None else self._on(cues.eyes_closed)

@@ -22,7 +22,13 @@ from dms.types import ClassProbs, Cues, EventUpdate, Frame, FrameResult, Scores,
 
 
 class LandmarkStage(Protocol):
-    def __call__(self, frame: Frame) -> Cues: ...
+    def __call__(self, frame: Frame, cut: bool | None = None) -> Cues: ...
+
+
+class CutStage(Protocol):
+    """Tells when a picture does not follow from the previous one (dms.perception.cuts)."""
+
+    def is_cut(self, image, t: float) -> bool: ...
 
 
 class FrameClassifier(Protocol):
@@ -33,6 +39,8 @@ class FrameClassifier(Protocol):
     def __call__(self, frame: Frame) -> ClassProbs: ...
 
     def describe(self) -> dict: ...
+
+    def reset(self) -> None: ...
 
 
 class TelemetryStage(Protocol):
@@ -49,6 +57,8 @@ class FusionStage(Protocol):
     ) -> Scores: ...
 
     def reset(self) -> None: ...
+
+    def restart(self) -> None: ...
 
 
 class TrackerStage(Protocol):
@@ -108,6 +118,7 @@ class Pipeline:
     telemetry: TelemetryStage | None = None
     observers: list[Observer] = field(default_factory=list)
     max_frame_gap_s: float | None = None  # frames further apart: the time between is unknown
+    cuts: CutStage | None = None  # a cut restarts the landmark tracking, the classifier and fusion
     health: HealthStage | None = None
     gaps: list[tuple[float, float]] = field(default_factory=list)
     _last_t: float | None = field(default=None, init=False, repr=False)
@@ -116,7 +127,10 @@ class Pipeline:
 
     def step(self, frame: Frame) -> FrameResult:
         """Analyse one frame and notify the observers. The classifier runs in its own thread
-        while the landmark models run (both spend their time in native code, off Python's lock)."""
+        while the landmark models run (both spend their time in native code, off Python's lock).
+        A frame that does not follow from the previous one (a cut in the footage, a seek) restarts
+        every stage's temporal state: the landmark graphs, the classifier's shift buffers and the
+        fusion smoothing; open events see the new scores and end or go on by their rules."""
         closed: tuple[EventUpdate, ...] = ()
         last = self._last_t
         if self.max_frame_gap_s is not None and last is not None and frame.t - last > self.max_frame_gap_s:
@@ -127,8 +141,11 @@ class Pipeline:
                 closed += tuple(self.health.finish(last))
                 self.health.reset()
             self.gaps.append((round(last, 3), round(frame.t, 3)))
-        pending = self._classify(frame)
-        cues = self.landmarks(frame)
+        cut = self.cuts.is_cut(frame.image, frame.t) if self.cuts is not None else None
+        if cut:
+            self.fusion.restart()
+        pending = self._classify(frame, bool(cut))
+        cues = self.landmarks(frame) if cut is None else self.landmarks(frame, cut)
         probs = None
         if pending is not None:
             waiting = time.perf_counter()
@@ -149,14 +166,19 @@ class Pipeline:
             observer.on_frame(result)
         return result
 
-    def _classify(self, frame: Frame) -> Future | None:
+    def _classify(self, frame: Frame, cut: bool) -> Future | None:
         if self.classifier is None:
             return None
         if self._pool is None:
             self._pool = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="classifier", initializer=run_as_side_thread
             )
-        return self._pool.submit(self.classifier, frame)
+        return self._pool.submit(self._classify_in_thread, frame, cut)
+
+    def _classify_in_thread(self, frame: Frame, cut: bool) -> ClassProbs:
+        if cut:
+            self.classifier.reset()
+        return self.classifier(frame)
 
     def run(
         self,

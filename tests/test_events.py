@@ -197,3 +197,16 @@ def test_head_pose_outside_the_road_zone_is_eyes_off_road_and_far_is_looking_bac
     assert down["looking_back"].value == 0.0 and back["looking_back"].value == 1.0
     assert lost["looking_back"].sources == ("face_lost",) and lost["looking_back"].value > 0.5
     assert Fusion(Settings(), CameraProfile.load()).evidence(Cues(), None)["eyes_off_road"].value is None
+
+
+def test_the_last_sample_above_stands_until_the_next_sample():
+    """A 25 fps file thinned to 10 Hz has 0.08 and 0.12 s intervals: a one-second behaviour (frames
+    6.0 .. 6.88 above, 7.0 below) lasts 1.0 s, the drinking minimum, not 0.96 s."""
+    times = [round(k * 0.4 + d, 2) for k in range(25) for d in (0.0, 0.08, 0.2, 0.28)]
+    stream = []
+    for i, t in enumerate(times):
+        values = dict.fromkeys(BEHAVIOURS, 0.0)
+        values["drinking"] = 0.8 if 6.0 <= t < 7.0 else 0.0
+        stream.append(Scores(i, t, values, {"drinking": ("test",)}, None, None))
+    closed, _ = run(Settings(), stream)
+    assert [(e.start_s, e.end_s) for e in closed] == [(6.0, 7.0)]

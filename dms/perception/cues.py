@@ -83,9 +83,12 @@ class LandmarkCues:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def __call__(self, frame: Frame) -> Cues:
+    def __call__(self, frame: Frame, cut: bool | None = None) -> Cues:
+        """The cues of one frame; `cut` says whether it follows from the previous one (None: this
+        stage tells itself, as when it runs outside a pipeline)."""
         image = shrink(frame.image, self._runner.max_side)
-        cut = self._cuts.is_cut(image, frame.t)
+        if cut is None:
+            cut = self._cuts.is_cut(image, frame.t)
         due = self._pose_rate.due(frame.t)
         body = None if cut or due else self._pose_rate.held
         found = self._runner(image, continuous=not cut, body=body)
