@@ -7,6 +7,7 @@ import argparse
 import cv2
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from dms.commands import export_dataset
 from dms.errors import InputError
@@ -97,3 +98,53 @@ def test_bad_input_leaves_nothing_behind(event_log, tmp_path):
     (out / "keep.txt").write_text("x")
     with pytest.raises(InputError, match="export: output folder exists and is not empty"):
         run_export(["--db", str(db), "--out", str(out)])
+
+
+FAULTS = SHARED / "faults"
+
+
+def _one_event_log(tmp_path, video, start, end):
+    db = tmp_path / "faults.sqlite"
+    with Store(db) as store:
+        session = store.create_session(str(video), {})
+        store.record(session, [], [(_event("f1", "phone", start, end), False)])
+        store.set_review("f1", "confirmed", None, session)
+    return db
+
+
+def _frame_at(video, t):
+    """The first frame at or after media time t, decoded by PyAV as stored (BGR)."""
+    import av
+
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            if frame.time >= t - 1e-3:
+                return frame.to_ndarray(format="bgr24")
+    raise AssertionError(f"no frame at {t} s")
+
+
+def test_a_phone_recording_is_exported_upright_as_the_analysis_saw_it(tmp_path):
+    """rot90_phone.mp4 stores its pixels sideways with a display rotation: the training frames are
+    upright, as the analysis and every player show them (the same picture as the unrotated drive)."""
+    db = _one_event_log(tmp_path, FAULTS / "rot90_phone.mp4", 2.0, 2.5)
+    out = tmp_path / "export"
+    assert run_export(["--db", str(db), "--out", str(out), "--pad", "0"]) == 0
+    clip = read_rawframes_list(out / "train.txt")[0]
+    image = cv2.imread(str(clip.source / "img_00001.jpg"))
+    assert image.shape == (720, 1280, 3)
+    reference = _frame_at(FAULTS / "base_day4.mp4", 2.0)
+    assert np.abs(image.astype(int) - reference.astype(int)).mean() < 12
+
+
+def test_a_variable_frame_rate_recording_is_cut_by_media_time(tmp_path):
+    """vfr_gap.mp4 has no frames for 2 s after 2.7 s: an event at 5.0 s is cut where the frames
+    are timed 5.0 s, not at frame number 5.0 x fps (2 s of footage later)."""
+    video = FAULTS / "vfr_gap.mp4"
+    db = _one_event_log(tmp_path, video, 5.0, 5.5)
+    out = tmp_path / "export"
+    assert run_export(["--db", str(db), "--out", str(out), "--pad", "0"]) == 0
+    clip = read_rawframes_list(out / "train.txt")[0]
+    image = cv2.imread(str(clip.source / "img_00001.jpg"))
+    assert np.abs(image.astype(int) - _frame_at(video, 5.0).astype(int)).mean() < 6
+    assert clip.num_frames == pytest.approx(0.5 * 30, abs=2)

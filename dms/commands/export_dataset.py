@@ -3,13 +3,13 @@
 A confirmed event is labelled with its behaviour (or the reviewer's relabel), a rejected one with
 "none" (the detector fired, the driver was not doing it): the classes of the label map's
 `dms_events` entry, so `train --format rawframes --dataset dms_events` reads the result as it is.
-The clip of each event is cut from the session's source video with OpenCV.
+The clip of each event is cut from the session's source video as the analysis saw it (upright,
+by media time; dms.sources) at full resolution.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ from dms.types import BEHAVIOURS, Event
 from models.shipped import LABEL_MAP
 
 INCLUDES = ("reviewed", "confirmed", "all")
+FULL_RESOLUTION = 1 << 16  # px: no source frame is scaled down for training
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -68,26 +69,27 @@ def event_label(event: Event, include: str, classes: tuple[str, ...]) -> int | N
 
 
 def cut_clip(item: ExportItem, target: Path, fmt: str, pad: float) -> tuple[str, int]:
-    """Write the event's frames (padded) as rawframes or a video; returns (relative path, frame count)."""
+    """Write the event's frames (padded) as rawframes or a video; returns (relative path, frame count).
+
+    The frames come from the source as the analysis saw them (dms.sources): turned upright as
+    players show them (a phone's display rotation) and found by their media time (a recording with
+    a variable frame rate or without timestamps), at full resolution and the native frame rate."""
     import cv2
 
-    cap = cv2.VideoCapture(str(item.source))
-    if not cap.isOpened():
-        raise InputError(item.source, "cannot open the session's source video")
+    from dms.sources import VideoFileSource
+
+    source = VideoFileSource(item.source, analysis_fps=0.0, max_side=FULL_RESOLUTION)
     try:
-        fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
-        if fps <= 0:
-            raise InputError(item.source, "video reports no frame rate")
-        first = max(0, math.floor((item.start_s - pad) * fps))
-        last = math.ceil((item.end_s + pad) * fps)
-        cap.set(cv2.CAP_PROP_POS_FRAMES, first)
+        fps = source.fps
+        until = item.end_s + pad + 0.5 / fps
+        source.seek(max(0.0, item.start_s - pad))
         name = f"{item.session_id}/{item.event_id}"
         writer = None
         count = 0
-        for _ in range(first, last + 1):
-            ok, image = cap.read()
-            if not ok:
+        for frame in source:
+            if frame.t > until:
                 break
+            image = frame.image
             count += 1
             if fmt == "rawframes":
                 folder = target / "frames" / name
@@ -103,7 +105,7 @@ def cut_clip(item: ExportItem, target: Path, fmt: str, pad: float) -> tuple[str,
         if writer is not None:
             writer.release()
     finally:
-        cap.release()
+        source.close()
     if count == 0:
         raise InputError(item.source, f"no frames between {item.start_s:.2f} s and {item.end_s:.2f} s")
     return (f"frames/{name}" if fmt == "rawframes" else f"videos/{name}.mp4"), count
