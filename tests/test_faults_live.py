@@ -62,6 +62,7 @@ def test_a_signal_ends_a_replay_cleanly(tmp_path, signum, name):
     finally:
         process.kill()
     assert process.returncode == 130 and "Traceback" not in err
+    assert f"interrupted by {name} at " in err  # the terminal says so, not only the exit status
     report = json.loads((out / "events.json").read_text())
     assert report["session"]["status"] == "interrupted"
     with Store(db, create=False) as store:

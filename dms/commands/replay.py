@@ -31,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: telemetry: {result.telemetry_warning}", file=sys.stderr)
     if result.stopped_early:
         print(f"warning: {args.video}: stopped early: {result.stopped_early}", file=sys.stderr)
+    if result.cancelled:
+        print(f"warning: {args.video}: interrupted by {stop.reason or 'a stop request'} at "
+              f"{result.duration_s:.1f} s; the report covers what was analysed up to there", file=sys.stderr)
     print(
         f"session {result.session_id}: {result.frames} frames, {result.events} events, "
         f"{result.duration_s:.1f} s of media in {result.wall_s:.1f} s; report: {result.report}"
