@@ -87,6 +87,24 @@ def test_bad_profiles_are_one_line_before_any_analysis(tmp_path, capsys, changes
     assert_refused(code, err, out, db, str(path), key, problem)
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "problem"),
+    [
+        ("--analysis-fps", "-3", "analysis_fps: -3.0 is out of range"),
+        ("--analysis-fps", "nan", "analysis_fps: must be a finite number"),
+        ("--telemetry-offset", "nan", "must be a finite number, not nan"),
+        ("--image-fps", "inf", "must be a finite number, not inf"),
+    ],
+)
+def test_bad_numbers_on_the_command_line_are_one_line_before_any_analysis(
+    tmp_path, capsys, option, value, problem
+):
+    """Options are checked as a settings file is (a negative rate was analysed as 'every frame', a
+    NaN offset put the whole log at 'nan..nan s')."""
+    code, err, out, db = replay(tmp_path, capsys, option, value)
+    assert_refused(code, err, out, db, f"error: {option}: ", problem)
+
+
 def test_out_naming_an_existing_file_is_refused_at_start(tmp_path, capsys):
     target = tmp_path / "report.html"
     target.write_text("an older report")

@@ -7,6 +7,7 @@ is the one place that turns them into an `AnalysisRecipe`.
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from dms.config import Settings
+from dms.errors import InputError
 from dms.profile import CameraProfile
 from dms.recipe import AnalysisRecipe
 from dms.sources import IMAGE_FPS
@@ -82,7 +84,9 @@ def settings_from_args(args: argparse.Namespace, settings: Settings | None = Non
     if settings is None:
         settings = Settings.load(args.settings) if args.settings else Settings()
     if getattr(args, "analysis_fps", None) is not None:
-        settings = replace(settings, analysis_fps=args.analysis_fps)
+        from dms.settings_check import check_settings
+
+        settings = check_settings(replace(settings, analysis_fps=args.analysis_fps), "--analysis-fps")
     if getattr(args, "blur_faces", False):
         settings = replace(settings, blur_faces=True)
     if getattr(args, "rules", None):
@@ -105,6 +109,10 @@ def recipe_from_args(
     `settings` replaces what --settings would give (the GUI's saved settings; the other options
     still apply on top); `db_path` is the event log to write (None: no log).
     """
+    for option in ("telemetry_offset", "image_fps"):
+        value = getattr(args, option, None)
+        if value is not None and not math.isfinite(value):
+            raise InputError(f"--{option.replace('_', '-')}", f"must be a finite number, not {value}")
     extra = {"image_fps": args.image_fps} if getattr(args, "image_fps", None) is not None else {}
     return AnalysisRecipe(
         settings=settings_from_args(args, settings),
