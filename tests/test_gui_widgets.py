@@ -121,6 +121,31 @@ def test_video_overlays_are_painted_and_toggle(qtbot, frame):
     assert abs(got.red() - want.red()) + abs(got.green() - want.green()) < 40
 
 
+def test_the_frame_rate_is_written_inside_the_picture(qtbot, frame):
+    """The yellow frames/s label sits inside the picture's top right corner (it ran off the right
+    edge of a picture as wide as the view)."""
+    view = VideoView(CameraProfile.load())
+    qtbot.addWidget(view)
+    view.resize(1000, 400)  # the picture is fitted to the height: dark bars left and right
+    view.show_result(result_for(frame))
+    for name in ("landmarks", "head", "labels", "regions"):
+        view.set_overlay(name, False)
+    image = view.grab().toImage()
+    rect = view.picture_rect()
+
+    def yellow_columns(x0: int, x1: int) -> int:
+        return sum(
+            any(
+                (c := image.pixelColor(x, y)).red() > 200 and c.green() > 200 and c.blue() < 90
+                for y in range(int(rect.top()), int(rect.top()) + 40)
+            )
+            for x in range(x0, x1)
+        )
+
+    assert yellow_columns(int(rect.left()), int(rect.right())) > 20  # the label is there
+    assert yellow_columns(int(rect.right()) + 1, image.width()) == 0  # and all of it inside
+
+
 def test_timeline_shows_events_and_speed_and_seeks_on_click(qtbot, frame):
     timeline = TimelineWidget()
     qtbot.addWidget(timeline)

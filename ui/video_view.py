@@ -97,4 +97,5 @@ class VideoView(QWidget):
             draw_labels(painter, self.result, rect.topLeft() + QPointF(8, 8))
         if self.enabled["fps"]:
             painter.setPen(QColor("yellow"))
-            painter.drawText(rect.topRight() + QPointF(-110, 20), f"{self.meter.fps:5.1f} frames/s")
+            corner = rect.adjusted(8, 6, -8, -6)  # right-aligned inside the picture, whatever the font
+            painter.drawText(corner, Qt.AlignRight | Qt.AlignTop, f"{self.meter.fps:.1f} frames/s")
