@@ -268,6 +268,22 @@ def test_settings_dialog_edits_values_rules_and_checkpoint(qtbot, tmp_path):
         dialog.settings()
 
 
+def test_settings_dialog_refuses_a_checkpoint_that_is_not_there(qtbot, tmp_path):
+    """OK with a mistyped checkpoint path says so in the dialog (it was accepted, and the next
+    recording opened failed); empty (the shipped model) and `none` (off) are fine."""
+    dialog = SettingsDialog(Settings(), None)
+    qtbot.addWidget(dialog)
+    missing = tmp_path / "tsm.pth"
+    dialog.checkpoint_edit.setText(str(missing))
+    dialog._accept()
+    assert dialog.result() != QDialog.Accepted
+    assert dialog.error_label.text() == f"classifier checkpoint: {missing}: no such file"
+    for text in ("", "none"):
+        dialog.checkpoint_edit.setText(text)
+        dialog._accept()
+        assert dialog.result() == QDialog.Accepted
+
+
 def test_sessions_dialog_exports_the_report_in_the_background(qtbot, tmp_path, frame):
     store = Store(tmp_path / "events.sqlite")
     session = store.create_session(str(CLIP), {"duration_s": 14.9})

@@ -196,4 +196,8 @@ class SettingsDialog(QDialog):
         except ValueError as exc:
             self.error_label.setText(str(exc))
             return
+        checkpoint = self.checkpoint()
+        if checkpoint is not None and str(checkpoint).lower() != "none" and not checkpoint.is_file():
+            self.error_label.setText(f"classifier checkpoint: {checkpoint}: no such file")
+            return
         self.accept()
