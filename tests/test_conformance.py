@@ -136,3 +136,19 @@ def test_a_dmd_session_scores_without_hand_conversion(tmp_path, capsys):
     assert data["normal_driving_s"] > 60  # the safe_drive intervals
     first = [i for i in away if i["start_s"] <= 17.3 <= i["end_s"]][0]
     assert first["seen_at_s"] == pytest.approx(17.2)
+
+
+def test_labels_after_the_analysed_media_are_not_scored_as_missed(tmp_path, capsys):
+    """A drive analysed to 4.0 s (cut, interrupted or a shortened copy) is not scored on labels
+    that start after that: it never saw them, so they are left out with a note, not missed."""
+    events = drive({"eyes_off_road": [(2.0, 3.4)]}, 3.9, None, "euro-ncap")
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps({"session": {"id": "s", "duration_s": 3.9, "analysed_fps": 10.0},
+                                "events": events}))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("behavior,start_s,end_s\neyes_off_road,2.15,3.3\neyes_off_road,13.25,14.9\n")
+    assert main.main(["score", str(path), str(labels), "--json"]) == 0
+    out, err = capsys.readouterr()
+    expected = {"behavior": "eyes_off_road", "labelled": 1, "found": 1, "missed": 0, "false_events": 0}
+    assert json.loads(out)["scores"] == [expected]
+    assert f"note: {labels}: 1 label(s) start after the analysed media ends (4.0 s)" in err

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         events, session = document["events"], document.get("session") or {}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(args.events, f"not an events.json ({exc})") from None
-    labels = read_labels(args.labels, args.label_fps, args.label_stream)
+    labels = analysed_labels(read_labels(args.labels, args.label_fps, args.label_stream), session, args)
     if args.rules:
         return run_conformance(args, events, session, labels)
     labels = [lab for lab in labels if lab.behaviour in BEHAVIOURS]
@@ -111,6 +111,22 @@ def run(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r.behaviour:16s} {r.labelled:8d} {r.found:6d} {r.missed:6d} {r.false_events:6d}")
     return 0
+
+
+def analysed_labels(labels: list[Label], session: dict, args: argparse.Namespace) -> list[Label]:
+    """The labels that start before the analysed media ends (the session's last analysed frame
+    plus one frame interval): what lies after a truncated, interrupted or shortened analysis was
+    never seen, so it is neither found nor missed. A note on stderr says how many were left out."""
+    last_t = session.get("duration_s")
+    if not isinstance(last_t, int | float) or isinstance(last_t, bool):
+        return labels  # an events.json that does not say how far the analysis went
+    fps = session.get("analysed_fps")
+    end = float(last_t) + (1.0 / fps if isinstance(fps, int | float) and fps > 0 else 0.0)
+    kept = [lab for lab in labels if lab.start_s < end]
+    if len(kept) < len(labels):
+        print(f"note: {args.labels}: {len(labels) - len(kept)} label(s) start after the analysed media "
+              f"ends ({end:.1f} s) and are not scored", file=sys.stderr)
+    return kept
 
 
 def _score_record(score: BehaviourScore) -> dict:
