@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dms.config import Settings
-from dms.errors import model_errors_as_input_errors
+from dms.errors import InputError, model_errors_as_input_errors
 from dms.labels import Label
 from models.datasets.dmd import stream_sync
 from models.datasets.openlabel import Annotation, read_openlabel
@@ -116,13 +116,19 @@ def labels_from_openlabel(path: str | Path, fps: float = 30.0, stream: str = "fa
     NORMAL_DRIVING), frames of `stream` (its sync frame_shift applied) at `fps` (the annotation
     does not state the rate; DMD videos are about 30 frames/s). An exported session: its reviewed
     events; a confirmed event labels its behaviour (or its relabel), a rejected one with a relabel
-    labels the relabel, a rejected one without is normal driving; unreviewed events are no labels.
+    labels the relabel, a rejected one without is normal driving; unreviewed events are no labels
+    (InputError when none is reviewed: scored against nothing, the whole drive would pass for
+    normal driving).
     """
     with model_errors_as_input_errors():
         annotation = read_openlabel(path)
         exported = any(a.type.startswith(TYPE_PREFIX) for a in annotation.actions)
         if exported:
-            return _reviewed_labels(annotation)
+            labels = _reviewed_labels(annotation)
+            if not labels:
+                raise InputError(path, "an exported session labels only its reviewed events, and none is "
+                                       "reviewed (confirm or reject events in the app, then export again)")
+            return labels
         shift = stream_sync(annotation, stream)[0] if annotation.streams else 0
     labels = []
     for action in annotation.actions:

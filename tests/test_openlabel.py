@@ -105,3 +105,24 @@ def test_a_bad_openlabel_file_is_one_error_naming_it(tmp_path):
                    '"frame_intervals": [{"frame_start": 9, "frame_end": 3}]}}}}')
     with pytest.raises(InputError, match=r"bad.json: action 0: ends \(3\) before start \(9\)"):
         labels_from_openlabel(bad)
+
+
+def test_an_exported_session_without_reviews_is_no_label_file(tmp_path):
+    """Scored against an export nobody reviewed, every event was 'not labelled' and the whole drive
+    passed for normal driving (0 false alerts); it is one error naming the file instead."""
+    with Store(tmp_path / "dms.sqlite") as store:
+        session = store.create_session("drive.mp4", {})
+        store.record(session, [], [(e, False) for e in events_of_a_drive()])
+        store.finish_session(session, {"duration_s": 12.0})
+        path = write_session_openlabel(store, session, tmp_path / "out")
+    with pytest.raises(InputError, match="openlabel.json: an exported session labels only its reviewed"):
+        labels_from_openlabel(path)
+
+
+def test_score_refuses_a_label_file_without_labels(tmp_path, capsys):
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps({"session": {"id": "s", "duration_s": 10.0}, "events": []}))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("behavior,start_s,end_s\n")
+    assert main.main(["score", str(events), str(labels)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {labels}: holds no labels"

@@ -98,7 +98,10 @@ def run(args: argparse.Namespace) -> int:
         events, session = document["events"], document.get("session") or {}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(args.events, f"not an events.json ({exc})") from None
-    labels = analysed_labels(read_labels(args.labels, args.label_fps, args.label_stream), session, args)
+    labels = read_labels(args.labels, args.label_fps, args.label_stream)
+    if not labels:
+        raise InputError(args.labels, "holds no labels")
+    labels = analysed_labels(labels, session, args)
     if args.rules:
         return run_conformance(args, events, session, labels)
     labels = [lab for lab in labels if lab.behaviour in BEHAVIOURS]
