@@ -74,3 +74,20 @@ def test_close_frees_the_graphs_and_can_be_called_twice():
     assert not landmarks.holds_graphs
     landmarks.close()  # a second close is harmless
     assert not landmarks.holds_graphs
+
+
+def test_the_face_mesh_that_keeps_finding_nothing_is_tried_less_often():
+    """After 3 misses in a row the stand-alone face mesh runs every 0.3 s of media time, and always
+    on a picture that does not follow from the previous one."""
+    from dms.perception.runner import MediaPipeRunner
+
+    runner = MediaPipeRunner()
+    picture = np.random.default_rng(0).integers(0, 255, (240, 320, 3), dtype=np.uint8)
+    try:
+        for i in range(10):  # 0.0 .. 0.9 s at 10 Hz: runs at 0.0, 0.1, 0.2, then 0.5 and 0.8
+            assert runner(picture, t=i / 10).landmarks.face is None
+        assert runner.fallback_runs == 5
+        runner(picture, continuous=False, t=0.95)
+        assert runner.fallback_runs == 6
+    finally:
+        runner.close()

@@ -59,7 +59,8 @@ class LandmarkCues:
 
     def describe(self) -> dict:
         """How the cues were calibrated (for the session description and the report)."""
-        return {"head_reference": self._head.describe(), "pose_model_frames": self._pose_rate.runs}
+        return {"head_reference": self._head.describe(), "pose_model_frames": self._pose_rate.runs,
+                "face_mesh_frames": self._runner.fallback_runs}
 
     def reset(self) -> None:
         self._runner.restart()
@@ -91,7 +92,7 @@ class LandmarkCues:
             cut = self._cuts.is_cut(image, frame.t)
         due = self._pose_rate.due(frame.t)
         body = None if cut or due else self._pose_rate.held
-        found = self._runner(image, continuous=not cut, body=body)
+        found = self._runner(image, continuous=not cut, body=body, t=frame.t)
         if body is None:
             self._pose_rate.ran(frame.t, found.landmarks)
         marks = found.landmarks
