@@ -380,3 +380,17 @@ def test_settings_dialog_checks_with_the_command_lines_checker_before_saving(qtb
     assert len(accepted) == 1 and accepted[0].vats_total_s == 10.0
     accepted[0].save(tmp_path / "settings.json")
     assert Settings.load(tmp_path / "settings.json") == accepted[0]  # what the dialog passes, the CLI takes
+
+
+def test_event_list_rows_are_in_order_of_start_time(qtbot):
+    """Events are announced once they have lasted their minimum, so a long-minimum event that started
+    first is announced after a short one: the list still reads in time order."""
+    from dms.events import event_update
+
+    events = EventList()
+    qtbot.addWidget(events)
+    events.apply_updates((event_update("open", event("a", "eyes_off_road", start=0.6, end=1.6)),))
+    events.apply_updates((event_update("open", event("b", "hands_off_wheel", start=0.1, end=5.1)),))
+    events.apply_updates((event_update("close", event("a", "eyes_off_road", start=0.6, end=2.0)),))
+    assert [events.table.item(r, 1).text() for r in range(2)] == ["0.1 s", "0.6 s"]
+    assert [e.id for e in events.events] == ["b", "a"] and events.table.item(1, 3).text() == "1.4 s"

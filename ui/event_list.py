@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 from pathlib import Path
 
@@ -150,9 +151,9 @@ class EventList(QWidget):
         if event.id in ids:
             row = ids.index(event.id)
             self.events[row] = event
-        else:
-            row = len(self.events)
-            self.events.append(event)
+        else:  # rows in order of start time (an event is announced once it has lasted its minimum)
+            row = bisect.bisect_right([e.start_s for e in self.events], event.start_s)
+            self.events.insert(row, event)
             self.table.insertRow(row)
             grow = True
         state = " (open)" if event.id in self.open_ids else ""
