@@ -14,19 +14,12 @@ import numpy as np
 ANALYSIS_MAX_SIDE = 640  # px, longer side; the landmark runner's input and the event clip width
 
 
-def fitted_size(width: int, height: int, max_side: int = ANALYSIS_MAX_SIDE) -> tuple[int, int]:
-    """(width, height) scaled so the longer side is at most `max_side` px; unchanged if it is."""
-    scale = max_side / max(width, height)
-    if scale >= 1.0:
-        return width, height
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
 def shrink(image: np.ndarray, max_side: int = ANALYSIS_MAX_SIDE) -> np.ndarray:
     """The picture (H x W [x C]) with its longer side at most `max_side` px, area-averaged; the same
     array when it already fits."""
     height, width = image.shape[:2]
-    size = fitted_size(width, height, max_side)
-    if size == (width, height):
+    scale = max_side / max(width, height)
+    if scale >= 1.0:
         return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
