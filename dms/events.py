@@ -215,14 +215,20 @@ class BehaviourTracker:
                             mean_score=round(sum(active.scores) / len(active.scores), 3))
         event = active.speed.apply(event, self.settings.speed_gate_kmh)
         before = event.severity
-        event = replace(event, severity=self._severity(event, scores, active.trace))
+        severity, causes = self._severity(event, scores, active.trace)
+        event = replace(event, severity=severity)
         active.event = event
         speed = scores.vehicle.speed_kmh if scores.vehicle is not None else None
         for level in range(_level(before) + 1, _level(event.severity) + 1):
-            threshold = self._threshold(SEVERITIES[level], speed)
+            name = SEVERITIES[level]
+            # a level passed on the way to a higher one (0 -> critical by speed) has that one's cause
+            cause = next((causes[s] for s in SEVERITIES[level:] if s in causes), "timer")
+            threshold = self._threshold(name, speed) if cause in ("timer", "speed_band") else None
             # the threshold was completed at the end of the time this frame stands for
             completed = round(scores.t + self._interval, 2)
-            active.trace.crossings[SEVERITIES[level]] = Crossing(completed, threshold, speed)
+            active.trace.crossings[name] = Crossing(
+                completed, threshold, speed, cause, round(event.end_s - event.start_s, 2), scores.perclos
+            )
         # The explanation is rebuilt when the event opens or escalates, and at its end.
         previous = event.evidence.get("why")
         evidence = self._evidence(active, scores)
@@ -235,24 +241,29 @@ class BehaviourTracker:
             return None
         return self.timing.warning_at(speed) if severity == "warning" else self.timing.critical_s
 
-    def _severity(self, event: Event, scores: Scores, trace: Trace) -> str:
+    def _severity(self, event: Event, scores: Scores, trace: Trace) -> tuple[str, dict[str, str]]:
+        """The event's severity on this frame and, for each severity the paths reach, the first
+        path that reaches it: "timer" (the behaviour's duration), "speed_band" (the duration, against
+        the warning time of the speed band in force), "critical_speed", "perclos"."""
         timing = self.timing
         if timing is None:
-            return "info"
+            return "info", {}
         duration = event.end_s - event.start_s
         speed = scores.vehicle.speed_kmh if scores.vehicle is not None else None
-        level = 0
+        causes: dict[str, str] = {}
+        banded = timing.band_for(speed) is not None
         for severity in ("warning", "critical"):
             threshold = self._threshold(severity, speed)
             if threshold is not None and duration >= threshold - 1e-6:
-                level = _level(severity)
+                causes[severity] = "speed_band" if severity == "warning" and banded else "timer"
         if timing.critical_from_kmh is not None and speed is not None and speed >= timing.critical_from_kmh:
-            level = 2
+            causes.setdefault("critical", "critical_speed")
         drowsy = scores.perclos is not None and scores.perclos >= self.settings.perclos_warning
         if self.behaviour == "eyes_closed" and drowsy:
-            level = max(level, 1)
+            causes.setdefault("warning", "perclos")
+        level = max((_level(s) for s in causes), default=0)
         if event.stationary:
-            return "info"
+            return "info", causes
         gate = timing.active_above_kmh
         if gate is not None and speed is not None and speed <= gate:
             if level > _level(event.severity) and trace.held_back is None:
@@ -260,8 +271,8 @@ class BehaviourTracker:
                     f"Not alerted at {scores.t:.1f} s although it had lasted {duration:.1f} s: the vehicle "
                     f"was at {speed:.0f} km/h and the rule is active only above {gate:g} km/h."
                 )
-            return event.severity
-        return SEVERITIES[max(level, _level(event.severity))]
+            return event.severity, causes
+        return SEVERITIES[max(level, _level(event.severity))], causes
 
     def _evidence(self, active: _Active, scores: Scores) -> dict:
         frames = max(1, len(active.scores))
@@ -278,6 +289,7 @@ class BehaviourTracker:
             evidence["clause"] = self.timing.clause
         for severity, crossing in active.trace.crossings.items():
             evidence[f"{severity}_at_s"] = crossing.t
+            evidence[f"{severity}_by"] = crossing.cause
         if scores.perclos is not None and self.behaviour in ("eyes_closed", "yawning"):
             evidence["perclos"] = round(scores.perclos, 3)
         return evidence
@@ -287,6 +299,7 @@ class BehaviourTracker:
             active.trace, self.rules, self.timing, gap_s=self.rule.gap_s, off=self.rule.off,
             speed_gate_kmh=self.settings.speed_gate_kmh, stationary=active.event.stationary,
             has_telemetry=self.has_telemetry, end_s=active.event.end_s,
+            perclos_warning=self.settings.perclos_warning, perclos_window_s=self.settings.perclos_window_s,
         )
 
     def _end(self, end_s: float) -> list[EventUpdate]:
@@ -369,11 +382,12 @@ class TimeSharingTracker:
                 stationary = speed is not None and speed < self.settings.speed_gate_kmh
                 glances = len(self._glances) + (self._off_since is not None)
                 why = [
-                    f"Raised by eyes off road adding up to {total:.1f} s in {glances} glance(s) within the "
-                    f"last {self.rule.window_s:g} s; no look back at the road lasted "
-                    f"{self.rule.reset_s:g} s.",
-                    f"Warning: the {self.rule.total_s:g} s time-sharing threshold was passed at {t:.1f} s "
-                    f"({'speed unknown' if speed is None else f'{speed:.0f} km/h'}) ({self.rule.clause}).",
+                    f"Raised by visual time-sharing: glances away from the road added up to {total:.1f} s "
+                    f"in {glances} glance(s) within the last {self.rule.window_s:g} s, and no look back at "
+                    f"the road lasted {self.rule.reset_s:g} s.",
+                    f"Warning at {t:.1f} s ({'speed unknown' if speed is None else f'{speed:.0f} km/h'}) by "
+                    f"visual time-sharing, not by one long glance: the glances reached the "
+                    f"{self.rule.total_s:g} s total. Rule: {self.rule.clause}.",
                 ]
                 if stationary:
                     gate = self.settings.speed_gate_kmh
@@ -389,7 +403,7 @@ class TimeSharingTracker:
                     evidence={
                         "rule": "visual_time_sharing", "off_road_s": round(total, 2),
                         "rule_set": self.rule_set, "clause": self.rule.clause,
-                        "warning_at_s": round(t, 2), "why": why,
+                        "warning_at_s": round(t, 2), "warning_by": "time_sharing", "why": why,
                     },
                     stationary=stationary if speed is not None else None,
                 )
@@ -422,6 +436,24 @@ class EventTracker:
         self.rules = rules or load_rule_set(settings.rule_set, settings)
         self.has_telemetry = has_telemetry
         self.reset()
+
+    @property
+    def lookback_s(self) -> float:
+        """The longest an event may start before it is announced (its `open` update), in seconds of
+        media: a behaviour's minimum duration, gap and cool-down; the time-sharing window; the
+        unresponsive driver's eyes-off time and no-return time after a warning; the degraded-camera
+        time. Event media keep this much (plus the pre-roll) of the latest frames, so a clip's
+        pre-roll starts before the event's start and its thumbnail can come from its span."""
+        times = [r.min_s + r.gap_s + r.cooldown_s for r in map(self.settings.rule, BEHAVIOURS)]
+        times.append(self.settings.camera_degraded_s)
+        if self.rules.time_sharing is not None:
+            times.append(self.rules.time_sharing.window_s)
+        if self.rules.unresponsive is not None:
+            rule = self.rules.unresponsive
+            timings = [self.rules.timing(b) for b in ("eyes_off_road", "eyes_closed")]
+            warned = max((t.warning_s or 0.0 for t in timings if t is not None), default=0.0)
+            times.append(max(rule.eyes_off_s, warned + rule.no_return_s))
+        return max(times)
 
     def reset(self) -> None:
         self.trackers = [

@@ -102,8 +102,9 @@ class Fusion:
             sources[behaviour] = ev.sources
         closed = None if cues.eyes_closed.value is None else self._on(cues.eyes_closed)
         perclos = self._perclos.step(frame.t, closed)
-        top = probs.top()[0] if probs is not None else None
-        return Scores(frame.index, frame.t, values, sources, perclos, vehicle, top)
+        top = probs.top_behaviour()[0] if probs is not None else None
+        raw = {behaviour: ev.value for behaviour, ev in evidence.items()}
+        return Scores(frame.index, frame.t, values, sources, perclos, vehicle, top, raw)
 
     def _smooth(self, behaviour: str, previous: float, target: float, dt: float) -> float:
         tau = self.settings.rule(behaviour).smooth_s

@@ -116,6 +116,13 @@ class ClassProbs:
         i = int(np.argmax(self.probs))
         return self.classes[i], float(self.probs[i])
 
+    def top_behaviour(self) -> tuple[str | None, float]:
+        """The behaviour with the most probability mass and that mass; None (no distraction) when
+        the classes mapped to no behaviour (safe driving, ...) hold more."""
+        best = max(self.behaviours.items(), key=lambda kv: kv[1], default=(None, 0.0))
+        rest = 1.0 - sum(self.behaviours.values())
+        return (None, rest) if rest > best[1] else best
+
 
 @dataclass(frozen=True)
 class VehicleState:
@@ -141,7 +148,11 @@ class Scores:
     sources: dict[str, tuple[str, ...]]
     perclos: float | None = None  # share of the last minute with eyes closed
     vehicle: VehicleState | None = None
-    classifier_top: str | None = None  # the classifier's most probable class on this frame
+    classifier_top: str | None = None  # the classifier's most probable behaviour (None: none, or no model)
+    # Each behaviour's raw (unsmoothed) support on this frame, None where nothing was observed: the
+    # frame that shows a behaviour best (an event's thumbnail) is where this peaks, not where the
+    # smoothed score, which lags the picture, does.
+    evidence: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

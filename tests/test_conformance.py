@@ -152,3 +152,66 @@ def test_labels_after_the_analysed_media_are_not_scored_as_missed(tmp_path, caps
     expected = {"behavior": "eyes_off_road", "labelled": 1, "found": 1, "missed": 0, "false_events": 0}
     assert json.loads(out)["scores"] == [expected]
     assert f"note: {labels}: 1 label(s) start after the analysed media ends (4.0 s)" in err
+
+
+def test_each_rule_gets_a_verdict_and_the_drive_an_overall_line():
+    rules = load_rule_set("euro-ncap")
+    events = drive({"eyes_off_road": [(10.0, 14.0)]}, 60.0, 60.0, "euro-ncap")
+    labels = [Label("eyes_off_road", 10.0, 14.0, "high")]
+    report = check(events, labels, rules, 60.0, lambda t: 60.0)
+    verdicts = {r.behaviour: (r.verdict, r.why) for r in report.rules}
+    assert set(verdicts) == set(rules.timings)
+    assert verdicts["eyes_off_road"] == ("met", "1 of 1 required warnings on time, no false alert")
+    assert verdicts["phone"] == ("not testable", "no labels of phone use on this drive")
+    n = len(rules.timings)
+    assert report.overall == f"Met: eyes off the road. {n - 1} of {n} rules not testable on this drive."
+    # a required warning missed: not met
+    report = check(events, labels + [Label("eyes_off_road", 30.0, 35.0, "high")], rules, 60.0, lambda t: 60.0)
+    assert [(r.verdict, r.why) for r in report.rules if r.behaviour == "eyes_off_road"] == [
+        ("not met", "1 of 2 required warnings on time, 1 missed")]
+    assert report.overall.startswith("Not met: eyes off the road.")
+    # glances too short to test the rule
+    short = drive({"eyes_off_road": [(10.0, 12.0)]}, 60.0, 60.0, "euro-ncap")
+    report = check(short, [Label("eyes_off_road", 10.0, 12.0, "high")], rules, 60.0, lambda t: 60.0)
+    assert [(r.verdict, r.why) for r in report.rules if r.behaviour == "eyes_off_road"] == [
+        ("not testable", "no labelled eyes off the road lasted the 3 s warning time (longest 2.0 s)")]
+    assert report.overall.startswith("Nothing testable: this drive's labels test none of the")
+
+
+def test_a_speed_dependent_rule_is_not_testable_without_speed(tmp_path, capsys):
+    events = drive({"eyes_off_road": [(10.0, 14.0)]}, 30.0, None, "eu-addw")
+    path = tmp_path / "events.json"
+    session = {"id": "s", "source": "a.mp4", "duration_s": 30.0}
+    path.write_text(json.dumps({"session": session, "events": events}))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("behavior,start_s,end_s\nnormal,0.0,1.0\neyes_off_road,10.0,14.0\n")
+    argv = ["score", str(path), str(labels), "--rules", "eu-addw", "--out", str(tmp_path / "c")]
+    assert main.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "rule eyes off the road  not testable  no speed: its warning time or activation depends" in out
+    assert "overall: Nothing testable: this drive's labels test none of the" in out
+    assert "false alerts: 0 in 1.0 s of labelled normal driving" in out  # the 0-1 s normal label, exactly
+    data = json.loads((tmp_path / "c" / "conformance.json").read_text())
+    assert data["normal_driving_s"] == 1.0 and data["overall"].startswith("Nothing testable")
+    assert {r["verdict"] for r in data["rules"]} == {"not testable"}
+    html = (tmp_path / "c" / "conformance.html").read_text()
+    assert '<td class="r-not-testable">not testable</td>' in html and "eyes off the road" in html
+
+
+def perclos_warned(start: float, end: float) -> dict:
+    """An eyes_closed events.json record warned by PERCLOS 0.5 s into the closure."""
+    return {"id": "e1", "behavior": "eyes_closed", "start_s": start, "end_s": end, "severity": "warning",
+            "stationary": None, "evidence": {"warning_at_s": start + 0.5, "warning_by": "perclos"}}
+
+
+def test_an_alert_is_judged_by_its_true_cause():
+    rules = load_rule_set("euro-ncap")
+    short = check([perclos_warned(10.0, 11.0)], [Label("eyes_closed", 10.0, 11.0, "high")], rules, 30.0)
+    verdict = short.labels[0]
+    assert (verdict.verdict, verdict.warned_at_s) == ("not required", None)  # not the 1.5 s timer's warning
+    assert verdict.note == "warned at 10.50 s by PERCLOS (drowsiness), not by this rule's timer"
+    long = check([perclos_warned(10.0, 12.5)], [Label("eyes_closed", 10.0, 12.5, "high")], rules, 30.0)
+    assert long.labels[0].verdict == "missed" and "by PERCLOS" in long.labels[0].note
+    # in normal driving a PERCLOS warning is a false alert that says what raised it
+    false = check([perclos_warned(20.0, 21.0)], [Label("eyes_closed", 10.0, 11.0, "high")], rules, 30.0)
+    assert [(f.at_s, f.cause) for f in false.false_alerts] == [(20.5, "perclos")]

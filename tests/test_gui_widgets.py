@@ -345,7 +345,7 @@ def test_event_details_say_why_it_alerted(qtbot):
     events.apply_updates(tuple(updates[1:]))  # the selected event escalates: its details follow
     text = events.details.text()
     assert text.startswith("eyes_off_road at 1.0 s, warning (rule set eu-addw, rule addw_distraction):")
-    assert "passed the 3.5 s threshold at 4.5 s (80 km/h)" in text and "{" not in text
+    assert "Warning at 4.5 s (80 km/h) by the speed band's timer" in text and "{" not in text
 
 
 def test_settings_dialog_chooses_the_rule_set(qtbot, tmp_path):

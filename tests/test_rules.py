@@ -59,8 +59,8 @@ def test_why_names_the_cue_threshold_crossing_speed_band_and_missing_telemetry()
     tracker = EventTracker(SETTINGS, rules, has_telemetry=True)
     updates = [u for s in stream("eyes_off_road", 5.0, 80.0) for u in tracker.step(s)]
     why = " ".join(updates[-1].event.evidence["why"])
-    assert "Raised by scripted (100% of frames)" in why
-    assert "3.5 s threshold at 4.5 s (80 km/h)" in why and "2023/2590" in why
+    assert "Raised by a landmark cue: scripted on 100% of frames" in why
+    assert "Warning at 4.5 s (80 km/h) by the speed band's timer" in why and "2023/2590" in why
     assert "band above 50 km/h: warning after 3.5 s" in why
     tracker = EventTracker(SETTINGS, rules, has_telemetry=False)
     updates = [u for s in stream("eyes_off_road", 5.0, None) for u in tracker.step(s)]
@@ -158,17 +158,17 @@ def test_rules_needing_speed_say_so_without_telemetry_and_patterns_are_not_train
     assert event_label(unresponsive, "all", ("none", "eyes_off_road")) is None
 
 
-def test_why_names_the_classifier_class_that_raised_it():
+def test_why_names_the_behaviour_the_classifier_saw():
     from dataclasses import replace as copy
 
     tracker = EventTracker(SETTINGS, has_telemetry=True)
     updates = []
     for s in stream("phone", 3.0, 30.0):
         on = s.values["phone"] > 0
-        top = "texting_right" if on else "safe"
+        top = "phone" if on else None
         s = copy(s, sources={"phone": ("classifier",) if on else ()}, classifier_top=top)
         updates += tracker.step(s)
     why = " ".join(updates[-1].event.evidence["why"])
-    assert ("Raised by the video classifier (100% of frames); classifier class 'texting_right' on 30 frame(s)"
-            in why)
-    assert "(fleet practice" in why
+    assert "Raised by the video classifier on 100% of frames (it saw phone use most likely on 30 of them)" \
+        in why
+    assert "Rule: fleet practice" in why

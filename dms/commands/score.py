@@ -19,6 +19,7 @@ from pathlib import Path
 from dms.errors import InputError
 from dms.labels import BehaviourScore, Label, load_labels, score_events
 from dms.types import BEHAVIOURS
+from dms.words import behaviour_words
 
 
 def add_parser(subparsers) -> None:
@@ -160,6 +161,8 @@ def run_conformance(args, events: list[dict], session: dict, labels: list[Label]
             for v in report.labels
         ],
         "false_alerts": [asdict(f) for f in report.false_alerts],
+        "rules": [asdict(r) for r in report.rules],
+        "overall": report.overall,
     }
     if args.out:
         write_conformance(args.out, data, report, session, args, speed_at is not None, len(labels))
@@ -184,6 +187,10 @@ def run_conformance(args, events: list[dict], session: dict, labels: list[Label]
     )
     for note in report.notes:
         print(f"note: {note}")
+    width = max((len(behaviour_words(r.behaviour)) for r in report.rules), default=10)
+    for r in report.rules:
+        print(f"rule {behaviour_words(r.behaviour):{width}s}  {r.verdict:12s}  {r.why}")
+    print(f"overall: {report.overall}")
     return 0
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from dms.words import behaviour_words, cause_words
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -19,6 +21,8 @@ def _environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True
     )
     env.filters["speed"] = _speed
+    env.filters["words"] = behaviour_words
+    env.filters["cause"] = cause_words
     return env
 
 

@@ -8,9 +8,18 @@ a required warning that never came is *missed*, one later than the rule plus `to
 a behaviour the labels judge, with no label of that behaviour under them, are *false alerts*,
 counted per hour of labelled normal driving.
 
-Normal driving is what the labels call so (DMD `safe_drive`), or else the drive's time covered by
-no label at all. Labels of behaviours absent from the label set are not judged (hand labels leave
-out what cannot be observed: labels/README.md).
+An alert is judged by its true cause (evidence `warning_by` / `critical_by`, dms/rules/explain.py):
+only the rule's own timer (its duration, a speed band's, its critical speed) answers a label of
+that rule; a warning from another path (PERCLOS, visual time-sharing, the unresponsive driver) on
+the same stretch is named in the label's note, not counted as the rule's warning.
+
+Each rule of the set then gets a verdict (`RuleVerdict`): *met* (every required warning on time,
+no false alert), *not met*, or *not testable* with the reason (no labels of that behaviour, none
+lasting the warning time, no speed for a speed-dependent rule); and the drive an overall line.
+
+Normal driving is what the labels call so (DMD `safe_drive`, a hand label `normal`), or else the
+drive's time covered by no label at all. Labels of behaviours absent from the label set are not
+judged (hand labels leave out what cannot be observed: labels/README.md).
 """
 
 from __future__ import annotations
@@ -22,6 +31,11 @@ from dataclasses import dataclass, field
 from dms.labels import MATCHES, Label
 from dms.openlabel import NORMAL_DRIVING
 from dms.rules.model import RuleSet
+from dms.words import behaviour_words, cause_words
+
+# The causes that are a behaviour's own rule (its timer); the others are patterns or drowsiness.
+RULE_CAUSES = ("timer", "speed_band", "critical_speed")
+NORMAL_LABELS = (NORMAL_DRIVING, "normal")  # DMD's safe_drive (read as normal_driving); hand labels
 
 SpeedAt = Callable[[float], float | None]
 
@@ -56,6 +70,16 @@ class FalseAlert:
     behaviour: str
     at_s: float
     severity: str
+    cause: str = "timer"  # what made it an alert (dms.words.CAUSE_WORDS)
+
+
+@dataclass(frozen=True)
+class RuleVerdict:
+    """One rule of the set on this drive: "met", "not met" or "not testable", and why."""
+
+    behaviour: str
+    verdict: str
+    why: str
 
 
 @dataclass
@@ -69,6 +93,23 @@ class Conformance:
     judged: list[str] = field(default_factory=list)
     not_regulated: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rules: list[RuleVerdict] = field(default_factory=list)
+
+    @property
+    def overall(self) -> str:
+        """One line for the drive: which rules were met, not met, not testable."""
+        met = [r.behaviour for r in self.rules if r.verdict == "met"]
+        failed = [r.behaviour for r in self.rules if r.verdict == "not met"]
+        untested = [r for r in self.rules if r.verdict == "not testable"]
+        if failed:
+            head = f"Not met: {_words(failed)}"
+            head += f"; met: {_words(met)}" if met else ""
+        elif met:
+            head = f"Met: {_words(met)}"
+        else:
+            return (f"Nothing testable: this drive's labels test none of the {len(self.rules)} rules of "
+                    f"{self.rule_set} (see each rule's reason).")
+        return f"{head}. {len(untested)} of {len(self.rules)} rules not testable on this drive."
 
     @property
     def false_per_hour(self) -> float | None:
@@ -97,13 +138,28 @@ class Conformance:
         return rows
 
 
+def _words(behaviours: list[str]) -> str:
+    return ", ".join(behaviour_words(b) for b in behaviours)
+
+
+def _alerts(event: dict) -> list[tuple[float, str]]:
+    """When the event became a warning / critical and by which path, earliest first; [] if it
+    never alerted (or was stationary). Events written before causes were recorded: the timer."""
+    if event.get("severity") not in ("warning", "critical") or event.get("stationary"):
+        return []
+    evidence = event.get("evidence") or {}
+    out = [
+        (float(evidence[f"{s}_at_s"]), str(evidence.get(f"{s}_by") or "timer"))
+        for s in ("warning", "critical")
+        if evidence.get(f"{s}_at_s") is not None
+    ]
+    return sorted(out) or [(float(event["start_s"]), "timer")]
+
+
 def _alert_time(event: dict) -> float | None:
     """When the event became an alert (warning or critical), None if it never did."""
-    if event.get("severity") not in ("warning", "critical") or event.get("stationary"):
-        return None
-    evidence = event.get("evidence") or {}
-    times = [evidence.get(k) for k in ("warning_at_s", "critical_at_s") if evidence.get(k) is not None]
-    return min(times) if times else float(event["start_s"])
+    alerts = _alerts(event)
+    return alerts[0][0] if alerts else None
 
 
 def _answers(behaviour: str) -> tuple[str, ...]:
@@ -115,7 +171,7 @@ def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
 
 
 def _normal_spans(labels: list[Label], duration_s: float) -> list[tuple[float, float]]:
-    normal = [(lab.start_s, lab.end_s) for lab in labels if lab.behaviour == NORMAL_DRIVING]
+    normal = [(lab.start_s, lab.end_s) for lab in labels if lab.behaviour in NORMAL_LABELS]
     if normal:
         return normal
     spans, t = [], 0.0
@@ -139,7 +195,7 @@ def check(
     """The conformance of `events` (events.json records) with `rules` on `labels`."""
     speed_at = speed_at or (lambda t: None)
     report = Conformance(rules.name, rules.title, tolerance_s)
-    behaviours = sorted({lab.behaviour for lab in labels} - {NORMAL_DRIVING})
+    behaviours = sorted({lab.behaviour for lab in labels} - set(NORMAL_LABELS))
     report.judged = behaviours
     report.not_regulated = [b for b in behaviours if rules.timing(b) is None]
     unknown_speed = False
@@ -154,25 +210,23 @@ def check(
             threshold = timing.critical_s
         active = timing.active_above_kmh is None or speed is None or speed > timing.active_above_kmh
         required = threshold is not None and active and label.end_s - label.start_s >= threshold - 1e-6
-        warned = [
-            t
-            for e in events
-            if e["behavior"] in _answers(label.behaviour)
-            and _overlaps(float(e["start_s"]), float(e["end_s"]), label.start_s, label.end_s)
-            and (t := _alert_time(e)) is not None
-        ]
-        warned_at = min(warned) if warned else None
-        seen = [
-            float(e["start_s"])
-            for e in events
+        under = [
+            e for e in events
             if e["behavior"] in _answers(label.behaviour)
             and _overlaps(float(e["start_s"]), float(e["end_s"]), label.start_s, label.end_s)
         ]
-        note = (
-            ""
-            if active
-            else f"vehicle at {speed:.0f} km/h: rule active above {timing.active_above_kmh:g} km/h"
-        )
+        alerts = [a for e in under for a in _alerts(e)]
+        own = [t for t, cause in alerts if cause in RULE_CAUSES]
+        other = sorted((t, cause) for t, cause in alerts if cause not in RULE_CAUSES)
+        warned_at = min(own) if own else None
+        seen = [float(e["start_s"]) for e in under]
+        notes = [] if active else [
+            f"vehicle at {speed:.0f} km/h: rule active above {timing.active_above_kmh:g} km/h"
+        ]
+        if other:
+            t, cause = other[0]
+            notes.append(f"warned at {t:.2f} s by {cause_words(cause)}, not by this rule's timer")
+        note = "; ".join(notes)
         if not required:
             verdict = "warned (not required)" if warned_at is not None else "not required"
         elif warned_at is None:
@@ -219,7 +273,9 @@ def check(
         )
         if in_normal and not labelled:
             report.false_alerts.append(
-                FalseAlert(event["id"], event["behavior"], round(at, 2), event["severity"])
+                FalseAlert(
+                    event["id"], event["behavior"], round(at, 2), event["severity"], _alerts(event)[0][1]
+                )
             )
     if unknown_speed:
         report.notes.append(
@@ -228,6 +284,44 @@ def check(
         )
     if report.not_regulated:
         report.notes.append(
-            f"labelled but not regulated by {rules.name}: {', '.join(report.not_regulated)}"
+            f"labelled but not regulated by {rules.name}: "
+            f"{', '.join(behaviour_words(b) for b in report.not_regulated)}"
         )
+    has_speed = any(speed_at(lab.start_s) is not None for lab in labels)
+    report.rules = [_rule_verdict(b, rules, report, labels, has_speed) for b in sorted(rules.timings)]
     return report
+
+
+def _rule_verdict(
+    behaviour: str, rules: RuleSet, report: Conformance, labels: list[Label], has_speed: bool
+) -> RuleVerdict:
+    """Met / not met / not testable for one timed behaviour of the rule set (module docstring)."""
+    timing = rules.timings[behaviour]
+    what = behaviour_words(behaviour)
+    mine = [v for v in report.labels if v.behaviour == behaviour]
+    false = [f for f in report.false_alerts if f.behaviour in _answers(behaviour)]
+    if (timing.bands or timing.active_above_kmh is not None) and not has_speed:
+        return RuleVerdict(behaviour, "not testable", (
+            "no speed: its warning time or activation depends on the vehicle's speed and this drive has "
+            "no telemetry"
+        ))
+    if not any(lab.behaviour == behaviour for lab in labels):
+        return RuleVerdict(behaviour, "not testable", f"no labels of {what} on this drive")
+    required = [v for v in mine if v.required]
+    if not required:
+        longest = max((v.end_s - v.start_s for v in mine), default=0.0)
+        limit = timing.warning_at(None) if timing.warning_at(None) is not None else timing.critical_s
+        limit_text = f"the {limit:g} s warning time" if limit is not None else "a warning time"
+        text = f"no labelled {what} lasted {limit_text} (longest {longest:.1f} s)"
+        if false:
+            return RuleVerdict(behaviour, "not met", f"{text}, but {len(false)} false alert(s)")
+        return RuleVerdict(behaviour, "not testable", text)
+    missed = sum(v.verdict == "missed" for v in required)
+    late = sum(v.verdict == "late" for v in required)
+    counts = f"{len(required) - missed - late} of {len(required)} required warnings on time"
+    if missed or late or false:
+        parts = [counts] + [f"{n} {k}" for n, k in ((missed, "missed"), (late, "late")) if n]
+        if false:
+            parts.append(f"{len(false)} false alert(s)")
+        return RuleVerdict(behaviour, "not met", ", ".join(parts))
+    return RuleVerdict(behaviour, "met", f"{counts}, no false alert")

@@ -11,31 +11,25 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dms.rules.model import RuleSet, Timing
-
-# What each fusion source means (dms/fusion.py), in a reviewer's words.
-SOURCE_WORDS = {
-    "head_pose": "the head pose outside the road zone",
-    "eyes_down": "eyes down (head pitched down, lids looking closed)",
-    "face_lost": "the face lost with the head turned away (ears, nose and shoulders)",
-    "head_yaw": "the head turned far to the side",
-    "hands_on_wheel": "no hand seen on the wheel",
-    "hand_at_ear": "a hand at the ear",
-    "head_down_hands_off": "the head down with no hand on the wheel",
-    "classifier": "the video classifier",
-    "hand_in_console": "a hand in the console region",
-    "hand_at_mouth": "a hand at the mouth",
-    "eyes_closed": "closed eyes (eye opening below the driver's own baseline)",
-    "mouth_open": "a wide-open mouth",
-}
+from dms.words import behaviour_words, source_words
 
 
 @dataclass
 class Crossing:
-    """The moment a threshold was crossed: media time, the threshold in force, the speed then."""
+    """The moment an event became a warning or critical, and by which path.
+
+    t: media time (s); threshold_s: the duration threshold in force (None where the path is not a
+    timer); speed_kmh: the speed then; cause: the path that fired ("timer", "speed_band",
+    "critical_speed", "perclos"; dms.words.CAUSE_WORDS); lasted_s: how long the behaviour had
+    lasted then; perclos: the PERCLOS value then (share 0..1), where known.
+    """
 
     t: float
     threshold_s: float | None
     speed_kmh: float | None
+    cause: str = "timer"
+    lasted_s: float = 0.0
+    perclos: float | None = None
 
 
 @dataclass
@@ -92,6 +86,68 @@ def speed_rule_text(timing: Timing, speed: float | None, has_telemetry: bool) ->
     return "; ".join(parts) or None
 
 
+def _raised(trace: Trace) -> str:
+    """What raised the event: the video classifier (with the behaviour it saw most) and/or the
+    landmark cues, each with its share of the event's frames."""
+    frames = max(1, trace.frames)
+    parts = []
+    for name, n in trace.sources.most_common(3):
+        share = f"on {100 * n / frames:.0f}% of frames"
+        if name == "classifier":
+            text = f"the video classifier {share}"
+            if trace.classes:
+                top, k = trace.classes.most_common(1)[0]
+                text += f" (it saw {behaviour_words(top)} most likely on {k} of them)"
+            parts.append(text)
+        else:
+            parts.append(f"{source_words(name)} {share}")
+    if not parts:
+        return "Raised by the behaviour score"
+    cues = [p for p in parts if not p.startswith("the video classifier")]
+    classifier = [p for p in parts if p.startswith("the video classifier")]
+    said = []
+    if classifier:
+        said.append(classifier[0])
+    if cues:
+        said.append(("landmark cues: " if len(cues) > 1 else "a landmark cue: ") + ", ".join(cues))
+    return "Raised by " + " and by ".join(said)
+
+
+def _crossing_text(severity: str, crossing: Crossing, timing: Timing, behaviour: str, perclos_warning: float,
+                   perclos_window_s: float) -> str:
+    """The sentence of the path that made the event a warning or critical, with its own numbers."""
+    what = behaviour_words(behaviour)
+    when = f"at {_t(crossing.t)} ({_speed(crossing.speed_kmh)})"
+    level = severity.capitalize()
+    if crossing.cause == "perclos":
+        timer = timing.warning_at(crossing.speed_kmh)
+        lasted = f"the closure had lasted {_t(crossing.lasted_s)}"
+        if timer is not None and crossing.lasted_s < timer:
+            lasted += f", short of the {timer:g} s timer"
+        value = "unknown" if crossing.perclos is None else f"{crossing.perclos:.2f}"
+        return (
+            f"{level} {when} by PERCLOS, not by the timer: the eyes were closed {value} of the time "
+            f"(PERCLOS, over the eye state seen in the last {perclos_window_s:g} s), at or above the "
+            f"{perclos_warning:g} drowsiness threshold; {lasted}."
+        )
+    if crossing.cause == "critical_speed":
+        return (
+            f"{level} {when} by speed: {_speed(crossing.speed_kmh)} is at or above the rule's critical "
+            f"speed of {timing.critical_from_kmh:g} km/h ({what} had lasted {_t(crossing.lasted_s)})."
+        )
+    if crossing.cause == "speed_band":
+        band = timing.band_for(crossing.speed_kmh)
+        band_text = band.text(timing.bands) if band is not None else ""
+        return (
+            f"{level} {when} by the speed band's timer: {what} lasted {crossing.threshold_s:g} s, the "
+            f"warning time of the band {band_text}."
+        )
+    return (
+        f"{level} {when} by the timer: {what} lasted {crossing.threshold_s:g} s, the rule's {severity} "
+        "time."
+    )
+
+
 def why(
     trace: Trace,
     rules: RuleSet,
@@ -103,42 +159,31 @@ def why(
     stationary: bool | None,
     has_telemetry: bool,
     end_s: float,
+    perclos_warning: float,
+    perclos_window_s: float,
 ) -> list[str]:
-    """The explanation of one event as sentences (see the module docstring)."""
-    lines = []
-    frames = max(1, trace.frames)
-    raised = [
-        f"{SOURCE_WORDS.get(name, name)} ({100 * n / frames:.0f}% of frames)"
-        for name, n in trace.sources.most_common(3)
-    ]
-    text = f"Raised by {', '.join(raised)}" if raised else "Raised by the behaviour score"
-    if trace.classes:
-        top, n = trace.classes.most_common(1)[0]
-        text += f"; classifier class '{top}' on {n} frame(s)"
-    lines.append(text + f"; {trace.behaviour} from {_t(trace.start_s)}.")
+    """The explanation of one event as sentences (see the module docstring): what raised it, then
+    for each severity reached the one path that made it so (the duration timer, a speed band's
+    timer, the critical speed, PERCLOS), with that path's numbers."""
+    lines = [f"{_raised(trace)}; {behaviour_words(trace.behaviour)} from {_t(trace.start_s)}."]
     if timing is None:
-        lines.append(f"Logged only: rule set '{rules.name}' sets no alert for {trace.behaviour}.")
+        what = behaviour_words(trace.behaviour)
+        lines.append(f"Logged only: rule set '{rules.name}' sets no alert for {what}.")
     else:
-        rule = f" ({timing.clause})" if timing.clause else ""
+        rule = f" Rule: {timing.clause}." if timing.clause else ""
         for severity in ("warning", "critical"):
             crossing = trace.crossings.get(severity)
             if crossing is None:
                 continue
-            if crossing.threshold_s is not None:
-                lines.append(
-                    f"{severity.capitalize()}: the timer passed the {crossing.threshold_s:g} s threshold at "
-                    f"{_t(crossing.t)} ({_speed(crossing.speed_kmh)}){rule}."
-                )
-            else:
-                lines.append(
-                    f"{severity.capitalize()} at {_t(crossing.t)}: {_speed(crossing.speed_kmh)}"
-                    f" is at or above the rule's critical speed{rule}."
-                )
+            lines.append(
+                _crossing_text(severity, crossing, timing, trace.behaviour, perclos_warning, perclos_window_s)
+                + rule
+            )
             rule = ""
         if not trace.crossings:
             warning = timing.warning_at(trace.last_speed_kmh)
             limit = f"the {warning:g} s warning threshold" if warning is not None else "any alert threshold"
-            lines.append(f"No alert: it did not last {limit} under rule set '{rules.name}'{rule}.")
+            lines.append(f"No alert: it did not last {limit} under rule set '{rules.name}'.{rule}")
         crossing = trace.crossings.get("warning") or trace.crossings.get("critical")
         speed = crossing.speed_kmh if crossing else trace.last_speed_kmh
         speed_text = speed_rule_text(timing, speed, has_telemetry)

@@ -15,6 +15,7 @@ from dms.rules.model import Unresponsive
 from dms.types import Event, EventUpdate, Scores
 
 WATCHED = ("eyes_off_road", "eyes_closed")
+AWAY_WORDS = {"eyes_off_road": "off the road", "eyes_closed": "closed"}
 
 
 class UnresponsiveTracker:
@@ -26,6 +27,7 @@ class UnresponsiveTracker:
         self.off_since: float | None = None  # eyes off road or closed, without a break, since
         self.warned_at: float | None = None  # first warning about eyes off road / closed not yet answered
         self.event: Event | None = None
+        self.away_by: set[str] = set()  # which of WATCHED were seen since off_since
         self._last_t: float | None = None
         self._interval = 0.0  # each sample stands for one sample interval (dms/events.py)
 
@@ -53,6 +55,8 @@ class UnresponsiveTracker:
             return self._close(t)
         if away and self.off_since is None:
             self.off_since = t
+            self.away_by = set()
+        self.away_by.update(b for b in WATCHED if values[b] >= self.rules[b].on)
         updates: list[EventUpdate] = []
         seen_to = t + self._interval
         long_away = self.off_since is not None and seen_to - self.off_since >= self.rule.eyes_off_s - 1e-6
@@ -61,21 +65,23 @@ class UnresponsiveTracker:
             speed = scores.vehicle.speed_kmh if scores.vehicle is not None else None
             stationary = speed is not None and speed < self.settings.speed_gate_kmh
             start = self.off_since if self.off_since is not None else self.warned_at
+            speed_text = "speed unknown" if speed is None else f"{speed:.0f} km/h"
             if long_away:
+                cause = "unresponsive_eyes_off"
+                which = " or ".join(AWAY_WORDS[b] for b in WATCHED if b in self.away_by)
                 reason = (
-                    f"Raised because the eyes were off the road or closed without a break from "
-                    f"{self.off_since:.1f} s: the {self.rule.eyes_off_s:g} s threshold was passed "
-                    f"at {t:.1f} s"
+                    f"Critical at {t:.1f} s ({speed_text}) by the unresponsive-driver rule: the eyes were "
+                    f"{which} without a break from {self.off_since:.1f} s, "
+                    f"{seen_to - self.off_since:.1f} s, reaching the {self.rule.eyes_off_s:g} s limit"
                 )
             else:
+                cause = "unresponsive_no_return"
                 reason = (
-                    f"Raised because the gaze did not return to the road within {self.rule.no_return_s:g} s "
-                    f"of the warning at {self.warned_at:.1f} s (passed at {t:.1f} s)"
+                    f"Critical at {t:.1f} s ({speed_text}) by the unresponsive-driver rule: the gaze did not "
+                    f"return to the road within {self.rule.no_return_s:g} s of the warning at "
+                    f"{self.warned_at:.1f} s"
                 )
-            speed_text = "speed unknown" if speed is None else f"{speed:.0f} km/h"
-            why = [
-                f"{reason} ({speed_text}) ({self.rule.clause})."
-            ]
+            why = [f"{reason}. Rule: {self.rule.clause}."]
             if stationary:
                 why.append(
                     f"Below the {self.settings.speed_gate_kmh:g} km/h speed gate: logged as stationary, "
@@ -94,6 +100,7 @@ class UnresponsiveTracker:
                     "rule_set": self.rule_set,
                     "clause": self.rule.clause,
                     "critical_at_s": round(t, 2),
+                    "critical_by": cause,
                     "why": why,
                 },
                 stationary=stationary if speed is not None else None,
