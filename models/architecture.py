@@ -14,3 +14,8 @@ DEFAULT_ARCH = "mobilenetv2"
 DEFAULT_SEGMENTS = 8
 DEFAULT_SHIFT_DIV = 8
 DEFAULT_SHIFT_PLACE = "blockres"
+
+# The DS channel attention on TSM (the project's founding documents, issue 21): the gate and how it
+# is applied. no1: sigmoid, multiply; no2: sigmoid, add; no3: no gate, add; no4: ReLU6, multiply.
+DS_VARIANTS = ("no1", "no2", "no3", "no4")
+DS_REDUCTION = 16  # the SE-style bottleneck's reduction, as in squeeze-and-excitation

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.architecture import DEFAULT_SEGMENTS, DEFAULT_SHIFT_DIV, DEFAULT_SHIFT_PLACE
+from models.architecture import DEFAULT_SEGMENTS, DEFAULT_SHIFT_DIV, DEFAULT_SHIFT_PLACE, DS_VARIANTS
 from models.augment import RESIZES
 from models.errors import ModelInputError
 from models.tsm import ARCHS, TSN
@@ -110,6 +110,9 @@ class CheckpointMeta:
     resize: str = "centre-crop"  # or "frame": see models.preprocess
     aspect: float | None = None  # width/height the frame is cut to before a "frame" resize
     view: str | None = None  # camera view trained for ("side", "frontal"); None = not recorded
+    ds: str | None = None  # DS attention variant (models.ds_attention), kernels sized for input_size
+    ds_group_norm: bool = False
+    ds_first_block: int = 0  # DS only in MobileNetV2 blocks from this one on (those trained)
 
     def check(self) -> None:
         """Raise ValueError when the fields contradict each other."""
@@ -129,6 +132,8 @@ class CheckpointMeta:
             raise ValueError(f"resize must be one of {', '.join(RESIZES)}, not {self.resize!r}")
         if self.aspect is not None and not self.aspect > 0:
             raise ValueError("aspect must be positive")
+        if self.ds not in (None, *DS_VARIANTS):
+            raise ValueError(f"ds must be one of {', '.join(DS_VARIANTS)} or null, not {self.ds!r}")
         if self.view not in (None, *VIEWS):
             raise ValueError(f"view must be one of {', '.join(VIEWS)} or null, not {self.view!r}")
 
@@ -151,6 +156,10 @@ def build_model(meta: CheckpointMeta) -> TSN:
         shift_div=meta.shift_div,
         shift_place=meta.shift_place,
         shift_mode=meta.shift_mode,
+        ds=meta.ds,
+        ds_group_norm=meta.ds_group_norm,
+        ds_first_block=meta.ds_first_block,
+        input_size=meta.input_size,
     )
 
 
@@ -164,8 +173,13 @@ def save_checkpoint(path: str | Path, model: TSN, meta: CheckpointMeta) -> None:
         model.shift_div,
         model.shift_place,
         model.shift_mode,
+        model.ds,
+        model.ds_group_norm,
+        model.ds_first_block,
+        model.input_size if model.ds else None,
     )
-    said = (meta.arch, meta.num_class, meta.n_segment, meta.shift_div, meta.shift_place, meta.shift_mode)
+    said = (meta.arch, meta.num_class, meta.n_segment, meta.shift_div, meta.shift_place, meta.shift_mode,
+            meta.ds, meta.ds_group_norm, meta.ds_first_block, meta.input_size if meta.ds else None)
     if mine != said:
         raise ValueError(f"metadata {said} does not describe the model {mine}")
     payload = {

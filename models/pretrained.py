@@ -55,8 +55,9 @@ def init_from_imagenet(model: TSN) -> int:
         raise ModelInputError("imagenet", f"ImageNet weights ship for mobilenetv2 only, not {model.arch}")
     source = imagenet_mobilenetv2_features()
     target = model.state_dict()
+    # DS attention (models.ds_attention) is not part of ImageNet MobileNetV2: it starts as built.
     plain = {k.removeprefix("base_model.").replace(".net.", "."): k for k in target
-             if k.startswith("base_model.features.")}
+             if k.startswith("base_model.features.") and ".ds." not in k}
     theirs, ours = _by_block(source), _by_block(plain)
     if set(theirs) != set(ours):
         raise ModelInputError("imagenet", "the ImageNet weights have other blocks than the TSN's MobileNetV2")

@@ -6,15 +6,37 @@ fine-tuning at a fraction of the cost. On stills in the causal shift's steady st
 augmented views of every still is computed once (`TrunkCache`), kept in memory as float16, and every
 epoch trains the upper blocks on one of those views. Memory: views x images x C x H x W x 2 bytes
 (about 18 KB a view at 192 px with 11 frozen blocks: 64 x 12 x 12).
+
+Runs that differ only above the trunk (another loss, an attention block in the trained blocks) can
+share one cache: `TrunkCache.save` writes it with a key naming everything its content depends on
+(the trunk's weights, the images and labels, the transform), and `TrunkCache.load` takes it back
+only for the same key, so every such run trains on the very same augmented views.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from models.errors import ModelInputError
 from models.tsm import TSN
+
+
+def cache_key(model: TSN, clips: list, transform: object, views: int) -> str:
+    """A digest of what a trunk cache holds: the trunk's tensors, the clips, the transform, the views."""
+    digest = hashlib.sha256()
+    for name, tensor in model.base_model.features[: model.trunk_blocks].state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    described = [[str(c.source), c.kind, c.start, c.num_frames, c.label] for c in clips]
+    digest.update(json.dumps([described, repr(transform), views]).encode())
+    return digest.hexdigest()
 
 
 class TrunkCache(Dataset):
@@ -25,11 +47,13 @@ class TrunkCache(Dataset):
     a random view per item; `views=1` with a test transform is the deterministic validation set.
     """
 
-    def __init__(self, model: TSN, dataset: Dataset, views: int, desc: str = "trunk",
+    def __init__(self, model: TSN, dataset: Dataset | None, views: int, desc: str = "trunk",
                  batch_size: int = 32, workers: int = 0, progress: bool = True):
+        self.views = views
+        if dataset is None:  # filled by `load`
+            return
         if model.trunk_blocks < 1:
             raise ValueError("the model has no frozen trunk (TSN.freeze_trunk)")
-        self.views = views
         outputs, labels = [], []
         trunk = model.base_model.features[: model.trunk_blocks]
         was_training = model.training
@@ -59,3 +83,27 @@ class TrunkCache(Dataset):
 
     def nbytes(self) -> int:
         return self.outputs.numel() * self.outputs.element_size()
+
+    def save(self, path: str | Path, key: str) -> None:
+        """Write the cached views and labels with `key` (see `cache_key`), atomically."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        torch.save({"key": key, "views": self.views, "outputs": self.outputs, "labels": self.labels}, tmp)
+        os.replace(tmp, path)
+
+    @staticmethod
+    def load(path: str | Path, key: str) -> TrunkCache | None:
+        """The cache saved at `path` if it was made with `key`; None when there is none or another key."""
+        path = Path(path)
+        if not path.is_file():
+            return None
+        try:
+            data = torch.load(path, map_location="cpu", weights_only=True)
+            if data["key"] != key:
+                return None
+            cache = TrunkCache(None, None, int(data["views"]))  # type: ignore[arg-type]
+            cache.outputs, cache.labels = data["outputs"], data["labels"]
+        except (OSError, RuntimeError, KeyError, TypeError, ValueError) as exc:
+            raise ModelInputError(path, f"not a readable trunk cache: {exc}") from None
+        return cache

@@ -4,6 +4,8 @@ Layout follows the official TSM code so its checkpoints map onto it: the backbon
 (torchvision ResNet or MobileNetV2), its last layer becomes dropout, and a new classifier `new_fc`
 follows. "blockres" shifts the input of the first convolution of each residual branch (the paper's
 choice); "block" shifts the input of the whole block. `shift_mode="none"` is the plain 2D TSN.
+`ds` adds the DS channel attention (`models.ds_attention`) after the last BN of every other
+residual block of each stage; its kernels are sized for `input_size`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from models.architecture import (
     SHIFT_MODES,
     SHIFT_PLACES,
 )
+from models.ds_attention import insert_ds
 from models.temporal_shift import TemporalShift
 
 
@@ -84,6 +87,10 @@ class TSN(nn.Module):
         dropout: float = 0.5,
         partial_bn: bool = False,
         pretrained: bool = False,
+        ds: str | None = None,
+        ds_group_norm: bool = False,
+        ds_first_block: int = 0,
+        input_size: int = 224,
     ):
         super().__init__()
         if shift_mode not in SHIFT_MODES:
@@ -100,6 +107,10 @@ class TSN(nn.Module):
         self.shift_mode = shift_mode
         self.dropout = dropout
         self.base_model, feature_dim = build_backbone(base_model, pretrained)
+        self.ds, self.ds_group_norm, self.ds_first_block = ds, ds_group_norm, ds_first_block
+        self.input_size = input_size
+        self.ds_blocks = insert_ds(self.base_model, base_model, ds, input_size, ds_group_norm,
+                                   ds_first_block) if ds else []
         if shift_mode != "none":
             insert_shifts(self.base_model, base_model, n_segment, shift_div, shift_place, shift_mode)
         last_layer = "classifier" if base_model == "mobilenetv2" else "fc"

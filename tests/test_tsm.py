@@ -134,16 +134,23 @@ def calibrated(model: TSN, clip: torch.Tensor) -> TSN:
     return model.eval()
 
 
-@pytest.mark.parametrize(("arch", "size"), [("mobilenetv2", 64), ("resnet50", 32)])
-def test_online_steps_equal_the_causal_offline_network(arch, size):
-    """Streaming output on each frame == offline causal output for the clip ending there (< 1e-5).
+@pytest.mark.parametrize(("arch", "size", "ds"), [
+    ("mobilenetv2", 64, None), ("resnet50", 32, None),
+    ("mobilenetv2", 64, "no1"), ("mobilenetv2", 64, "no2"), ("mobilenetv2", 64, "no4"),
+    ("resnet50", 64, "no3"),
+])
+def test_online_steps_equal_the_causal_offline_network(arch, size, ds):
+    """Streaming output on each frame == offline causal output for the clip ending there (< 1e-5),
+    also with DS attention, which acts within a frame.
 
     Compared in float64: in float32 single-frame and batched convolutions round differently
     (about 1e-5 relative), which is arithmetic, not the shift logic under test.
     """
     torch.manual_seed(0)
     clip = torch.randn(16, 3, size, size)
-    model = calibrated(TSN(6, n_segment=16, base_model=arch, shift_mode="online"), clip).double()
+    built = TSN(6, n_segment=16, base_model=arch, shift_mode="online", ds=ds, input_size=size)
+    assert bool(built.ds_blocks) == bool(ds)
+    model = calibrated(built, clip).double()
     clip = clip.double()
     with torch.no_grad():
         offline = model.forward_frames(clip)
@@ -152,7 +159,7 @@ def test_online_steps_equal_the_causal_offline_network(arch, size):
     assert offline.abs().max() > 1.0
     assert (streamed - offline).abs().max().item() < 1e-5
     # the clip ending at frame 5 alone gives the same logits for its last frame
-    short = TSN(6, n_segment=6, base_model=arch, shift_mode="online").double().eval()
+    short = TSN(6, n_segment=6, base_model=arch, shift_mode="online", ds=ds, input_size=size).double().eval()
     short.load_state_dict(model.state_dict())
     with torch.no_grad():
         assert (short.forward_frames(clip[:6])[-1] - streamed[5]).abs().max().item() < 1e-5

@@ -32,7 +32,7 @@ def test_bench_reports_every_variant_side_by_side(capsys):
     result = bench_tsm.run(args)
     assert capsys.readouterr().out == ""  # with --json the bench command prints the returned dict
     json.dumps(result)
-    for key in ("ms_2d", "ms_online_torch", "ms_online_onnx", "ms_offline_window"):
+    for key in ("ms_2d", "ms_online_torch", "ms_online_torch_ds", "ms_online_onnx", "ms_offline_window"):
         assert result[key] > 0
     assert result["ratio_online_vs_2d"] == pytest.approx(
         result["ms_online_torch"] / result["ms_2d"], rel=0.01
@@ -41,6 +41,9 @@ def test_bench_reports_every_variant_side_by_side(capsys):
     assert result["flops"] == result["flops_2d"] > 0
     assert result["flops_offline_window"] == 8 * result["flops"]
     assert result["params"] == result["params_2d"] and result["shift_buffers"] == 10
+    # DS adds a little arithmetic (pooling + two small linear layers in 6 blocks) and parameters.
+    assert result["ds_blocks"] == 6 and result["params_ds"] > result["params"]
+    assert result["flops"] < result["flops_ds"] < 1.01 * result["flops"]
 
 
 def test_architecture_defaults_are_the_same_everywhere():
@@ -69,3 +72,4 @@ def test_bench_prints_a_table_without_json(capsys):
     bench_tsm.run(parser.parse_args(["--iters", "1", "--warmup", "0", "--size", "64", "--threads", "1"]))
     out = capsys.readouterr().out
     assert "online TSM, onnxruntime" in out and "window / online" in out
+    assert "online TSM + DS no1, PyTorch" in out and "% FLOPs" in out

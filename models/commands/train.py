@@ -57,6 +57,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                             "(default: the --init checkpoint's, else centre-crop)")
     model.add_argument("--aspect", type=float, help="with --resize frame: cut frames to this width/height "
                                                      "first (default: the first training image's)")
+    model.add_argument("--ds", choices=tsm.DS_VARIANTS,
+                       help="DS channel attention after the last BN of every other residual block of "
+                            "each stage (only in the trained blocks with --freeze-blocks): a depthwise "
+                            "kernel over the whole feature map, then two linear layers (reduction 16, "
+                            "ReLU, no bias); no1 sigmoid x multiply, no2 sigmoid + add, no3 + add (no "
+                            "gate), no4 ReLU6 x multiply. Kernels fit --input-size, which the checkpoint "
+                            "then requires (default: the --init checkpoint's, else none)")
+    model.add_argument("--ds-group-norm", action="store_true",
+                       help="group norm after the DS pooling (left out by default: better with a good start)")
     sampling = p.add_argument_group("sampling and augmentation")
     sampling.add_argument("--stills", default="auto", choices=("auto", "steady", "clip"),
                           help="how a still image trains the online model: steady = the causal shift's "
@@ -64,6 +73,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                                "model on stills); clip = n_segment copies of it")
     sampling.add_argument("--cached-views", type=int, default=3,
                           help="augmented views of each still whose frozen-trunk output is cached")
+    sampling.add_argument("--trunk-cache", type=Path,
+                          help="folder keeping the frozen trunk's cached views (train.pt, validation.pt); "
+                               "a later run with the same trunk, images and augmentation reads them "
+                               "instead of computing them (runs that differ above the trunk, e.g. in "
+                               "--loss or --ds, then train on the same views)")
     sampling.add_argument("--sampling", default="auto", choices=("auto", "segment", "dense"),
                           help="auto: dense consecutive frames for the online model, TSN segments otherwise")
     sampling.add_argument("--dense-stride", type=int, default=2, help="frame step of dense sampling")
@@ -77,7 +91,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     opt.add_argument("--weight-decay", type=float, default=5e-4, help="L2, not on biases/norms")
     opt.add_argument("--warmup-epochs", type=float, default=1.0, help="linear warm-up, then cosine to 0")
     opt.add_argument("--fc-lr-mult", type=float, default=5.0, help="LR factor of the new classifier")
-    opt.add_argument("--loss", default="ce", choices=("ce", "focal"), help="cross-entropy or focal loss")
+    opt.add_argument("--loss", default="ce", choices=("ce", "focal"),
+                     help="cross-entropy, or focal loss: cross-entropy x (1 - p_true)^--focal-gamma, which "
+                          "weighs the well-classified clips less (with --ds no3 this is the no31 variant)")
     opt.add_argument("--label-smoothing", type=float, default=0.0, help="target share spread over classes")
     opt.add_argument("--focal-gamma", type=float, default=2.0, help="focusing exponent of --loss focal")
     opt.add_argument("--mixup", type=float, default=0.0, help="mixup alpha (0 = off)")

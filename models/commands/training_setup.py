@@ -16,7 +16,7 @@ from models.errors import ModelInputError
 from models.labelmap import load_label_map
 from models.pretrained import init_from_imagenet
 from models.train import TrainConfig, init_weights_from
-from models.trunk import TrunkCache
+from models.trunk import TrunkCache, cache_key
 from models.tsm import TSN
 
 
@@ -90,15 +90,22 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
     if args.init and not imagenet:
         source, source_meta = load_checkpoint(args.init)
         arch, shift_div, shift_place = source_meta.arch, source_meta.shift_div, source_meta.shift_place
+    # Input geometry and camera view: as given, else as the checkpoint fine-tuned from, else TSN's.
+    inherited = source_meta or CheckpointMeta("mobilenetv2", 1, ["x"], {"x": None})
+    input_size = getattr(args, "input_size", None) or inherited.input_size
+    freeze = getattr(args, "freeze_blocks", 0)
+    ds = getattr(args, "ds", None) or (source_meta.ds if source_meta else None)
+    ds_group_norm = bool(getattr(args, "ds_group_norm", False) or (source_meta and source_meta.ds_group_norm))
+    ds_first_block = freeze if ds and arch == "mobilenetv2" else 0
     model = TSN(len(classes.classes), n_segment=args.n_segment, base_model=arch, shift_div=shift_div,
-                shift_place=shift_place, shift_mode=args.shift_mode, dropout=args.dropout)
+                shift_place=shift_place, shift_mode=args.shift_mode, dropout=args.dropout, ds=ds,
+                ds_group_norm=ds_group_norm, ds_first_block=ds_first_block, input_size=input_size)
     if source is not None:
         init_weights_from(model, source)
     if imagenet:
         init_from_imagenet(model)
     steady = steady_stills(args, train_clips + val_clips)
     model.set_steady(steady)
-    freeze = getattr(args, "freeze_blocks", 0)
     if freeze:
         model.freeze_trunk(freeze)
 
@@ -107,9 +114,6 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
     perm = None
     if args.flip:
         perm = tuple(classes.flip_permutation() or range(len(classes.classes)))
-    # Input geometry and camera view: as given, else as the checkpoint fine-tuned from, else TSN's.
-    inherited = source_meta or CheckpointMeta("mobilenetv2", 1, ["x"], {"x": None})
-    input_size = getattr(args, "input_size", None) or inherited.input_size
     resize = getattr(args, "resize", None) or inherited.resize
     view = getattr(args, "view", None) or inherited.view
     aspect = None
@@ -125,7 +129,8 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
         class_to_behaviour=classes.class_to_behaviour(), n_segment=args.n_segment, shift_div=shift_div,
         shift_place=shift_place, shift_mode=args.shift_mode, input_size=input_size, scale_size=scale,
         channel_order="RGB", frame_rate=(args.fps / stride) if (dense and args.fps) else None,
-        resize=resize, aspect=aspect, view=view,
+        resize=resize, aspect=aspect, view=view, ds=ds, ds_group_norm=ds_group_norm,
+        ds_first_block=ds_first_block,
         training={"dataset": name, "format": args.format,
                   "sampling": "steady" if steady else ("dense" if dense else "segment"),
                   "dense_stride": None if steady else stride, "init": str(args.init) if args.init else None,
@@ -144,6 +149,23 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
     if freeze and steady:
         views = getattr(args, "cached_views", 3)
         meta.training["cached_views"] = views
-        train_set = TrunkCache(model, train_set, views, "cache train", workers=args.workers)
-        val_set = TrunkCache(model, val_set, 1, "cache validation", workers=args.workers)
+        folder = getattr(args, "trunk_cache", None)
+        train_set = cached_trunk(model, train_set, train_clips, views, "train", folder, args.workers)
+        val_set = cached_trunk(model, val_set, val_clips, 1, "validation", folder, args.workers)
     return TrainingSetup(model, meta, train_set, val_set, config)
+
+
+def cached_trunk(model: TSN, dataset: ClipDataset, clips: list, views: int, name: str, folder,
+                 workers: int) -> TrunkCache:
+    """The frozen trunk's output for `views` views of each clip; kept in `folder` (if given) for
+    later runs with the same trunk, images and transform, which then train on the same views."""
+    key = cache_key(model, clips, dataset.transform, views)
+    path = folder / f"{name}.pt" if folder else None
+    cache = TrunkCache.load(path, key) if path else None
+    if cache is not None:
+        print(f"trunk cache: {name} views from {path}", flush=True)
+        return cache
+    cache = TrunkCache(model, dataset, views, f"cache {name}", workers=workers)
+    if path:
+        cache.save(path, key)
+    return cache
