@@ -49,7 +49,8 @@ class DSAttention(nn.Module):
         self.fc2 = nn.Linear(hidden, channels, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if tuple(x.shape[-2:]) != (self.kernel, self.kernel):
+        # An exported (traced) graph has the input size fixed; eager runs check it.
+        if not torch.jit.is_tracing() and tuple(x.shape[-2:]) != (self.kernel, self.kernel):
             built = f" ({self.input_size} px input)" if self.input_size else ""
             raise ModelInputError(
                 "network input", f"the DS attention was built for {self.kernel} x {self.kernel} feature maps"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 import pytest
 import torch
+from conftest import SHARED
 
 from models import CheckpointMeta, OnlineTSM, load_checkpoint, save_checkpoint
 from models.ds_attention import BatchNormDS, DSAttention
@@ -15,6 +18,7 @@ from models.pretrained import init_from_imagenet
 from models.tsm import TSN
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
+STILLS = SHARED / "images" / "statefarm"
 
 
 def test_blocks_are_every_other_of_each_stage_with_kernels_of_the_feature_map():
@@ -110,3 +114,37 @@ def test_onnx_online_step_with_ds_matches_pytorch():
         difference = torch_runner.step(frame).numpy() - onnx_runner.step(frame.numpy())
         worst = max(worst, float(np.abs(difference).max()))
     assert worst < 1e-4
+
+
+def _train_args(tmp_path, *extra: str) -> argparse.Namespace:
+    from models.commands import train
+
+    parser = argparse.ArgumentParser()
+    train.add_parser(parser.add_subparsers())
+    return parser.parse_args([
+        "train", "--format", "statefarm", "--train", str(STILLS / "driver_imgs_list.csv"),
+        "--init", "imagenet",
+        "--val-drivers", "p052", "--resize", "frame", "--input-size", "64", "--freeze-blocks", "11",
+        "--cached-views", "1", "--no-partial-bn", "--epochs", "1", "--batch-size", "4", "--workers", "0",
+        "--trunk-cache", str(tmp_path / "trunk"), "--out", str(tmp_path / "run"), *extra])
+
+
+def test_ds_and_focal_runs_share_the_trunk_cache_and_record_ds(tmp_path, capsys):
+    from models.commands.training_setup import build_training
+    from models.train import TrainConfig, fit
+
+    first = build_training(_train_args(tmp_path, "--ds", "no3", "--loss", "focal"))
+    assert "trunk cache" not in capsys.readouterr().out
+    assert (tmp_path / "trunk" / "train.pt").is_file() and (tmp_path / "trunk" / "validation.pt").is_file()
+    assert first.model.ds_blocks == ["features.12", "features.15"] and first.config.loss == "focal"
+    second = build_training(_train_args(tmp_path, "--ds", "no1"))
+    assert "trunk cache: train views from" in capsys.readouterr().out
+    assert torch.equal(second.train_set.outputs, first.train_set.outputs)
+    # another augmentation is another cache: computed, not read
+    build_training(_train_args(tmp_path, "--colour-jitter", "0.1"))
+    assert "trunk cache: train" not in capsys.readouterr().out
+    config = TrainConfig(**{**vars(first.config), "epochs": 1})
+    fit(first.model, first.meta, first.train_set, first.val_set, config, tmp_path / "run", progress=False)
+    model, meta = load_checkpoint(tmp_path / "run" / "last.pth")
+    assert (meta.ds, meta.ds_first_block, meta.input_size) == ("no3", 11, 64)
+    assert model.ds_blocks == ["features.12", "features.15"]
