@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import DAY_CLIP
 from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
-from PyQt5.QtGui import QMouseEvent
+from PyQt5.QtGui import QColor, QMouseEvent
 from PyQt5.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
 from dms.config import Settings
@@ -21,13 +21,14 @@ from dms.store import Store
 from dms.types import Cue, Cues, Event, EventUpdate, Frame, FrameResult, Landmarks, Scores, VehicleState
 from ui.alerts import BANNER_COLOURS, AlertBanner, AlertSound
 from ui.calibration import CalibrationDialog
+from ui.elided_label import ElidedLabel
 from ui.event_list import EventList
 from ui.image import bgr_to_qimage
 from ui.player import AnalysedHistory
 from ui.replay_controls import ReplayControls
 from ui.sessions import SessionsDialog
 from ui.settings_dialog import RULE_FIELDS, SettingsDialog
-from ui.timeline import TimelineWidget
+from ui.timeline import SPEED_H, TimelineWidget, clock_text, tick_step
 from ui.tones import RATE, chime, critical_tone, write_wav
 from ui.video_view import VideoView
 from ui.worker import Mailbox
@@ -178,10 +179,10 @@ def test_event_list_jump_and_review_are_stored(qtbot, tmp_path, frame):
     events.table.selectRow(0)
     assert not events.review_selected("confirmed")  # still open: not reviewable yet
     events.apply_updates((EventUpdate("close", ev),))
-    with qtbot.waitSignal(events.jump_requested) as jump:
+    with qtbot.waitSignal(events.span_requested) as span:
         rect = events.table.visualItemRect(events.table.item(0, 2))
         qtbot.mouseClick(events.table.viewport(), Qt.LeftButton, pos=rect.center())
-    assert jump.args[0] == 1.0
+    assert span.args == [1.0, 3.0]
     qtbot.mouseClick(events.confirm_button, Qt.LeftButton)
     assert store.events(session)[0].review == "confirmed"
     events.relabel_box.setCurrentText("drinking")
@@ -394,3 +395,55 @@ def test_event_list_rows_are_in_order_of_start_time(qtbot):
     events.apply_updates((event_update("close", event("a", "eyes_off_road", start=0.6, end=2.0)),))
     assert [events.table.item(r, 1).text() for r in range(2)] == ["0.1 s", "0.6 s"]
     assert [e.id for e in events.events] == ["b", "a"] and events.table.item(1, 3).text() == "1.4 s"
+
+
+def test_timeline_has_a_time_axis_a_readable_speed_trace_and_growing_open_events(qtbot, frame):
+    timeline = TimelineWidget()
+    qtbot.addWidget(timeline)
+    timeline.resize(700, timeline.sizeHint().height())
+    timeline.reset(125.0)
+    assert tick_step(125.0, timeline.plot_rect().width()) == 15.0  # ticks >= 60 px apart
+    assert [clock_text(t) for t in (0, 75, 3725)] == ["0:00", "1:15", "1:02:05"]
+    assert SPEED_H >= 60
+    update = EventUpdate("open", event(start=10.0, end=11.0))
+    timeline.add_result(result_for(replace_t(frame, 20.0), (update,), speed=80.0))
+    image = timeline.grab().toImage()
+    rect = timeline.plot_rect()
+    band_y = int(rect.y()) + 2
+    assert image.pixelColor(int(timeline.x_of(18.0)), band_y).name() == "#f9a825"  # open: up to 20 s
+    background = QColor(35, 35, 35).name()
+    axis_y = int(rect.bottom()) + 8
+    axis = [image.pixelColor(x, axis_y).name() for x in range(int(rect.left()), int(rect.right()))]
+    assert sum(c != background for c in axis) > 20  # tick labels are drawn under the plot
+    timeline.apply_updates((EventUpdate("close", event(start=10.0, end=11.0)),))
+    image = timeline.grab().toImage()
+    assert image.pixelColor(int(timeline.x_of(18.0)), band_y).name() != "#f9a825"  # closed at 11 s
+
+
+def replace_t(frame: Frame, t: float) -> Frame:
+    return Frame(frame.index, t, frame.image)
+
+
+def test_open_event_duration_runs_with_the_analysis(qtbot):
+    events = EventList()
+    qtbot.addWidget(events)
+    events.apply_updates((EventUpdate("open", event(start=1.0, end=2.0)),))
+    events.advance(4.5)
+    assert events.table.item(0, 3).text() == "3.5 s (open)"
+    events.apply_updates((EventUpdate("close", event(start=1.0, end=4.0)),))
+    events.advance(9.0)
+    assert events.table.item(0, 3).text() == "3.0 s"
+
+
+def test_elided_label_never_widens_and_tells_all_in_its_tooltip(qtbot):
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.show()
+    label.resize(120, 20)
+    text = "side_montage_a.mp4 · 10.0 s · classifier on: online TSM (side view) · telemetry on · session 1"
+    label.setText(text)
+    assert label.minimumSizeHint().width() == 0
+    assert label.full_text() == text and label.toolTip() == text
+    assert label.text().endswith("…") and len(label.text()) < len(text)
+    label.resize(2000, 20)
+    assert label.text() == text

@@ -1,4 +1,7 @@
-"""The event list: one row per event; click to jump there, confirm/reject/relabel into the store."""
+"""The event list: one row per event; click to replay its span, confirm/reject/relabel into the store.
+
+An open event's duration runs with the analysis (`advance`), not only when the tracker reports it.
+"""
 
 from __future__ import annotations
 
@@ -42,9 +45,10 @@ def review_text(event: Event) -> str:
 
 
 class EventList(QWidget):
-    """`jump_requested(t)` when a row is clicked; reviews go to `store.set_review` for `session_id`."""
+    """`span_requested(start_s, end_s)` when a row is clicked; reviews go to `store.set_review` for
+    `session_id`."""
 
-    jump_requested = pyqtSignal(float)
+    span_requested = pyqtSignal(float, float)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -52,6 +56,7 @@ class EventList(QWidget):
         self.session_id: str | None = None
         self.events: list[Event] = []
         self.open_ids: set[str] = set()
+        self.newest = 0.0  # the newest analysed moment, s: an open event lasts at least until then
         self.thumbs: dict[str, QPixmap] = {}
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -91,6 +96,7 @@ class EventList(QWidget):
     def clear(self) -> None:
         self.events.clear()
         self.open_ids.clear()
+        self.newest = 0.0
         self.thumbs.clear()
         self.table.setRowCount(0)
 
@@ -117,6 +123,13 @@ class EventList(QWidget):
             self._upsert(update.event)
             if update.event.id == self.details_id:
                 self.details.setText(details_text(update.event))
+
+    def advance(self, t: float) -> None:
+        """The analysis reached media time `t` (s): open events have lasted until then."""
+        self.newest = max(self.newest, t)
+        for row, event in enumerate(self.events):
+            if event.id in self.open_ids:
+                self.table.item(row, COLUMNS.index("duration")).setText(duration_text(event, self.newest))
 
     def selected_event(self) -> Event | None:
         rows = self.table.selectionModel().selectedRows()
@@ -156,12 +169,11 @@ class EventList(QWidget):
             self.events.insert(row, event)
             self.table.insertRow(row)
             grow = True
-        state = " (open)" if event.id in self.open_ids else ""
         texts = (
             "",
             f"{event.start_s:.1f} s",
             event.behaviour,
-            f"{event.duration_s:.1f} s{state}",
+            duration_text(event, self.newest) if event.id in self.open_ids else f"{event.duration_s:.1f} s",
             event.severity,
             speed_text(event),
             review_text(event),
@@ -180,7 +192,14 @@ class EventList(QWidget):
     def _on_click(self, row: int, column: int) -> None:
         self.details_id = self.events[row].id
         self.details.setText(details_text(self.events[row]))
-        self.jump_requested.emit(self.events[row].start_s)
+        event = self.events[row]
+        end = max(event.end_s, self.newest) if event.id in self.open_ids else event.end_s
+        self.span_requested.emit(event.start_s, end)
+
+
+def duration_text(event: Event, newest_s: float) -> str:
+    """An open event's duration so far: from its start to the newest analysed moment."""
+    return f"{max(event.duration_s, newest_s - event.start_s):.1f} s (open)"
 
 
 def details_text(event: Event) -> str:

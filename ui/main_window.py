@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PyQt5.QtCore import Qt, QTimer
+from PyQt5.QtGui import QGuiApplication
 from PyQt5.QtWidgets import (
     QAction,
     QDockWidget,
@@ -33,6 +34,7 @@ from ui.alerts import AlertBanner
 from ui.analysis_process import AnalysisInfo
 from ui.background import run_with_progress
 from ui.calibration import CalibrationDialog
+from ui.elided_label import ElidedLabel
 from ui.event_list import THUMB, EventList
 from ui.image import bgr_to_qimage
 from ui.overlays import OVERLAYS
@@ -44,7 +46,8 @@ from ui.timeline import TimelineWidget
 from ui.video_view import VideoView
 from ui.worker import STOP_WAIT_S, AnalysisWorker, analysis_context
 
-EVENTS_MIN_W = 520
+EVENTS_MIN_W = 440
+WINDOW_SIZE = (1280, 800)  # the window opens at this size, or the screen's if that is smaller
 VIDEO_FILTER = "Videos ({})".format(" ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)))
 
 
@@ -89,6 +92,8 @@ class MainWindow(QMainWindow):
         self.retiring: set[AnalysisWorker] = set()  # stopped workers still finishing
         self.dialogs: list = []
         self.last_error: str | None = None  # why the last source could not be analysed
+        self.loop: tuple[float, float] | None = None  # (start, end) s of the event span replayed
+        self.loop_wrapping = False  # a seek back to the loop's start is on its way
 
         self.banner = AlertBanner()
         self.banner.sound.set_muted(not self.recipe.settings.sound)
@@ -119,7 +124,7 @@ class MainWindow(QMainWindow):
         dock.setMinimumWidth(EVENTS_MIN_W)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(Qt.RightDockWidgetArea, dock)
-        self.status_label = QLabel("")
+        self.status_label = ElidedLabel("")
         self.statusBar().addWidget(self.status_label, 1)
 
         self.controls.play_requested.connect(self.play)
@@ -128,9 +133,10 @@ class MainWindow(QMainWindow):
         self.controls.speed_changed.connect(self.set_speed)
         self.controls.seek_requested.connect(self.seek)
         self.timeline.seek_requested.connect(self.seek)
-        self.events.jump_requested.connect(self.seek)
+        self.events.span_requested.connect(self.loop_span)
         self._build_menus()
-        self.resize(1280, 820)
+        screen = QGuiApplication.primaryScreen().availableGeometry()
+        self.resize(min(WINDOW_SIZE[0], screen.width()), min(WINDOW_SIZE[1], screen.height()))
         analysis_context()
         # Everything loaded so far lives as long as the app: freeze it out of the cyclic garbage
         # collector, whose full passes over this heap (Qt, numpy, torch, ...) took 30-70 ms and
@@ -287,6 +293,10 @@ class MainWindow(QMainWindow):
         return SPEEDS[self.controls.speed_box.currentIndex()]
 
     def play(self) -> None:
+        if self.loop is not None and self.worker is not None and (
+            self.worker.position + self._frame_interval() >= self.loop[1]
+        ):
+            self._seek(self.loop[0])
         if self.worker is not None:
             self.worker.play()
         self.controls.set_playing(self.worker is not None)
@@ -303,18 +313,39 @@ class MainWindow(QMainWindow):
         if direction > 0:
             self.worker.step()
         else:
-            fps = self.recipe.settings.analysis_fps
-            interval = 1.0 / fps if fps > 0 else 0.1
-            self.worker.seek(max(0.0, self.worker.position - interval))
+            self.worker.seek(max(0.0, self.worker.position - self._frame_interval()))
+
+    def _frame_interval(self) -> float:
+        """Seconds between analysed frames."""
+        fps = self.recipe.settings.analysis_fps
+        return 1.0 / fps if fps > 0 else 0.1
 
     def set_speed(self, speed: float) -> None:
         if self.worker is not None:
             self.worker.set_speed(speed)
 
     def seek(self, t: float) -> None:
+        """The user's seek (timeline, slider): it also leaves an event's loop."""
+        if self.loop is not None:
+            self.loop = None
+            self.say("left the event's loop")
+        self._seek(t)
+
+    def _seek(self, t: float) -> None:
         if self.worker is not None and not self.worker.live:
             self.timeline.set_cursor(t)
             self.worker.seek(t)
+
+    def loop_span(self, start: float, end: float) -> None:
+        """An event was clicked: the playback leaves the analysis front and replays the event's span
+        [start, end] s over and over (pause and play act on the loop; a seek leaves it)."""
+        if self.worker is None or self.worker.live:
+            return
+        self.loop = (start, max(end, start + 0.5))
+        self.loop_wrapping = True
+        self._seek(start)
+        self.play()
+        self.say(f"replaying {start:.1f}-{self.loop[1]:.1f} s in a loop; click the timeline to leave it")
 
     def stop(self, wait: bool = False) -> None:
         """End the current analysis (its store session is closed as cancelled). Without `wait` the
@@ -349,8 +380,16 @@ class MainWindow(QMainWindow):
             ) if opened else None
             self.events.apply_updates(result.updates, thumbnail)
             self.banner.apply(result.updates)
+            self.events.advance(result.frame.t)
         last = batch[-1]
         t = last.result.frame.t
+        if self.loop is not None:
+            start, end = self.loop
+            if self.loop_wrapping:
+                self.loop_wrapping = not (start - 0.2 <= t < end)
+            elif t + self._frame_interval() >= end:  # the span's last frame was shown
+                self.loop_wrapping = True
+                self._seek(start)
         if not last.fresh:  # the analysed moment shown: its time is the one events are stamped with
             analysed_t = last.result.scores.t
             covering = [e for e in self.timeline.events.values() if e.start_s <= analysed_t <= e.end_s]
