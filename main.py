@@ -44,10 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from dms.commands.native_log import native_log
     from dms.errors import InputError, model_errors_as_input_errors
 
     try:
-        with model_errors_as_input_errors():  # the models' commands raise their own input error
+        with native_log(), model_errors_as_input_errors():  # the models' own input errors too
             return int(args.func(args) or 0)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
