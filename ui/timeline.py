@@ -175,9 +175,13 @@ class TimelineWidget(QWidget):
             painter.setPen(QPen(QColor(150, 150, 150), 1))
             painter.drawLine(QPointF(x, y), QPointF(x, y + 4))
             painter.setPen(QColor(200, 200, 200))
-            align = Qt.AlignLeft if t == 0 else Qt.AlignHCenter
-            left = x if t == 0 else x - 30
-            painter.drawText(QRectF(left, y + 2, 60, AXIS_H - 2), align | Qt.AlignTop, clock_text(t))
+            if x - 30 < rect.left():  # the first label starts at its tick, the last one ends at it
+                box, align = QRectF(x, y + 2, 60, AXIS_H - 2), Qt.AlignLeft
+            elif x + 30 > self.width():
+                box, align = QRectF(x - 60, y + 2, 60, AXIS_H - 2), Qt.AlignRight
+            else:
+                box, align = QRectF(x - 30, y + 2, 60, AXIS_H - 2), Qt.AlignHCenter
+            painter.drawText(box, align | Qt.AlignTop, clock_text(t))
             t += step
 
     # --- seeking ---
