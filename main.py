@@ -23,6 +23,8 @@ COMMANDS = (
     "dms.commands.export_dataset",
     "models.commands.train",
     "models.commands.evaluate",
+    "models.commands.train_detector",
+    "models.commands.eval_detector",
     "models.commands.export_onnx",
 )
 

@@ -188,6 +188,12 @@ def save_checkpoint(path: str | Path, model: TSN, meta: CheckpointMeta) -> None:
         "meta": asdict(meta),
         "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
     }
+    write_payload(path, payload)
+
+
+def write_payload(path: str | Path, payload: dict) -> None:
+    """`torch.save` atomically: a temporary file beside `path`, renamed into place (readable by all
+    the umask allows), so a crash never leaves half a checkpoint."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".part", dir=path.parent)

@@ -53,14 +53,37 @@ def init_from_imagenet(model: TSN) -> int:
     """
     if model.arch != "mobilenetv2":
         raise ModelInputError("imagenet", f"ImageNet weights ship for mobilenetv2 only, not {model.arch}")
-    source = imagenet_mobilenetv2_features()
     target = model.state_dict()
     # DS attention (models.ds_attention) is not part of ImageNet MobileNetV2: it starts as built.
     plain = {k.removeprefix("base_model.").replace(".net.", "."): k for k in target
              if k.startswith("base_model.features.") and ".ds." not in k}
+    target.update(_matched(target, plain, imagenet_mobilenetv2_features()))
+    model.load_state_dict(target)
+    return len(plain)
+
+
+def init_features_from_imagenet(features: torch.nn.Sequential) -> int:
+    """Copy the ImageNet weights into torchvision's `mobilenet_v2().features` or its first N blocks
+    (`features[:N]`, e.g. a detector backbone); returns the tensors copied. Same matching and errors
+    as `init_from_imagenet`."""
+    target = features.state_dict()
+    plain = {f"features.{k}": k for k in target}
+    blocks = {".".join(name.split(".")[:2]) for name in plain}
+    source = {k: v for k, v in imagenet_mobilenetv2_features().items()
+              if ".".join(k.split(".")[:2]) in blocks}
+    target.update(_matched(target, plain, source))
+    features.load_state_dict(target)
+    return len(plain)
+
+
+def _matched(target: dict[str, torch.Tensor], plain: dict[str, str],
+             source: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`source` tensors keyed by their place in `target`; `plain` maps torchvision `features.*`
+    names to target keys. Blocks, tensor counts and shapes must all agree (ModelInputError)."""
     theirs, ours = _by_block(source), _by_block(plain)
     if set(theirs) != set(ours):
-        raise ModelInputError("imagenet", "the ImageNet weights have other blocks than the TSN's MobileNetV2")
+        raise ModelInputError("imagenet", "the ImageNet weights have other blocks than the network's "
+                                          "MobileNetV2")
     copied = {}
     for block, names in theirs.items():
         if len(names) != len(ours[block]):
@@ -71,6 +94,4 @@ def init_from_imagenet(model: TSN) -> int:
                 raise ModelInputError("imagenet", f"weight {name} {tuple(source[name].shape)} does not fit "
                                                   f"{key} {tuple(target[key].shape)}")
             copied[key] = source[name]
-    target.update(copied)
-    model.load_state_dict(target)
-    return len(copied)
+    return copied

@@ -10,3 +10,5 @@ from pathlib import Path
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[1] / "data" / "models" / "tsm_statefarm_side.pth"
 # The one label map (models/labelmap.py): every data set's classes and the behaviour each maps to.
 LABEL_MAP = Path(__file__).resolve().parents[1] / "data" / "labels.json"
+# The phone / cigarette detector (models/detect/, model card: "Object detector").
+SHIPPED_DETECTOR = Path(__file__).resolve().parents[1] / "data" / "models" / "detector_phone_cigarette.pth"
