@@ -65,12 +65,17 @@ def run(args: argparse.Namespace) -> int:
            "results": {s: {k: asdict(r) for k, r in by.items()} for s, by in results.items()}}
     if args.compare_classifier:
         rates = phone_found_by_classifier(args.compare_classifier, pictures, progress=not args.no_progress)
-        print("whole-frame classifier, pictures where the top behaviour is phone:")
-        for source, r in rates.items():
-            print(f"  {source:<24} with a phone {r['found']}, without {r['false']}")
+        print("whole-frame classifier (top behaviour phone): share of pictures with a phone / without one")
+        for source, r in sorted(rates.items()):
+            with_phone, without = _share(r["found"], r["pictures+"]), _share(r["false"], r["pictures-"])
+            print(f"  {source:<24} {with_phone} / {without}")
         out["classifier"] = {"checkpoint": str(args.compare_classifier), "results": rates}
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "metrics.json").write_text(json.dumps(out, indent=1))
         print(f"wrote {args.out / 'metrics.json'}", file=sys.stderr)
     return 0
+
+
+def _share(value: float | None, n: int) -> str:
+    return "no pictures" if value is None else f"{value:.2f} of {n}"
