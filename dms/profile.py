@@ -7,6 +7,7 @@ polygons in normalised image coordinates (x right, y down, 0..1).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -15,6 +16,15 @@ import numpy as np
 from dms.errors import InputError
 
 DEFAULT_PROFILE_PATH = Path(__file__).resolve().parent.parent / "data" / "profile_frontal.json"
+# The profile's pairs of angles and what their two numbers are; its words and their values.
+PAIRS: dict[str, str] = {
+    "road_yaw_deg": "[low, high]",
+    "road_pitch_deg": "[low, high]",
+    "forward_deg": "[yaw, pitch]",
+    "forward_tolerance_deg": "[yaw, pitch]",
+}
+WORDS: dict[str, tuple[str, ...]] = {"drive_side": ("left", "right"), "view": ("frontal", "side")}
+POINT_RANGE = (-0.5, 1.5)  # a corner may lie a little outside the picture (a wheel cut by its edge)
 
 
 @dataclass(frozen=True)
@@ -46,38 +56,31 @@ class CameraProfile:
 
     @staticmethod
     def from_dict(data: dict, origin: str = "profile") -> CameraProfile:
+        """The profile a JSON object describes; InputError(origin, 'key: problem') for the first
+        value of the wrong kind (a pair written as text, a bool, a list of the wrong length, a
+        point outside the picture), never a value read character by character."""
+        for key in ("wheel", "console"):
+            if key not in data:
+                raise InputError(origin, f"camera profile lacks the {key!r} polygon")
         # What the file leaves out keeps the dataclass default (written once, above).
-        pairs = ("road_yaw_deg", "road_pitch_deg", "forward_deg", "forward_tolerance_deg")
-        angles = {key: data[key] for key in pairs if key in data}
-        words = {key: str(data[key]) for key in ("drive_side", "view") if key in data}
-        try:
-            optional = {**{key: tuple(float(v) for v in pair) for key, pair in angles.items()}, **words}
-            profile = CameraProfile(
-                name=str(data.get("name", origin)),
-                wheel=_polygon(data["wheel"], "wheel"),
-                console=_polygon(data["console"], "console"),
-                **optional,
-            )
-        except KeyError as exc:
-            raise InputError(origin, f"camera profile lacks the {exc.args[0]!r} polygon") from None
-        except (TypeError, ValueError) as exc:
-            raise InputError(origin, f"bad camera profile: {exc}") from None
+        pairs = {key: _pair(origin, key, data[key], labels) for key, labels in PAIRS.items() if key in data}
+        words = {key: _word(origin, key, data[key], allowed) for key, allowed in WORDS.items() if key in data}
+        name = data.get("name", origin)
+        if not isinstance(name, str):
+            raise InputError(origin, f"name: must be text, not {_shown(name)}")
+        profile = CameraProfile(
+            name=name,
+            wheel=_polygon(origin, "wheel", data["wheel"]),
+            console=_polygon(origin, "console", data["console"]),
+            **pairs,
+            **words,
+        )
         for key in ("road_yaw_deg", "road_pitch_deg"):
-            pair = getattr(profile, key)
-            if len(pair) != 2 or not all(np.isfinite(pair)):
-                raise InputError(origin, f"{key}: must be two finite angles [low, high], not {list(pair)}")
-            if not pair[0] < pair[1]:
-                raise InputError(origin, f"{key}: low ({pair[0]:g}) must be below high ({pair[1]:g})")
-        for key in ("forward_deg", "forward_tolerance_deg"):
-            pair = getattr(profile, key)
-            if len(pair) != 2 or not all(np.isfinite(pair)):
-                raise InputError(origin, f"{key}: must be two finite angles [yaw, pitch], not {list(pair)}")
+            low, high = getattr(profile, key)
+            if not low < high:
+                raise InputError(origin, f"{key}: low ({low:g}) must be below high ({high:g})")
         if min(profile.forward_tolerance_deg) <= 0:
             raise InputError(origin, "forward_tolerance_deg: both angles must be positive")
-        if profile.drive_side not in ("left", "right"):
-            raise InputError(origin, "drive_side must be 'left' or 'right'")
-        if profile.view not in ("frontal", "side"):
-            raise InputError(origin, "view must be 'frontal' or 'side'")
         return profile
 
     @staticmethod
@@ -94,16 +97,47 @@ class CameraProfile:
         return CameraProfile.from_dict(data, origin=str(path))
 
 
-def _polygon(points, key: str) -> tuple[tuple[float, float], ...]:
-    try:
-        poly = tuple((float(x), float(y)) for x, y in points)
-    except (TypeError, ValueError):
-        raise ValueError(f"{key}: must be a list of [x, y] points, not {points!r}") from None
-    if len(poly) < 3:
-        raise ValueError(f"{key}: a region needs at least 3 points, not {len(poly)}")
-    if not all(-0.5 <= v <= 1.5 for p in poly for v in p):
-        raise ValueError(f"{key}: points must be finite normalised image coordinates (0..1)")
-    return poly
+def _shown(value: object) -> str:
+    """A value as a one-line message shows it, with its JSON kind where that is the problem."""
+    kind = {bool: "true/false", str: "text", list: "a list", dict: "an object"}.get(type(value))
+    text = json.dumps(value) if isinstance(value, bool | str | list | dict | None) else repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{text} ({kind})" if kind else text
+
+
+def _is_number(value: object) -> bool:
+    """A finite JSON number: true/false and text are not numbers, even where Python would read them."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _pair(origin: str, key: str, value: object, labels: str) -> tuple[float, float]:
+    if not (isinstance(value, list | tuple) and len(value) == 2 and all(_is_number(v) for v in value)):
+        raise InputError(origin, f"{key}: must be two finite angles {labels} in degrees, not {_shown(value)}")
+    return float(value[0]), float(value[1])
+
+
+def _word(origin: str, key: str, value: object, allowed: tuple[str, ...]) -> str:
+    if value not in allowed or not isinstance(value, str):
+        choices = " or ".join(repr(word) for word in allowed)
+        raise InputError(origin, f"{key}: must be {choices}, not {_shown(value)}")
+    return value
+
+
+def _polygon(origin: str, key: str, points: object) -> tuple[tuple[float, float], ...]:
+    """At least 3 [x, y] points, each a pair of numbers in normalised picture coordinates."""
+    if not isinstance(points, list | tuple):
+        raise InputError(origin, f"{key}: must be a list of [x, y] points, not {_shown(points)}")
+    if len(points) < 3:
+        raise InputError(origin, f"{key}: a region needs at least 3 points, not {len(points)}")
+    for i, point in enumerate(points):
+        if not (isinstance(point, list | tuple) and len(point) == 2 and all(_is_number(v) for v in point)):
+            problem = f"point {i + 1} must be two finite numbers [x, y], not {_shown(point)}"
+            raise InputError(origin, f"{key}: {problem}")
+        if not all(POINT_RANGE[0] <= v <= POINT_RANGE[1] for v in point):
+            raise InputError(origin, f"{key}: point {i + 1} {point} is outside the picture "
+                                     "(normalised image coordinates, 0..1)")
+    return tuple((float(x), float(y)) for x, y in points)
 
 
 def point_in_polygon(x: float, y: float, poly) -> bool:

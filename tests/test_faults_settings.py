@@ -77,7 +77,7 @@ def profile_with(tmp_path, **changes):
         ({"road_pitch_deg": [-20.0]}, "road_pitch_deg", "two finite angles"),
         ({"road_pitch_deg": [float("nan"), 20.0]}, "road_pitch_deg", "two finite angles"),
         ({"wheel": []}, "wheel", "at least 3 points"),
-        ({"console": [[0.0, float("inf")], [0.1, 0.8], [0.1, 1.0]]}, "console", "finite normalised"),
+        ({"console": [[0.0, float("inf")], [0.1, 0.8], [0.1, 1.0]]}, "console", "two finite numbers"),
         ({"wheel": "everywhere"}, "wheel", "list of [x, y] points"),
     ],
 )
