@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from dms.telemetry.logfile import LogFile, read_log_file
 from dms.telemetry.mapping import TelemetryMap, load_mapping
 from dms.telemetry.merge import MergedLog, merge_logs
 from dms.telemetry.track import Channel, TelemetryTrack
+from dms.telemetry.trips import choose_trip, only_trip
 
 
 def load_track(
@@ -32,6 +34,13 @@ def load_track(
     mapping = load_mapping(mapping_path) if mapping_path is not None else TelemetryMap()
     files = [read_log_file(Path(p), mapping) for p in paths]
     _check_mapping_used(files, mapping, mapping_path)
+    notes = []
+    for i, log in enumerate(files):
+        if len(log.trips) > 1:
+            trip, note = choose_trip(str(log.path), log.clock, list(log.trips), video_start, video_duration_s,
+                                     offset_s)
+            files[i] = replace(log, clock=only_trip(log.clock, trip))
+            notes.append(note)
     merged = merge_logs(files)
     alignment = align(offset_s, merged.wall_start_s, video_start)
     shift = alignment.log_start_media_s
@@ -52,6 +61,9 @@ def load_track(
         markers = harsh_markers(long.t, long.values, harsh_brake_ms2, harsh_accel_ms2, long.max_gap_s)
     track = TelemetryTrack(channels, markers)
     track.description = _describe(files, merged, track, alignment.describe(), video_duration_s)
+    if notes:
+        warnings = [*notes, track.description.get("warning")]
+        track.description["warning"] = "; ".join(w for w in warnings if w)
     track.description["harsh"] = {
         "brake_ms2": harsh_brake_ms2,
         "accel_ms2": harsh_accel_ms2,

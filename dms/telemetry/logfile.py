@@ -8,8 +8,9 @@ from pathlib import Path
 from dms.errors import InputError
 from dms.telemetry.detection import SignalColumn, detect_signals
 from dms.telemetry.mapping import TelemetryMap
-from dms.telemetry.reading import describe_columns, read_log_csv
+from dms.telemetry.reading import data_lines, describe_columns, read_log_csv
 from dms.telemetry.timebase import LogClock, detect_clock
+from dms.telemetry.trips import Trip, find_trips, with_lines
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class LogFile:
     rows: int
     clock: LogClock
     signals: dict[str, SignalColumn]
+    trips: tuple[Trip, ...] = ()  # more than one: trips concatenated in one file (dms.telemetry.trips)
 
     def describe(self) -> dict:
         clock = self.clock.primary
@@ -29,6 +31,7 @@ class LogFile:
             "time_form": clock.form,
             "time_found_by": clock.found_by,
             "timezone": self.clock.timezone_note,
+            "placeholder_stamps": clock.placeholders,  # 0, -1 or a default date: those rows unplaced
             "relative_clock": self.clock.relative_key,
             "signals": {
                 name: {"column": s.column, "unit": s.unit, "unit_from": s.unit_source}
@@ -48,4 +51,7 @@ def read_log_file(path: Path, mapping: TelemetryMap) -> LogFile:
             "no usable signal (speed, acceleration, steering, latitude/longitude, heading) with numbers; "
             f"{describe_columns(frame.columns)}",
         )
-    return LogFile(path, tuple(frame.columns), len(frame), clock, signals)
+    trips = find_trips(frame, clock)
+    if len(trips) > 1:
+        trips = with_lines(trips, data_lines(path))
+    return LogFile(path, tuple(frame.columns), len(frame), clock, signals, tuple(trips))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import zoneinfo
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from dms.errors import InputError
@@ -47,7 +48,9 @@ class TelemetryMap:
     time_column: str | None = None
     time_form: str = "auto"
     sample_rate_hz: float | None = None  # for logs without any clock column: row i is at i / rate
-    timezone: timezone | None = None  # zone of naive wall-clock times (e.g. a phone's local time)
+    # zone of naive wall-clock times (a phone's local time): a fixed offset or an IANA zone with
+    # its DST rules (zoneinfo)
+    timezone: tzinfo | None = None
     signals: dict[str, SignalOverride] = field(default_factory=dict)
 
 
@@ -60,6 +63,20 @@ def parse_utc_offset(text: str) -> timezone | None:
         return None
     sign = 1 if match.group(1) == "+" else -1
     return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0)))
+
+
+def parse_zone(value: object) -> tzinfo | None:
+    """A fixed offset (parse_utc_offset) or an IANA zone name ('Europe/Berlin', the tz database
+    through zoneinfo); None if `value` is neither."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    fixed = parse_utc_offset(value)
+    if fixed is not None:
+        return fixed
+    try:
+        return zoneinfo.ZoneInfo(value.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
 
 
 def load_mapping(path: Path | str) -> TelemetryMap:
@@ -88,9 +105,10 @@ def load_mapping(path: Path | str) -> TelemetryMap:
         raise InputError(path, f"sample_rate_hz must be a positive number, not {rate!r}")
     zone = None
     if raw.get("timezone") is not None:
-        zone = parse_utc_offset(str(raw["timezone"]))
+        zone = parse_zone(raw["timezone"])
         if zone is None:
-            raise InputError(path, f"timezone {raw['timezone']!r} is not an offset like '+08:00' or 'UTC'")
+            raise InputError(path, f"timezone {raw['timezone']!r} is not an offset like '+08:00' or 'UTC', "
+                                   "nor a zone name like 'Europe/Berlin'")
     return TelemetryMap(
         time_column=time_spec.get("column"),
         time_form=form,

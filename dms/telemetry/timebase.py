@@ -18,8 +18,8 @@ minute and 4040 s at every hour. Engine loggers write a run-time or elapsed coun
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import timezone
+from dataclasses import dataclass, replace
+from datetime import tzinfo
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +54,13 @@ _NUMERIC_FORMS = frozenset(
 )
 _OFFSET_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _DAY_S = 86400.0
+# A drive's log spans hours: a wall-clock stamp a day or more from the column's median is a
+# placeholder (a default date, GPS week rollover), not a time of this drive.
+PLACEHOLDER_DAYS = 1.0
+# A clock that falls back by more than this between rows starts again (a new trip in the same
+# file); a fall of milliseconds is jitter between sensors logged together.
+RESTART_FALL_S = 1.0
+MIN_TRIP_ROWS = 10
 _MIN_COUNTER_ROWS = 10
 
 
@@ -67,6 +74,7 @@ class ClockColumn:
     wall: bool
     naive: bool = False  # wall-clock text without a zone; `seconds` then read it as UTC
     found_by: str = "name"  # "name", "values" (an elapsed counter whose name says no time) or "map"
+    placeholders: int = 0  # rows whose stamp was a placeholder (0, -1, a default date), left unplaced
 
     @property
     def valid(self) -> int:
@@ -103,7 +111,7 @@ def detect_clock(frame: pd.DataFrame, path: Path, mapping: TelemetryMap) -> LogC
         if column is None or column.valid < 2:
             problem = f"time column {mapping.time_column!r} cannot be read as {mapping.time_form}"
             raise InputError(path, problem)
-        column = ClockColumn(column.column, column.form, column.seconds, column.wall, column.naive, "map")
+        column = replace(column, found_by="map")
         wall, relative = (column, None) if column.wall else (None, column)
     elif mapping.sample_rate_hz is not None:  # the user said how the rows are timed
         wall = relative = None
@@ -151,8 +159,24 @@ def read_clock_column(series: pd.Series, form: str) -> ClockColumn | None:
                 naive = parsed.dt.tz is None
                 utc = parsed if naive else parsed.dt.tz_convert("UTC").dt.tz_localize(None)
                 seconds = (utc - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy(dtype=float)
-                return ClockColumn(name, string_form, seconds, True, naive)
+                return _without_placeholders(ClockColumn(name, string_form, seconds, True, naive))
     return None
+
+
+def _without_placeholders(column: ClockColumn) -> ClockColumn:
+    """A wall clock without the stamps loggers write before they know the time (a GPS without a
+    fix writes 0 or -1, a clock not yet set its default date): zero, negative, or more than
+    `PLACEHOLDER_DAYS` from the column's median. They become NaN (their rows are not placed)."""
+    seconds = column.seconds
+    finite = np.isfinite(seconds)
+    if not finite.any():
+        return column
+    median = float(np.median(seconds[finite]))
+    placeholder = finite & ((seconds <= 0) | (np.abs(seconds - median) > PLACEHOLDER_DAYS * _DAY_S))
+    if not placeholder.any():
+        return column
+    kept = np.where(placeholder, np.nan, seconds)
+    return replace(column, seconds=kept, placeholders=int(placeholder.sum()))
 
 
 def _numeric_clock(name: str, values: np.ndarray, form: str) -> ClockColumn | None:
@@ -169,22 +193,26 @@ def _numeric_clock(name: str, values: np.ndarray, form: str) -> ClockColumn | No
         if scale == 1.0:
             for threshold, epoch_form, epoch_scale in _EPOCH_FORMS:
                 if magnitude >= threshold:
-                    return ClockColumn(name, epoch_form, values * epoch_scale, True)
+                    return _without_placeholders(ClockColumn(name, epoch_form, values * epoch_scale, True))
         seconds = values * scale
         if magnitude * scale >= _EARLIEST_EPOCH_S:
-            return ClockColumn(name, _EPOCH_NAMES[scale], seconds, True)
+            return _without_placeholders(ClockColumn(name, _EPOCH_NAMES[scale], seconds, True))
         unit = "ms" if scale == 1e-3 else "seconds"
         origin = "boot" if "boot" in tokens else "start"
         return ClockColumn(name, f"{unit}_from_{origin}", seconds, False)
     scale = {"epoch_ms": 1e-3, "epoch_us": 1e-6, "epoch_ns": 1e-9, "ms_from_start": 1e-3}.get(form, 1.0)
-    return ClockColumn(name, form, values * scale, form.startswith("epoch"))
+    column = ClockColumn(name, form, values * scale, form.startswith("epoch"))
+    return _without_placeholders(column) if column.wall else column
 
 
 def _parse_datetimes(series: pd.Series, formats: tuple[str, ...]) -> pd.Series | None:
     text = series.dropna().astype(str).str.strip()
     if text.empty:
         return None
-    aware = bool(_OFFSET_SUFFIX.search(text.iloc[0])) and formats == ("ISO8601",)
+    # offsets per row (a DST change moves them): read to UTC, never as mixed-offset objects
+    aware = any("%z" in fmt for fmt in formats) or (
+        formats == ("ISO8601",) and bool(_OFFSET_SUFFIX.search(text.iloc[0]))
+    )
     parsed = None
     for fmt in formats:
         attempt = pd.to_datetime(text, format=fmt, errors="coerce", utc=aware)
@@ -194,12 +222,30 @@ def _parse_datetimes(series: pd.Series, formats: tuple[str, ...]) -> pd.Series |
 
 def _looks_like_a_clock(seconds: np.ndarray) -> bool:
     """Mostly distinct values (row order may be shuffled), or stamps that never fall, written with
-    repeats (whole-second stamps, many rows per second): not a lap time that rarely moves."""
+    repeats (whole-second stamps, many rows per second): not a lap time that rarely moves. A clock
+    that starts again (trips appended to one file) never falls between its restarts."""
     finite = seconds[np.isfinite(seconds)]
     if finite.size < 2 or np.ptp(finite) <= 0:
         return False
     distinct = np.unique(finite).size
-    return distinct >= 0.5 * finite.size or (distinct >= 3 and is_non_decreasing(finite))
+    return distinct >= 0.5 * finite.size or (
+        distinct >= 3 and (is_non_decreasing(finite) or bool(clock_restarts(seconds)))
+    )
+
+
+def clock_restarts(seconds: np.ndarray) -> list[int]:
+    """Rows at which the clock starts again: it falls back by more than `RESTART_FALL_S` there and
+    never falls between restarts, over at least `MIN_TRIP_ROWS` rows each (trips appended to one
+    file). Falls in rows out of order (a log written unsorted) are no restarts: []."""
+    shown = np.flatnonzero(np.isfinite(seconds))
+    values = seconds[shown]
+    falls = np.flatnonzero(np.diff(values) < -RESTART_FALL_S) + 1
+    if falls.size == 0:
+        return []
+    pieces = np.split(values, falls)
+    if all(piece.size >= MIN_TRIP_ROWS and is_non_decreasing(piece) for piece in pieces):
+        return [int(shown[i]) for i in falls]
+    return []
 
 
 def _counters_by_value(frame: pd.DataFrame, taken: set[str]) -> list[ClockColumn]:
@@ -234,32 +280,57 @@ def _best(columns: list[ClockColumn]) -> ClockColumn | None:
 
 
 def _placed_in_utc(
-    frame: pd.DataFrame, wall: ClockColumn, relative: ClockColumn | None, zone: timezone | None
+    frame: pd.DataFrame, wall: ClockColumn, relative: ClockColumn | None, zone: tzinfo | None
 ) -> LogClock:
-    """Naive local times: shift by the mapped zone, or the zone a sibling column with offsets implies."""
+    """Naive local times placed in UTC row by row: in the mapped zone (its DST rules, the repeated
+    hour of a fall-back told by row order), else by the offsets a sibling column states on each
+    row (Torque's `GPS Time`: GMT+02:00 before a fall-back, GMT+01:00 after it)."""
     if zone is not None:
-        offset = zone.utcoffset(None).total_seconds()
-        note = f"{_offset_text(offset)} (from --telemetry-map)"
+        offsets = _zone_offsets(wall.seconds, zone)
+        note = f"{zone} (from --telemetry-map)"
     else:
-        offset, source = _zone_from_sibling(frame, wall)
-        note = f"{_offset_text(offset)} (from {source!r})" if source else "assumed UTC (no zone in the log)"
-    shifted = ClockColumn(wall.column, wall.form, wall.seconds - offset, True, naive=True)
-    return LogClock(shifted, relative, note)
+        offsets, source = _sibling_offsets(frame, wall)
+        note = f"{_offsets_text(offsets)} (from {source!r})" if source else "assumed UTC (no zone in the log)"
+    return LogClock(replace(wall, seconds=wall.seconds - offsets), relative, note)
 
 
-def _zone_from_sibling(frame: pd.DataFrame, wall: ClockColumn) -> tuple[float, str | None]:
+def _zone_offsets(naive_s: np.ndarray, zone: tzinfo) -> np.ndarray:
+    """UTC offset (s) of each naive local time in `zone`; NaN for a time the zone skips (the hour
+    of a spring-forward change) or that cannot be told."""
+    finite = np.isfinite(naive_s)
+    offsets = np.full(naive_s.shape, np.nan)
+    local = pd.DatetimeIndex(pd.to_datetime(naive_s[finite], unit="s"))
+    try:
+        placed = local.tz_localize(zone, ambiguous="infer", nonexistent="NaT")
+    except ValueError:  # the repeated hour without its turn back in the log: taken as summer time
+        placed = local.tz_localize(zone, ambiguous=np.ones(len(local), bool), nonexistent="NaT")
+    utc = placed.tz_convert("UTC").tz_localize(None)
+    offsets[finite] = (local - utc).total_seconds().to_numpy(dtype=float)
+    return offsets
+
+
+def _sibling_offsets(frame: pd.DataFrame, wall: ClockColumn) -> tuple[np.ndarray, str | None]:
+    """Per row, the naive clock minus a zoned sibling clock, in whole quarter hours; rows where the
+    sibling is empty (no GPS fix yet) take the nearest row's offset."""
     for name in frame.columns:
         if name == wall.column or not TIME_WORDS.intersection(name_tokens(name)):
             continue
         column = read_clock_column(frame[name], "auto")
         if column is None or not column.wall or column.naive:
             continue
-        difference = wall.seconds - column.seconds
-        difference = difference[np.isfinite(difference)]
-        if difference.size:
-            quarter_hours = round(float(np.median(difference)) / 900.0)
-            return quarter_hours * 900.0, name
-    return 0.0, None
+        difference = pd.Series(np.round((wall.seconds - column.seconds) / 900.0) * 900.0)
+        if difference.notna().any():
+            return difference.ffill().bfill().to_numpy(dtype=float), name
+    return np.zeros(wall.seconds.shape), None
+
+
+def _offsets_text(offsets: np.ndarray) -> str:
+    """'UTC+02:00', or 'UTC+02:00 then UTC+01:00' where the offset changes (a DST change)."""
+    shown: list[float] = []
+    for offset in offsets[np.isfinite(offsets)]:
+        if not shown or offset != shown[-1]:
+            shown.append(float(offset))
+    return " then ".join(_offset_text(offset) for offset in shown) if shown else "UTC+00:00"
 
 
 def _offset_text(offset_s: float) -> str:
@@ -315,4 +386,4 @@ def is_elapsed_counter(values: np.ndarray) -> bool:
 def is_non_decreasing(values: np.ndarray) -> bool:
     """True when the finite values never fall in row order (a clock written with repeats)."""
     shown = values[np.isfinite(values)]
-    return shown.size >= 2 and bool(np.all(np.diff(shown) >= 0))
+    return shown.size < 2 or bool(np.all(np.diff(shown) >= 0))
