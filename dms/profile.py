@@ -1,19 +1,21 @@
 """Camera profile: where the wheel, the console and the road gaze zone are for one camera mount.
 
 A small JSON file a user can write or edit (or draw in the GUI's calibration view). Regions are
-polygons in normalised image coordinates (x right, y down, 0..1).
+polygons in normalised coordinates of the camera's picture (x right, y down, 0..1): of the whole
+frame, or of the picture inside black bars when the frame has them (`placed_on`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from dms.errors import InputError
+from dms.types import PictureArea
 
 DEFAULT_PROFILE_PATH = Path(__file__).resolve().parent.parent / "data" / "profile_frontal.json"
 # The profile's pairs of angles and what their two numbers are; its words and their values.
@@ -46,6 +48,14 @@ class CameraProfile:
     def contains(self, region: str, x: float, y: float) -> bool:
         """Is the normalised point (x, y) inside the named polygon ("wheel" or "console")?"""
         return point_in_polygon(x, y, getattr(self, region))
+
+    def placed_on(self, area: PictureArea) -> CameraProfile:
+        """The profile with its regions moved from picture to frame coordinates: drawn on the camera's
+        picture, they stay on it when the frame holds it inside black bars (perception/picture_area)."""
+        if area.whole_frame:
+            return self
+        wheel = tuple(area.to_frame(x, y) for x, y in self.wheel)
+        return replace(self, wheel=wheel, console=tuple(area.to_frame(x, y) for x, y in self.console))
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -28,7 +28,14 @@ from dms.config import Settings
 from dms.errors import InputError
 from dms.picture import ANALYSIS_MAX_SIDE, shrink
 from dms.types import Frame
-from dms.video_probe import missing_mp4_index, quarter_turns, upright
+from dms.video_probe import (
+    StreamChoice,
+    drive_stream,
+    missing_mp4_index,
+    quarter_turns,
+    sample_aspect,
+    upright,
+)
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".mpg", ".mpeg", ".ts", ".wmv", ".flv"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -51,14 +58,16 @@ class FrameSource(ABC):
         self.analysis_fps = analysis_fps
         self.max_side = max_side
         self.display_max_side: int | None = None  # set (e.g. by the GUI) for frames with a display copy
+        self.sample_aspect = 1.0  # a pixel's width / height (video_probe.sample_aspect)
 
     def _frame(self, index: int, t: float, image: np.ndarray, turns: int = 0) -> Frame:
-        """The Frame of a decoded picture: scaled to the analysis size (and to the display size,
-        when asked for) from the full picture, then turned upright by `turns` quarter turns."""
+        """The Frame of a decoded picture: at its display aspect, scaled to the analysis size (and to
+        the display size, when asked for) from the full picture, then turned upright by `turns`
+        quarter turns."""
         display = None
         if self.display_max_side is not None:
-            display = upright(shrink(image, self.display_max_side), turns)
-        return Frame(index, t, upright(shrink(image, self.max_side), turns), display)
+            display = upright(shrink(image, self.display_max_side, self.sample_aspect), turns)
+        return Frame(index, t, upright(shrink(image, self.max_side, self.sample_aspect), turns), display)
 
     @abstractmethod
     def __iter__(self) -> Iterator[Frame]: ...
@@ -115,6 +124,7 @@ class VideoFileSource(FrameSource):
         super().__init__(analysis_fps, max_side)
         self.path = Path(path)
         self.name = str(path)
+        self._choice = self._choose_stream()
         self._open()
         first = self._first_frame()
         self._turns = quarter_turns(first.rotation)
@@ -129,19 +139,27 @@ class VideoFileSource(FrameSource):
         self.frame_count = self._stream.frames or None
         self.duration_s = _duration(self._container, self._stream)
         self.creation_time = _creation_time(self._container.metadata, self._stream.metadata)
+        self.sample_aspect = sample_aspect(self._stream)
         self._seek_to: float | None = None
         self._start_pts = self._stream.start_time or 0
 
-    def _open(self) -> None:
+    def _choose_stream(self) -> StreamChoice:
+        """Which video track is the drive (video_probe.drive_stream), read once at open."""
+        with self._opened() as container:
+            if not container.streams.video:
+                raise InputError(self.path, "contains no video stream")
+            return drive_stream(container)
+
+    def _opened(self) -> av.container.InputContainer:
         try:
-            self._container = av.open(str(self.path))
+            return av.open(str(self.path))
         except (av.error.FFmpegError, UnicodeDecodeError) as exc:
             reason = missing_mp4_index(self.path) or f"not a readable video ({_reason(exc)})"
             raise InputError(self.path, reason) from None
-        if not self._container.streams.video:
-            self._container.close()
-            raise InputError(self.path, "contains no video stream")
-        self._stream = self._container.streams.video[0]
+
+    def _open(self) -> None:
+        self._container = self._opened()
+        self._stream = self._container.streams.video[self._choice.video_index]
         self._stream.thread_type = "AUTO"
 
     def _first_frame(self) -> av.VideoFrame:
@@ -163,6 +181,9 @@ class VideoFileSource(FrameSource):
             **super().describe(),
             "turned_clockwise_deg": (360 - 90 * self._turns) % 360,  # as players show it
             "frame_times": "stream frame rate (no timestamps)" if self._untimed else "container timestamps",
+            "video_track": {"index": self._choice.video_index, "of": self._choice.tracks,
+                            "chosen_because": self._choice.reason},
+            "sample_aspect": round(self.sample_aspect, 4),
         }
 
     def seek(self, t: float) -> None:

@@ -64,6 +64,29 @@ class Landmarks:
 
 
 @dataclass(frozen=True)
+class PictureArea:
+    """Where the camera's picture lies in the frame, normalised (0..1, x right, y down): the whole
+    frame, or the part inside black bars (a 4:3 picture pillarboxed in a 16:9 file). The camera
+    profile's regions are drawn on the picture, so `to_frame` places a profile point in the frame
+    and `to_picture` turns a frame point back into profile coordinates."""
+
+    left: float = 0.0
+    top: float = 0.0
+    right: float = 1.0
+    bottom: float = 1.0
+
+    @property
+    def whole_frame(self) -> bool:
+        return (self.left, self.top, self.right, self.bottom) == (0.0, 0.0, 1.0, 1.0)
+
+    def to_frame(self, x: float, y: float) -> tuple[float, float]:
+        return self.left + x * (self.right - self.left), self.top + y * (self.bottom - self.top)
+
+    def to_picture(self, x: float, y: float) -> tuple[float, float]:
+        return (x - self.left) / (self.right - self.left), (y - self.top) / (self.bottom - self.top)
+
+
+@dataclass(frozen=True)
 class Cues:
     """What the landmark stage saw on one frame (DESIGN.md, `Cues`)."""
 
@@ -80,6 +103,7 @@ class Cues:
     face_visible: Cue = field(default_factory=Cue.unknown)  # 0/1
     body_visible: Cue = field(default_factory=Cue.unknown)  # 0/1: pose (shoulders) found
     landmarks: Landmarks = field(default_factory=Landmarks)
+    picture: PictureArea = field(default_factory=PictureArea)  # where the profile's regions were placed
 
     def as_dict(self) -> dict[str, float | None]:
         """Cue values by name (for the timeline), unknown as None."""

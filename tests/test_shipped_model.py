@@ -155,11 +155,12 @@ def test_reviewed_events_fine_tune_the_shipped_model_and_the_result_loads_in_rep
         session = store.sessions()[0].id
         events = store.events(session)
         phone = next(e for e in events if e.behaviour == "phone")
-        other = next(e for e in events if e.behaviour not in ("phone", "hands_off_wheel"))
+        other = next(e for e in events if e.behaviour != "phone")
         store.set_review(phone.id, "confirmed", None, session)
         store.set_review(other.id, "rejected", None, session)
-        wheel = next(e for e in events if e.behaviour == "hands_off_wheel")
-        store.set_review(wheel.id, "confirmed", "console", session)  # relabelled by the reviewer
+        # one more event, neither a phone nor a console one, relabelled as console by the reviewer
+        relabelled = next(e for e in events if e.behaviour not in ("phone", "console") and e.id != other.id)
+        store.set_review(relabelled.id, "confirmed", "console", session)
     data = tmp_path / "data"
     assert main.main(["export-dataset", "--db", str(db), "--out", str(data), "--format", "rawframes"]) == 0
     listing = data / "train.txt"

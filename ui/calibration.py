@@ -2,6 +2,8 @@
 
 Left-drag a corner to move it, left-click elsewhere to add a corner to the selected region (it goes
 into the nearest edge), right-click a corner to remove it (a region keeps at least three).
+Regions are drawn and saved in the coordinates of the camera's picture: inside the black bars of a
+pillarboxed or letterboxed frame (the analysis's `PictureArea`), as the analysis places them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from PyQt5.QtWidgets import (
 )
 
 from dms.profile import CameraProfile
+from dms.types import PictureArea
 from ui.overlays import REGION_COLOURS
 
 REGIONS = ("wheel", "console")
@@ -34,9 +37,11 @@ GRAB_PX = 12
 class PolygonEditor(QWidget):
     changed = pyqtSignal()
 
-    def __init__(self, image: QImage | None, profile: CameraProfile, parent=None):
+    def __init__(self, image: QImage | None, profile: CameraProfile, parent=None,
+                 area: PictureArea | None = None):
         super().__init__(parent)
         self.image = image
+        self.area = area or PictureArea()
         self.polygons = {name: [list(p) for p in getattr(profile, name)] for name in REGIONS}
         self.region = "wheel"
         self._dragging: int | None = None
@@ -53,14 +58,16 @@ class PolygonEditor(QWidget):
         return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
 
     def to_px(self, x: float, y: float) -> QPointF:
+        """A profile point (picture coordinates) in widget pixels."""
         r = self.picture_rect()
-        return QPointF(r.x() + x * r.width(), r.y() + y * r.height())
+        fx, fy = self.area.to_frame(x, y)
+        return QPointF(r.x() + fx * r.width(), r.y() + fy * r.height())
 
     def to_norm(self, point: QPointF) -> list[float]:
+        """Widget pixels as a profile point (picture coordinates, 0..1)."""
         r = self.picture_rect()
-        x = min(1.0, max(0.0, (point.x() - r.x()) / r.width()))
-        y = min(1.0, max(0.0, (point.y() - r.y()) / r.height()))
-        return [x, y]
+        x, y = self.area.to_picture((point.x() - r.x()) / r.width(), (point.y() - r.y()) / r.height())
+        return [min(1.0, max(0.0, x)), min(1.0, max(0.0, y))]
 
     def vertex_at(self, point: QPointF) -> int | None:
         for i, (x, y) in enumerate(self.polygons[self.region]):
@@ -141,12 +148,13 @@ def _segment_distance(p, a, b) -> float:
 class CalibrationDialog(QDialog):
     """Edits a copy of the profile; `profile()` is the edited one, `save_to` writes it as JSON."""
 
-    def __init__(self, image: QImage | None, profile: CameraProfile, parent=None):
+    def __init__(self, image: QImage | None, profile: CameraProfile, parent=None,
+                 area: PictureArea | None = None):
         super().__init__(parent)
         self.setWindowTitle("Calibration: wheel and console regions")
         self.original = profile
         self.saved_path: Path | None = None
-        self.editor = PolygonEditor(image, profile)
+        self.editor = PolygonEditor(image, profile, area=area)
         self.region_box = QComboBox()
         self.region_box.addItems(REGIONS)
         self.region_box.currentTextChanged.connect(self._select)

@@ -428,7 +428,9 @@ class MainWindow(QMainWindow):
         return self.video.image
 
     def show_calibration(self) -> CalibrationDialog:
-        dialog = CalibrationDialog(self.current_image(), self.recipe.profile, self)
+        shown = self.video.result
+        area = shown.cues.picture if shown is not None else None  # where the analysis placed the regions
+        dialog = CalibrationDialog(self.current_image(), self.recipe.profile, self, area=area)
         dialog.finished.connect(lambda _: self._calibrated(dialog))
         self.dialogs.append(dialog)
         dialog.open()

@@ -12,7 +12,7 @@ from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
 
 from dms.profile import CameraProfile
-from dms.types import FrameResult
+from dms.types import FrameResult, PictureArea
 
 OVERLAYS: tuple[str, ...] = ("landmarks", "regions", "head", "labels", "fps")
 
@@ -37,14 +37,16 @@ class Mapper:
         return QPointF(self.rect.x() + x * self.rect.width(), self.rect.y() + y * self.rect.height())
 
 
-def draw_regions(painter: QPainter, to_px: Mapper, profile: CameraProfile) -> None:
+def draw_regions(painter: QPainter, to_px: Mapper, profile: CameraProfile, area: PictureArea) -> None:
+    """The profile's regions, on the camera's picture inside any black bars (`area`), where the
+    analysis looked for them."""
     for name in ("wheel", "console"):
         colour = REGION_COLOURS[name]
         painter.setPen(QPen(colour, 2, Qt.DashLine))
         fill = QColor(colour)
         fill.setAlpha(40)
         painter.setBrush(fill)
-        points = [to_px(x, y) for x, y in getattr(profile, name)]
+        points = [to_px(*area.to_frame(x, y)) for x, y in getattr(profile, name)]
         painter.drawPolygon(QPolygonF(points))
         painter.drawText(points[0] + QPointF(4, -4), name)
     painter.setBrush(Qt.NoBrush)

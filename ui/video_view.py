@@ -88,7 +88,7 @@ class VideoView(QWidget):
         painter.setRenderHint(QPainter.Antialiasing)
         to_px = Mapper(rect)
         if self.enabled["regions"]:
-            draw_regions(painter, to_px, self.profile)
+            draw_regions(painter, to_px, self.profile, self.result.cues.picture)
         if self.enabled["landmarks"]:
             draw_landmarks(painter, to_px, self.result)
         if self.enabled["head"]:

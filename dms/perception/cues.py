@@ -22,12 +22,13 @@ from dms.perception.hands import (
 from dms.perception.head_pose import head_angles
 from dms.perception.head_reference import ForwardPose, HeadReference
 from dms.perception.head_turn import CameraHeadPose, merge_head_pose, pose_yaw
+from dms.perception.picture_area import PictureAreaFinder
 from dms.perception.pose_rate import PoseRate
 from dms.perception.runner import Detections, MediaPipeRunner
 from dms.perception.wheel_hands import hands_on_wheel
 from dms.picture import ANALYSIS_MAX_SIDE, shrink
 from dms.profile import CameraProfile
-from dms.types import Cue, Cues, Frame
+from dms.types import Cue, Cues, Frame, PictureArea
 
 # Beyond these head angles to the camera the lids cannot be read.
 EYES_MEASURABLE_YAW_DEG = 50.0
@@ -52,6 +53,8 @@ class LandmarkCues:
         self.telemetry = telemetry
         self._runner = MediaPipeRunner(max_side=max_side)
         self._cuts = CutDetector()
+        self._area = PictureAreaFinder()
+        self._placed, self._placed_area = profile, PictureArea()  # regions on the last frame's picture
         self._pose_rate = PoseRate()
         (yaw, pitch), (yaw_tol, pitch_tol) = profile.forward_deg, profile.forward_tolerance_deg
         self._head = HeadReference(ForwardPose(yaw, pitch, yaw_tol, pitch_tol))
@@ -59,12 +62,16 @@ class LandmarkCues:
 
     def describe(self) -> dict:
         """How the cues were calibrated (for the session description and the report)."""
+        area = self._area.area
+        picture = "whole frame" if area.whole_frame else [round(v, 3) for v in
+                                                            (area.left, area.top, area.right, area.bottom)]
         return {"head_reference": self._head.describe(), "pose_model_frames": self._pose_rate.runs,
-                "face_mesh_frames": self._runner.fallback_runs}
+                "face_mesh_frames": self._runner.fallback_runs, "picture_area": picture}
 
     def reset(self) -> None:
         self._runner.restart()
         self._cuts.reset()
+        self._area.reset()
         self._pose_rate.reset()
         self._head.reset()
         self._eyes.reset()
@@ -90,6 +97,9 @@ class LandmarkCues:
         image = shrink(frame.image, self._runner.max_side)
         if cut is None:
             cut = self._cuts.is_cut(image, frame.t)
+        area = self._area.update(image, cut)
+        if area != self._placed_area:
+            self._placed, self._placed_area = self.profile.placed_on(area), area
         due = self._pose_rate.due(frame.t)
         body = None if cut or due else self._pose_rate.held
         found = self._runner(image, continuous=not cut, body=body, t=frame.t)
@@ -101,13 +111,14 @@ class LandmarkCues:
         ears = ear_points_px(marks, found.width, found.height)
         mouth = mouth_point_px(marks, found.width, found.height)
         return Cues(
-            hands_on_wheel=hands_on_wheel(hands, marks.pose, self.profile),
+            hands_on_wheel=hands_on_wheel(hands, marks.pose, self._placed),
             hand_at_ear=self._hand_near(found, hands, ears, NEAR_EAR),
             hand_at_mouth=self._hand_near(found, hands, [] if mouth is None else [mouth], NEAR_MOUTH),
             hand_in_console=self._hand_in_console(hands),
             face_visible=_face_visible(found),
             body_visible=_body_visible(found),
             landmarks=marks,
+            picture=area,
             **face,
         )
 
@@ -163,7 +174,7 @@ class LandmarkCues:
     def _hand_in_console(self, hands: list[HandPosition]) -> Cue:
         if not hands:
             return Cue.unknown()
-        return Cue(float(any(self.profile.contains("console", *h.centre) for h in hands)))
+        return Cue(float(any(self._placed.contains("console", *h.centre) for h in hands)))
 
     def _hand_near(
         self, found: Detections, hands: list[HandPosition], targets: list[np.ndarray], within: float

@@ -34,6 +34,12 @@ def _video_text(source: dict) -> str | None:
         parts.append(f"created {source['creation_time']}")
     if source.get("live"):
         parts.append("live camera")
+    track = source.get("video_track") or {}
+    if (track.get("of") or 1) > 1:
+        parts.append(f"video track {track.get('index')} of {track.get('of')} ({track.get('chosen_because')})")
+    aspect = source.get("sample_aspect")
+    if aspect and abs(aspect - 1.0) > 1e-3:
+        parts.append(f"non-square pixels (aspect {aspect:.3g}), analysed as players show it")
     return ", ".join(parts) or None
 
 
@@ -163,6 +169,13 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
     head = (info.get("perception") or {}).get("head_reference")
     if isinstance(head, dict):
         rows.append(("Head pose reference", head_reference_text(head)))
+    area = (info.get("perception") or {}).get("picture_area")
+    if isinstance(area, list) and len(area) == 4:
+        left, top, right, bottom = (round(100 * v) for v in area)
+        rows.append(("Picture inside black bars", (
+            f"the camera's picture fills x {left}-{right} %, y {top}-{bottom} % of the frame; "
+            "the profile's wheel and console regions are placed on it"
+        )))
     if info.get("dropped_frames"):
         rows.append(("Dropped frames", (
             f"{info['dropped_frames']} camera frames were not analysed: "
