@@ -22,7 +22,7 @@ COMMANDS = (
     "ui.bench_gui",
     "dms.commands.export_dataset",
     "models.commands.train",
-    "models.commands.evaluate",
+    "dms.commands.evaluate",
     "models.commands.train_detector",
     "models.commands.eval_detector",
     "models.commands.export_onnx",

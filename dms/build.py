@@ -18,19 +18,25 @@ from dms.sources import FrameSource
 
 
 def load_classifier(checkpoint: str | Path | None, backend: str = "auto", allow_offline: bool = False,
-                    profile: CameraProfile | None = None):
-    """`(ClassifierStage or None, note)`: the stage `dms.classifier_choice.choose_classifier` picks
-    for `checkpoint` (None = the shipped model where the profile's view matches it, "none" = off)
-    and the one line that says what runs. Without a stage, landmark cues work alone."""
-    from dms.classifier_choice import choose_classifier, resolve_backend
+                    profile: CameraProfile | None = None, detector: str | Path | None = None):
+    """`(ClassifierStage or None, DetectorStage or None, note)`: the stages
+    `dms.classifier_choice.choose_models` picks for `checkpoint` (None = the shipped TSM where the
+    profile's view matches it, "none" = off) and `detector` (None = the shipped detector, on every
+    view; "none" = off), and the one line that says which ran on which view."""
+    from dms.classifier_choice import choose_models, resolve_backend
 
-    choice = choose_classifier(checkpoint, profile or CameraProfile.load())
-    if choice.checkpoint is None:
-        return None, choice.note
-    from dms.classifier import ClassifierStage
+    choice = choose_models(checkpoint, detector, profile or CameraProfile.load())
+    stage = found = None
+    if choice.classifier.checkpoint is not None:
+        from dms.classifier import ClassifierStage
 
-    stage = ClassifierStage(choice.checkpoint, backend=resolve_backend(backend), allow_offline=allow_offline)
-    return stage, choice.note
+        stage = ClassifierStage(choice.classifier.checkpoint, backend=resolve_backend(backend),
+                                allow_offline=allow_offline)
+    if choice.detector is not None:
+        from dms.detector_stage import DetectorStage
+
+        found = DetectorStage(choice.detector)
+    return stage, found, choice.note
 
 
 def load_telemetry(
@@ -54,7 +60,7 @@ def load_telemetry(
 
 def session_info(
     source: FrameSource | None, settings: Settings, profile: CameraProfile, classifier, telemetry,
-    rules: RuleSet | None = None, classifier_note: str | None = None,
+    rules: RuleSet | None = None, classifier_note: str | None = None, detector=None,
 ) -> dict:
     """What the store and the report say about how a session was analysed; `classifier_note` says
     which classifier runs, or why none does (see dms.classifier_choice)."""
@@ -62,6 +68,7 @@ def session_info(
     return {
         "source": source.describe() if source is not None else None,
         "classifier": classifier.describe() if classifier is not None else None,
+        "detector": detector.describe() if detector is not None else None,
         "classifier_note": classifier_note,
         "telemetry": telemetry.describe() if telemetry is not None else None,
         "settings": asdict(settings),
@@ -100,15 +107,18 @@ def build_pipeline(
     telemetry=None,
     store=None,
     classifier_note: str | None = None,
+    detector=None,
 ) -> tuple[Pipeline, str | None]:
     """A ready pipeline, and the id of the store session it writes (None without a store).
 
-    `classifier` is a ClassifierStage (see load_classifier) or None; `telemetry` a loaded
+    `classifier` is a ClassifierStage and `detector` a DetectorStage (see load_classifier) or None
+    each; `telemetry` a loaded
     TelemetryTrack or None. With a store, one SessionWriter logs every frame and event as it
     happens, and each event gets a thumbnail and a clip in the store's media folder.
     """
     from dms.perception import LandmarkCues
     from dms.perception.cuts import CutDetector
+    from dms.perception.object_ties import tie_objects
 
     rules = load_rule_set(settings.rule_set, settings)
     unchecked = speed_unchecked(rules, telemetry)
@@ -120,6 +130,8 @@ def build_pipeline(
         fusion=Fusion(settings, profile),
         tracker=EventTracker(settings, rules, has_telemetry=telemetry is not None),
         classifier=classifier,
+        detector=detector,
+        tie=tie_objects,
         telemetry=telemetry,
         max_frame_gap_s=max_frame_gap_s(settings, source),
         health=CameraHealth(settings, view=profile.view),
@@ -130,7 +142,8 @@ def build_pipeline(
         from dms.store import SessionWriter
 
         name = source.name if source is not None else ""
-        info = session_info(source, settings, profile, classifier, telemetry, rules, classifier_note)
+        info = session_info(source, settings, profile, classifier, telemetry, rules, classifier_note,
+                            detector)
         session_id = store.create_session(name, info)
         native = source.fps if source else Settings.analysis_fps
         fps = settings.analysis_fps if settings.analysis_fps > 0 else native

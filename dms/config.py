@@ -61,11 +61,13 @@ class FusionWeights:
     """How fusion weighs the landmark cues (dms/fusion.py, docs/engine.md "Fusion").
 
     A weight is how strongly one cue alone supports a behaviour; below the behaviour's `on`
-    threshold the cue can only support an event together with another source (e.g. the head down
-    with no hand on the wheel, for `phone`). `cue_present` is where a 0..1 cue counts as observed
-    true; `source_named` is the support from which a source is named in an event's evidence;
-    `explained_by_classifier` is how sure the classifier must be of another behaviour to explain a
-    landmark cue away (a cup near the ear is not a phone).
+    threshold the cue can only support an event together with another source. The two phone
+    weights are what a hand at the ear and the head down with no hand on the wheel raise a phone
+    to *while a phone is seen* (detector or classifier at `source_named` or more); without one they
+    support nothing (issue 18: a hand at the ear is no phone). `cue_present` is where a 0..1 cue
+    counts as observed true; `source_named` is the support from which a source is named in an
+    event's evidence; `explained_by_classifier` is how sure the classifier must be of another
+    behaviour to explain a landmark cue away (a cup near the ear is not a phone).
     """
 
     hand_at_ear_phone: float = 0.8

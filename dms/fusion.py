@@ -1,9 +1,17 @@
 """Fusion: landmark cues and classifier probabilities -> one smoothed score per behaviour.
 
 Each behaviour has a small rule saying which sources support it (DESIGN.md, "Behaviours"). An
-unknown cue gives no evidence (it is held briefly, then stops supporting), never "false". The
-landmark cues alone cannot tell smoking from eating: without a classifier a hand held at the
-mouth is scored as `hand_at_mouth`, and smoking/drinking stay at zero.
+unknown cue gives no evidence (it is held briefly, then stops supporting), never "false".
+
+What a hand does is seen by a model, never by the landmarks alone (issue 18): a phone needs the
+object detector's phone at an ear or in a hand (dms.perception.object_ties) or the whole-frame
+classifier's phone; a hand at the ear, or the head down with no hand on the wheel, only supports a
+phone seen so (a hand at the ear without a phone is explained away: no phone event).
+The pipeline ties the boxes to the landmarks (`ObjectTies`) and hands them in. Smoking needs
+the detector's cigarette at the mouth or in a hand. Drinking comes from the classifier (the detector
+has no cup or food). A hand at the mouth that nothing explains is scored as `hand_at_mouth`, cause
+unknown, and its sources say what was looked for and not seen. Where no model that sees the object
+runs, the behaviour has no evidence at all (None: not monitored), never a zero.
 
 Scores are exponentially smoothed with a per-behaviour time constant. The first frame of a drive,
 after a gap without frames (`reset`) or after a cut in the footage (`restart`) has nothing to be
@@ -19,7 +27,10 @@ from dataclasses import dataclass
 from dms.config import Settings
 from dms.face_lost import head_turned_away
 from dms.profile import CameraProfile
-from dms.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, Scores, VehicleState
+from dms.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, ObjectTies, Scores, VehicleState
+
+# Source names that say what was looked for and not seen (an explained-away cue), not what raised it.
+NOT_SEEN = ("no_phone_seen", "no_cigarette_seen", "no_cup_seen")
 
 
 @dataclass(frozen=True)
@@ -80,12 +91,15 @@ class Fusion:
         self._last_t: float | None = None
 
     def step(
-        self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None
+        self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None,
+        ties: ObjectTies | None = None,
     ) -> Scores:
+        """This frame's smoothed scores; `ties` are the detector's boxes tied to the driver
+        (dms.perception.object_ties; None: no detector ran)."""
         fresh = self._last_t is None  # nothing to smooth from: the scores are this frame's evidence
         dt = 0.0 if fresh else max(0.0, frame.t - self._last_t)
         self._last_t = frame.t
-        evidence = self.evidence(cues, probs)
+        evidence = self.evidence(cues, probs, ties or ObjectTies())
         values: dict[str, float] = {}
         sources: dict[str, tuple[str, ...]] = {}
         for behaviour in BEHAVIOURS:
@@ -114,9 +128,13 @@ class Fusion:
         alpha = 1.0 - math.exp(-dt / tau)
         return previous + alpha * (target - previous)
 
-    def evidence(self, cues: Cues, probs: ClassProbs | None) -> dict[str, Evidence]:
-        """The raw support for every behaviour from this frame's cues and classifier output."""
+    def evidence(
+        self, cues: Cues, probs: ClassProbs | None, ties: ObjectTies | None = None
+    ) -> dict[str, Evidence]:
+        """The raw support for every behaviour from this frame's cues, classifier output and the
+        detector's objects tied to the driver (`ties`; the default: no detector ran)."""
         clf = probs.behaviours if probs is not None else {}
+        ties = ties or ObjectTies()
         pitch = cues.head_pitch.value
         head_down = pitch is not None and pitch < self.settings.eyes_down_pitch_deg
         lids_down = self._on(cues.eyes_closed) and head_down
@@ -129,14 +147,14 @@ class Fusion:
             "eyes_off_road": gaze_off,
             "looking_back": self._looking_back(cues, clf),
             "hands_off_wheel": self._hands_off_wheel(cues),
-            "phone": self._phone(cues, clf, gaze_off),
+            "phone": self._phone(cues, clf, ties),
             "console": self._combine(
                 clf, "console", cues.hand_in_console, self.weights.hand_in_console, "hand_in_console"
             ),
-            "smoking": self._combine(clf, "smoking", cues.hand_at_mouth, 0.0, "hand_at_mouth"),
+            "smoking": self._smoking(cues, clf, ties),
             "drinking": self._combine(clf, "drinking", cues.hand_at_mouth, 0.0, "hand_at_mouth"),
         }
-        ev["hand_at_mouth"] = self._hand_at_mouth(cues, clf)
+        ev["hand_at_mouth"] = self._hand_at_mouth(cues, clf, ties)
         return ev
 
     def _yawning(self, cues: Cues) -> Evidence:
@@ -174,27 +192,76 @@ class Fusion:
             return Evidence(None)
         return Evidence(1.0 if hands < 0.5 else 0.0, ("hands_on_wheel",))
 
-    def _phone(self, cues: Cues, clf: dict[str, float], gaze_off: Evidence) -> Evidence:
-        parts: list[Evidence] = []
-        if cues.hand_at_ear.known:
-            at_ear = self.weights.hand_at_ear_phone * self._on(cues.hand_at_ear)
-            parts.append(Evidence(at_ear, ("hand_at_ear",)))
-        pitch = cues.head_pitch.value
-        hands = cues.hands_on_wheel.value
-        if pitch is not None and hands is not None:
-            head_down = pitch < self.settings.eyes_down_pitch_deg
-            texting = head_down and hands < 0.5
-            parts.append(Evidence(self.weights.head_down_hands_off_phone * texting, ("head_down_hands_off",)))
-        cue = _strongest(parts)
-        return self._with_classifier(clf, "phone", cue)
+    def _phone(self, cues: Cues, clf: dict[str, float], ties: ObjectTies) -> Evidence:
+        """A phone seen (the detector's phone at an ear or in a hand, the classifier's phone), raised
+        to `hand_at_ear_phone` by a hand at the ear (`head_down_hands_off_phone` by the head down with
+        no hand on the wheel) while one is seen. Those cues alone support nothing: a hand at the ear
+        without a phone is explained away (sources: hand_at_ear, no_phone_seen; value 0)."""
+        seen = _known([
+            Evidence(clf.get("phone"), ("classifier",)),
+            Evidence(ties.phone_at_ear, ("phone_at_ear",)),
+            Evidence(ties.phone_in_hand, ("phone_in_hand",)),
+        ])
+        if not seen:
+            return Evidence(None)  # nothing here can see a phone: not monitored
+        named = self.weights.source_named
+        value = max(p.value for p in seen)
+        raised = tuple(s for p in seen if p.value >= named for s in p.sources)
+        support = self._phone_support(cues, clf)
+        if not raised:
+            explained = tuple(name for name, _ in support) + ("no_phone_seen",) if support else ()
+            return Evidence(value, explained)
+        value = max([value, *(weight for _, weight in support)])
+        return Evidence(value, raised + tuple(name for name, _ in support))
 
-    def _hand_at_mouth(self, cues: Cues, clf: dict[str, float]) -> Evidence:
-        """A hand at the mouth, reported as such only while no classifier explains it."""
+    def _phone_support(self, cues: Cues, clf: dict[str, float]) -> list[tuple[str, float]]:
+        """The landmark cues that support a phone seen, with their weights; none while the classifier
+        is sure of another distraction (a cup near the ear is not a phone)."""
+        other = max((v for b, v in clf.items() if b != "phone"), default=0.0)
+        if other >= self.weights.explained_by_classifier:
+            return []
+        support = []
+        if self._on(cues.hand_at_ear):
+            support.append(("hand_at_ear", self.weights.hand_at_ear_phone))
+        pitch, hands = cues.head_pitch.value, cues.hands_on_wheel.value
+        head_down = pitch is not None and pitch < self.settings.eyes_down_pitch_deg
+        if head_down and hands is not None and hands < 0.5:
+            support.append(("head_down_hands_off", self.weights.head_down_hands_off_phone))
+        return support
+
+    def _smoking(self, cues: Cues, clf: dict[str, float], ties: ObjectTies) -> Evidence:
+        """The detector's cigarette at the mouth or in a hand; a hand at the mouth (and a classifier's
+        smoking class, where it has one) only corroborate it: no cigarette, no smoking."""
+        seen = _known([
+            Evidence(ties.cigarette_at_mouth, ("cigarette_at_mouth",)),
+            Evidence(ties.cigarette_in_hand, ("cigarette_in_hand",)),
+        ])
+        if not seen:
+            return Evidence(None)
+        named = self.weights.source_named
+        value = max(p.value for p in seen)
+        sources = tuple(s for p in seen if p.value >= named for s in p.sources)
+        if sources:
+            sources += ("hand_at_mouth",) if self._on(cues.hand_at_mouth) else ()
+            sources += ("classifier",) if clf.get("smoking", 0.0) >= named else ()
+        return Evidence(value, sources)
+
+    def _hand_at_mouth(self, cues: Cues, clf: dict[str, float], ties: ObjectTies) -> Evidence:
+        """A hand at the mouth, reported as such only while nothing explains it (a cigarette seen, or
+        the classifier's smoking or drinking); unexplained, its sources say what was looked for and
+        not seen (no_cigarette_seen: the detector ran; no_cup_seen: the classifier scores drinking)."""
         cue = self._cue(cues.hand_at_mouth, "hand_at_mouth")
-        if cue.value is None or not clf:
+        explainers = (clf.get("smoking"), clf.get("drinking"), ties.cigarette_at_mouth,
+                      ties.cigarette_in_hand)
+        known = [v for v in explainers if v is not None]
+        if cue.value is None or not known:
             return cue
-        explained = max(clf.get("smoking", 0.0), clf.get("drinking", 0.0))
-        return Evidence(cue.value * (1.0 - explained), cue.sources)
+        explained = max(known)
+        sources = cue.sources
+        if cue.value > 0 and explained < self.weights.explained_by_classifier:
+            sources += ("no_cigarette_seen",) if ties.cigarette_at_mouth is not None else ()
+            sources += ("no_cup_seen",) if "drinking" in clf else ()
+        return Evidence(cue.value * (1.0 - explained), sources)
 
     def _cue(self, cue: Cue, name: str) -> Evidence:
         if cue.value is None:
@@ -241,12 +308,8 @@ class Fusion:
         return self._with_classifier(clf, behaviour, cue_ev)
 
 
-def _strongest(parts: list[Evidence]) -> Evidence:
-    known = [p for p in parts if p.value is not None]
-    if not known:
-        return Evidence(None)
-    best = max(known, key=lambda p: p.value)
-    return best if best.value > 0 else Evidence(0.0, tuple(s for p in known for s in p.sources))
+def _known(parts: list[Evidence]) -> list[Evidence]:
+    return [p for p in parts if p.value is not None]
 
 
 

@@ -1,7 +1,8 @@
 """The one analysis loop shared by the GUI, headless replay, batch and benchmarks.
 
-Frames flow one way: source -> landmarks (+ classifier) -> fusion (+ telemetry) -> event tracker
--> observers. Observers (store, clip recorder, GUI bridge) only read what the pipeline produced.
+Frames flow one way: source -> landmarks (+ classifier and object detector, in their own thread)
+-> fusion (+ telemetry) -> event tracker -> observers. Observers (store, clip recorder, GUI bridge)
+only read what the pipeline produced.
 
 Time with no frames is unknown, never evidence: when two analysed frames are further apart than
 `max_frame_gap_s` (a hole in a variable-frame-rate file, a stalled camera), the events open before
@@ -18,7 +19,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from dms.threads import run_as_side_thread
-from dms.types import ClassProbs, Cues, EventUpdate, Frame, FrameResult, Scores, VehicleState
+from dms.types import (
+    ClassProbs,
+    Cues,
+    EventUpdate,
+    Frame,
+    FrameResult,
+    Objects,
+    ObjectTies,
+    Scores,
+    VehicleState,
+)
 
 
 class LandmarkStage(Protocol):
@@ -43,6 +54,20 @@ class FrameClassifier(Protocol):
     def reset(self) -> None: ...
 
 
+class ObjectDetector(Protocol):
+    """What the pipeline needs of an object detector (dms.detector_stage.DetectorStage is the one)."""
+
+    def __call__(self, frame: Frame) -> Objects: ...
+
+    def describe(self) -> dict: ...
+
+
+class TieStage(Protocol):
+    """Ties the detector's boxes to the driver's landmarks (dms.perception.object_ties.tie_objects)."""
+
+    def __call__(self, objects: Objects | None, landmarks, width: int, height: int) -> ObjectTies: ...
+
+
 class TelemetryStage(Protocol):
     def at(self, t: float) -> VehicleState: ...
 
@@ -53,7 +78,8 @@ class TelemetryStage(Protocol):
 
 class FusionStage(Protocol):
     def step(
-        self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None
+        self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None,
+        ties: ObjectTies | None = None,
     ) -> Scores: ...
 
     def reset(self) -> None: ...
@@ -115,6 +141,8 @@ class Pipeline:
     fusion: FusionStage
     tracker: TrackerStage
     classifier: FrameClassifier | None = None
+    detector: ObjectDetector | None = None  # runs after the classifier, in the same side thread
+    tie: TieStage | None = None  # needed with a detector: where its boxes are on the driver
     telemetry: TelemetryStage | None = None
     observers: list[Observer] = field(default_factory=list)
     max_frame_gap_s: float | None = None  # frames further apart: the time between is unknown
@@ -122,12 +150,13 @@ class Pipeline:
     health: HealthStage | None = None
     gaps: list[tuple[float, float]] = field(default_factory=list)
     _last_t: float | None = field(default=None, init=False, repr=False)
-    classifier_wait_s: float = field(default=0.0, init=False)  # landmarks done, classifier not yet
+    classifier_wait_s: float = field(default=0.0, init=False)  # landmarks done, models not yet
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def step(self, frame: Frame) -> FrameResult:
-        """Analyse one frame and notify the observers. The classifier runs in its own thread
-        while the landmark models run (both spend their time in native code, off Python's lock).
+        """Analyse one frame and notify the observers. The classifier and the object detector run in
+        their own thread while the landmark models run (all spend their time in native code, off
+        Python's lock).
         A frame that does not follow from the previous one (a cut in the footage, a seek) restarts
         every stage's temporal state: the landmark graphs, the classifier's shift buffers and the
         fusion smoothing; open events see the new scores and end or go on by their rules."""
@@ -146,10 +175,10 @@ class Pipeline:
             self.fusion.restart()
         pending = self._classify(frame, bool(cut))
         cues = self.landmarks(frame) if cut is None else self.landmarks(frame, cut)
-        probs = None
+        probs = objects = None
         if pending is not None:
             waiting = time.perf_counter()
-            probs = pending.result()
+            probs, objects = pending.result()
             self.classifier_wait_s += time.perf_counter() - waiting
         vehicle = self.telemetry.at(frame.t) if self.telemetry is not None else None
         markers: tuple[str, ...] = ()
@@ -157,17 +186,21 @@ class Pipeline:
             t0 = self._last_t if self._last_t is not None else frame.t
             markers = tuple(self.telemetry.markers_between(t0, frame.t))
         self._last_t = frame.t
-        scores = self.fusion.step(frame, cues, probs, vehicle)
+        ties = ObjectTies()
+        if objects is not None and self.tie is not None:
+            height, width = frame.image.shape[:2]
+            ties = self.tie(objects, cues.landmarks, width, height)
+        scores = self.fusion.step(frame, cues, probs, vehicle, ties)
         updates = closed + tuple(self.tracker.step(scores))
         if self.health is not None:
             updates += tuple(self.health.step(frame, cues, vehicle))
-        result = FrameResult(frame, cues, probs, scores, updates, markers)
+        result = FrameResult(frame, cues, probs, scores, updates, markers, objects, ties)
         for observer in self.observers:
             observer.on_frame(result)
         return result
 
     def _classify(self, frame: Frame, cut: bool) -> Future | None:
-        if self.classifier is None:
+        if self.classifier is None and self.detector is None:
             return None
         if self._pool is None:
             self._pool = ThreadPoolExecutor(
@@ -175,10 +208,15 @@ class Pipeline:
             )
         return self._pool.submit(self._classify_in_thread, frame, cut)
 
-    def _classify_in_thread(self, frame: Frame, cut: bool) -> ClassProbs:
-        if cut:
-            self.classifier.reset()
-        return self.classifier(frame)
+    def _classify_in_thread(self, frame: Frame, cut: bool) -> tuple[ClassProbs | None, Objects | None]:
+        probs = objects = None
+        if self.classifier is not None:
+            if cut:
+                self.classifier.reset()
+            probs = self.classifier(frame)
+        if self.detector is not None:
+            objects = self.detector(frame)
+        return probs, objects
 
     def run(
         self,

@@ -25,14 +25,16 @@ class Analysis:
 
     pipeline: Pipeline
     session_id: str | None
-    classifier: object | None = None  # the ClassifierStage, or None: landmark cues alone
+    classifier: object | None = None  # the ClassifierStage (whole-frame TSM), or None
+    detector: object | None = None  # the DetectorStage (phones, cigarettes), or None
     telemetry: object | None = None  # the TelemetryTrack, or None
     store: object | None = None  # the dms.store.Store, or None without an event log
-    classifier_note: str = ""  # which classifier runs, or why none does (dms.classifier_choice)
+    classifier_note: str = ""  # which models run on which view, or why not (dms.classifier_choice)
 
     @property
     def has_classifier(self) -> bool:
-        return self.classifier is not None
+        """Whether a model that sees what the hands hold runs (the classifier or the detector)."""
+        return self.classifier is not None or self.detector is not None
 
     @property
     def has_telemetry(self) -> bool:
@@ -54,7 +56,8 @@ class AnalysisRecipe:
     """How to analyse a source.
 
     `checkpoint` is the classifier checkpoint as the user gave it (a path; None = the shipped model
-    where the profile's view matches it; "none" = off), passed as is to `dms.build.load_classifier`;
+    where the profile's view matches it; "none" = off), passed as is to `dms.build.load_classifier`,
+    and `detector` the object detector's (None = the shipped one, on every view; "none" = off);
     `backend` is "auto" (onnxruntime where installed), "torch" or "onnx"; `allow_offline` lets
     bi-directional TSM weights run causally. `telemetry` lists the drive's vehicle logs (paths),
     `telemetry_map` a column mapping JSON and `telemetry_offset_s` a manual clock offset in seconds.
@@ -65,6 +68,7 @@ class AnalysisRecipe:
     settings: Settings = field(default_factory=Settings)
     profile: CameraProfile = field(default_factory=CameraProfile.load)
     checkpoint: str | None = None
+    detector: str | None = None
     backend: str = "auto"
     allow_offline: bool = False
     telemetry: tuple[str, ...] = ()
@@ -78,10 +82,11 @@ class AnalysisRecipe:
         return open_source(spec, analysis_fps=self.settings.analysis_fps, image_fps=self.image_fps)
 
     def load_classifier(self):
-        """`(ClassifierStage or None, note)`: None means landmark cues alone, and the note says why.
-        InputError on a checkpoint that cannot be used."""
+        """`(ClassifierStage or None, DetectorStage or None, note)`; the note says which ran on which
+        view, or why not. InputError on a checkpoint that cannot be used."""
         with model_errors_as_input_errors():
-            return load_classifier(self.checkpoint, self.backend, self.allow_offline, self.profile)
+            return load_classifier(self.checkpoint, self.backend, self.allow_offline, self.profile,
+                                   self.detector)
 
     def load_telemetry(self, source: FrameSource):
         """The telemetry track aligned to `source`, or None without logs (InputError on a bad log)."""
@@ -94,7 +99,7 @@ class AnalysisRecipe:
 
         Raises InputError on a bad checkpoint or log; nothing is left open then.
         """
-        classifier, note = self.load_classifier()
+        classifier, detector, note = self.load_classifier()
         track = self.load_telemetry(source)
         store = None
         if self.db_path is not None:
@@ -105,9 +110,10 @@ class AnalysisRecipe:
             pipeline, session_id = build_pipeline(
                 self.settings, self.profile,
                 source=source, classifier=classifier, telemetry=track, store=store, classifier_note=note,
+                detector=detector,
             )
         except BaseException:
             if store is not None:
                 store.close()
             raise
-        return Analysis(pipeline, session_id, classifier, track, store, note)
+        return Analysis(pipeline, session_id, classifier, detector, track, store, note)

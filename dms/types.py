@@ -148,6 +148,49 @@ class ClassProbs:
         return (None, rest) if rest > best[1] else best
 
 
+# What the object detector looks for (models.detect.DETECTOR_CLASSES, the detector's boxes).
+OBJECT_KINDS: tuple[str, ...] = ("phone", "cigarette")
+
+
+@dataclass(frozen=True)
+class ObjectBox:
+    """One object the detector found on one frame.
+
+    `kind` is one of OBJECT_KINDS; `score` in [0, 1]; `box` is (x0, y0, x1, y1) normalised to the
+    analysis picture (0..1, x right, y down). A "phone" box holds the phone with the hand holding it
+    (at the ear: phone, hand and ear), a "cigarette" box the cigarette alone (the detector's boxes).
+    """
+
+    kind: str
+    score: float
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Objects:
+    """What the object detector saw on one frame: the boxes it found, and the kinds it looks for (a kind
+    looked for and not found was not there, as far as the detector can tell)."""
+
+    boxes: tuple[ObjectBox, ...]
+    kinds: tuple[str, ...] = OBJECT_KINDS
+
+    def of(self, kind: str) -> tuple[ObjectBox, ...]:
+        return tuple(b for b in self.boxes if b.kind == kind)
+
+
+@dataclass(frozen=True)
+class ObjectTies:
+    """The detector's objects where they matter to the driver (dms.perception.object_ties): the best
+    score of a phone at an ear, a phone in a hand, a cigarette at the mouth, a cigarette in a hand,
+    in [0, 1]. 0.0: the detector looked and saw none there. None: not looked for (no detector, or
+    it does not detect that kind), or nowhere to tie it (a box was found but no ear, mouth or hand)."""
+
+    phone_at_ear: float | None = None
+    phone_in_hand: float | None = None
+    cigarette_at_mouth: float | None = None
+    cigarette_in_hand: float | None = None
+
+
 @dataclass(frozen=True)
 class VehicleState:
     """Telemetry interpolated to one frame's media time; None where the log has no coverage."""
@@ -226,3 +269,5 @@ class FrameResult:
     scores: Scores
     updates: tuple[EventUpdate, ...] = ()
     markers: tuple[str, ...] = ()  # e.g. "harsh_braking", from telemetry
+    objects: Objects | None = None  # the object detector's boxes; None where no detector ran
+    ties: ObjectTies = field(default_factory=ObjectTies)  # those boxes tied to ears, mouth, hands

@@ -34,10 +34,21 @@ SOURCE_WORDS = {
     "hand_at_ear": "a hand at the ear",
     "head_down_hands_off": "the head down with no hand on the wheel",
     "classifier": "the video classifier",
+    "phone_at_ear": "a phone seen at the ear (object detector)",
+    "phone_in_hand": "a phone seen in the hand (object detector)",
+    "cigarette_at_mouth": "a cigarette seen at the mouth (object detector)",
+    "cigarette_in_hand": "a cigarette seen in the hand (object detector)",
     "hand_in_console": "a hand in the console region",
     "hand_at_mouth": "a hand at the mouth",
     "eyes_closed": "closed eyes (eye opening below the driver's own baseline)",
     "mouth_open": "a wide-open mouth",
+}
+
+# What was looked for and not seen, so a cue stayed unexplained (dms.fusion.NOT_SEEN).
+NOT_SEEN_WORDS = {
+    "no_phone_seen": "no phone was seen",
+    "no_cigarette_seen": "no cigarette was seen (object detector)",
+    "no_cup_seen": "no cup or food was seen (video classifier)",
 }
 
 # What made an event a warning or critical (evidence `warning_by` / `critical_by`).

@@ -166,23 +166,6 @@ def test_without_classifier_a_hand_at_mouth_is_not_smoking_or_drinking():
     assert "classifier" in scores.sources["drinking"] and "hand_at_mouth" in scores.sources["drinking"]
 
 
-def test_a_classifier_that_sees_another_distraction_explains_a_landmark_cue_away():
-    """A cup at the mouth can put the hand near the ear: the classifier's drinking outweighs the
-    hand-at-ear phone cue; its 'no distraction' mass does not (it may have missed the phone)."""
-    fusion = Fusion(replace(Settings(), smoothing_s=0.0), CameraProfile.load())
-    cues = Cues(hand_at_ear=Cue(1.0))
-    drinking = ClassProbs(("safe", "phone", "drinking"), np.array([0.04, 0.03, 0.93]),
-                          {"phone": 0.03, "drinking": 0.93})
-    assert fusion.evidence(cues, drinking)["phone"].value < 0.1
-    unsure = ClassProbs(("safe", "phone", "drinking"), np.array([0.9, 0.05, 0.05]),
-                        {"phone": 0.05, "drinking": 0.05})
-    phone = fusion.evidence(cues, unsure)["phone"]
-    assert phone.value == pytest.approx(0.8) and phone.sources == ("hand_at_ear",)
-    lagging = ClassProbs(("safe", "phone", "drinking"), np.array([0.6, 0.1, 0.3]),
-                         {"phone": 0.1, "drinking": 0.3})  # e.g. still holding the scene before a cut
-    assert fusion.evidence(cues, lagging)["phone"].value == pytest.approx(0.8)
-
-
 def test_head_pose_outside_the_road_zone_is_eyes_off_road_and_far_is_looking_back():
     fusion = Fusion(replace(Settings(), smoothing_s=0.0), CameraProfile.load())
     ahead = fusion.evidence(Cues(head_yaw=Cue(5.0), head_pitch=Cue(-3.0)), None)

@@ -25,6 +25,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from dms.classifier_choice import NO_CLASSIFIER
 from dms.config import Settings
 from dms.errors import InputError
 from dms.profile import CameraProfile
@@ -220,8 +221,7 @@ class MainWindow(QMainWindow):
         self.session_id = analysis.session_id
         self.events.attach_store(self.store, analysis.session_id)
         notes = [source["source"], "live" if source["live"] else f"{source['duration_s'] or 0:.1f} s"]
-        notes.append(analysis.classifier_note or ("classifier on" if analysis.has_classifier
-                                                  else "no classifier: landmark cues only"))
+        notes.append(analysis.classifier_note or ("models on" if analysis.has_classifier else NO_CLASSIFIER))
         notes.append("telemetry on" if analysis.has_telemetry else "no telemetry")
         if analysis.session_id:
             notes.append(f"session {analysis.session_id}")

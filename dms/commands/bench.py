@@ -5,13 +5,14 @@ measured side by side in one run.
 folder, decoding in its own thread) twice in one run: at the analysis rate (`--analysis-fps`,
 default 10 Hz) and at the native frame rate (every frame), and prints side by side frames/s, the
 real-time factor, the cores used (process CPU time / wall time), per-stage milliseconds per frame
-(decoding in its thread, landmarks, classifier in its thread, the time the step waited for the
-classifier after the landmarks, the rest of the step: fusion, events, log and event media) and
+(decoding in its thread, landmarks, classifier and object detector in their thread, the time the
+step waited for them after the landmarks, the rest of the step: fusion, events, log and event media) and
 memory; with `--repeat N` the clip is played N times in a row as one long drive, so memory
-growth with drive length shows as `rss_growth_mb`. When a classifier runs (the shipped model on a
-side-view profile, or `--checkpoint`), two more runs at the analysis rate show its cost:
-`landmarks_only` (the classifier off) and `classifier_torch` (PyTorch instead of the default
-onnxruntime).
+growth with drive length shows as `rss_growth_mb`, and `peak_rss_mb` is the process's high-water
+mark. When a model runs (the object detector on every view, the shipped classifier on a side-view
+profile, or `--checkpoint`), more runs at the analysis rate show its cost: `landmarks_only` (both
+off), `no_detector` (the detector off, where it runs) and `classifier_torch` (PyTorch instead of the
+default onnxruntime, where a classifier runs).
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float,
         landmarks = pipeline.landmarks = Timed(pipeline.landmarks)
         if pipeline.classifier is not None:
             pipeline.classifier = Timed(pipeline.classifier)
+        if pipeline.detector is not None:
+            pipeline.detector = Timed(pipeline.detector)
         step = pipeline.step = Timed(pipeline.step)
         decode = Timed(next)
         marks: list[float] = []
@@ -161,7 +164,8 @@ def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float,
         "pose_model_frames": summary.perception.get("pose_model_frames"),
         "face_mesh_frames": summary.perception.get("face_mesh_frames"),
         "ms_classifier_thread": pipeline.classifier.ms if pipeline.classifier is not None else None,
-        "ms_waiting_for_classifier": round(1000 * waited / n, 2),
+        "ms_detector_thread": pipeline.detector.ms if pipeline.detector is not None else None,
+        "ms_waiting_for_models": round(1000 * waited / n, 2),
         "ms_rest_of_step": round(1000 * max(0.0, step.seconds - landmarks.seconds - waited) / n, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "rss_start_mb": round(rss_start, 1),
@@ -169,6 +173,7 @@ def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float,
         "rss_growth_mb": round(marks[-1] - marks[0], 1) if marks else None,
         "events": len(summary.events),
         "classifier": analysis.classifier.describe() if analysis.classifier is not None else None,
+        "detector": "on" if analysis.detector is not None else None,
     }
 
 
@@ -213,13 +218,18 @@ def short(value) -> str:
 
 
 def classifier_variants(recipe: AnalysisRecipe) -> dict[str, AnalysisRecipe]:
-    """When `recipe` runs a classifier: the same analysis with landmark cues only, and with the other
-    runtime when onnxruntime is the one chosen, so their costs show beside it in one run."""
-    from dms.classifier_choice import choose_classifier, resolve_backend
+    """When `recipe` runs a model: the same analysis with landmark cues only, without the detector
+    (when a classifier runs beside it), and with the classifier's other runtime when onnxruntime is
+    the one chosen, so their costs show beside it in one run."""
+    from dms.classifier_choice import OFF, choose_models, resolve_backend
 
-    if choose_classifier(recipe.checkpoint, recipe.profile).checkpoint is None:
+    choice = choose_models(recipe.checkpoint, recipe.detector, recipe.profile)
+    classifier = choice.classifier.checkpoint is not None
+    if not classifier and choice.detector is None:
         return {}
-    variants = {"landmarks_only": replace(recipe, checkpoint="none")}
-    if resolve_backend(recipe.backend) == "onnx":
+    variants = {"landmarks_only": replace(recipe, checkpoint=OFF, detector=OFF)}
+    if choice.detector is not None and classifier:
+        variants["no_detector"] = replace(recipe, detector=OFF)
+    if classifier and resolve_backend(recipe.backend) == "onnx":
         variants["classifier_torch"] = replace(recipe, backend="torch")
     return variants

@@ -22,13 +22,16 @@ from dms.sources import IMAGE_FPS
 
 
 def add_classifier_arguments(parser: argparse.ArgumentParser) -> None:
-    """--profile, --checkpoint, --backend, --allow-offline (also taken by `gui`)."""
+    """--profile, --checkpoint, --detector, --backend, --allow-offline (also taken by `gui`)."""
     parser.add_argument("--profile", metavar="JSON",
                         help="camera profile JSON (default: data/profile_frontal.json)")
     parser.add_argument("--checkpoint", metavar="PTH",
                         help="classifier checkpoint (.pth, or an exported .onnx); default: the shipped model "
                         "when the camera profile's view is the one it was trained for (side); "
-                        "'none': landmark cues only")
+                        "'none': off")
+    parser.add_argument("--detector", metavar="PTH",
+                        help="phone and cigarette detector checkpoint; default: the shipped one, on every "
+                        "camera view; 'none': off")
     parser.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto",
                         help="classifier runtime (auto: onnxruntime, the faster one on CPU)")
     parser.add_argument(
@@ -118,6 +121,7 @@ def recipe_from_args(
         settings=settings_from_args(args, settings),
         profile=CameraProfile.load(args.profile),
         checkpoint=_text(args.checkpoint),
+        detector=_text(args.detector),
         backend=args.backend,
         allow_offline=args.allow_offline,
         telemetry=tuple(str(p) for p in args.telemetry or ()),

@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from dms.classifier_choice import NO_CLASSIFIER
 from dms.records import to_json
 
 if TYPE_CHECKING:
     from dms.records import SessionRecord
 
-NO_CLASSIFIER = "no classifier: landmark cues only"
 
 
 def readable(value: object) -> str:
@@ -43,13 +43,18 @@ def _video_text(source: dict) -> str | None:
     return ", ".join(parts) or None
 
 
-def _classifier_text(classifier: dict | None, note: str | None) -> str:
-    if not classifier:
+def _models_text(classifier: dict | None, detector: dict | None, note: str | None) -> str:
+    """Which models ran on which view (the note), and the files they were read from."""
+    files = []
+    if detector:
+        files.append(f"detector {PurePath(str(detector.get('checkpoint', '?'))).name}")
+    if classifier:
+        classes = classifier.get("classes") or []
+        runtime = f", {classifier['backend']}" if classifier.get("backend") else ""
+        files.append(f"classifier {classifier.get('checkpoint', '?')} ({len(classes)} classes{runtime})")
+    if not files:
         return note or NO_CLASSIFIER
-    classes = classifier.get("classes") or []
-    runtime = f", {classifier['backend']}" if classifier.get("backend") else ""
-    what = f"{classifier.get('checkpoint', 'classifier')} ({len(classes)} classes{runtime})"
-    return f"{note}: {what}" if note else what
+    return f"{note} ({'; '.join(files)})" if note else "; ".join(files)
 
 
 def _log_file_text(log: dict) -> str:
@@ -137,7 +142,7 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
     rows += [
         ("Duration", "unknown" if duration is None else f"{duration:.1f} s"),
         ("Analysed frames", f"{frames}" + ("" if fps is None else f" at {fps:.1f} frames/s")),
-        ("Classifier", _classifier_text(info.get("classifier"), info.get("classifier_note"))),
+        ("Models", _models_text(info.get("classifier"), info.get("detector"), info.get("classifier_note"))),
     ]
     rows += telemetry_rows(info.get("telemetry"), has_speed)
     settings = info.get("settings")

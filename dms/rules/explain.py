@@ -11,7 +11,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dms.rules.model import RuleSet, Timing
-from dms.words import behaviour_words, source_words
+from dms.words import NOT_SEEN_WORDS, behaviour_words, source_words
+
+# Sources that only support a behaviour another source raised (dms/fusion.py), per behaviour.
+SUPPORTING = {
+    "phone": ("hand_at_ear", "head_down_hands_off"),
+    "smoking": ("hand_at_mouth", "classifier"),
+    "drinking": ("hand_at_mouth",),
+}
 
 
 @dataclass
@@ -87,13 +94,18 @@ def speed_rule_text(timing: Timing, speed: float | None, has_telemetry: bool) ->
 
 
 def _raised(trace: Trace) -> str:
-    """What raised the event: the video classifier (with the behaviour it saw most) and/or the
-    landmark cues, each with its share of the event's frames."""
+    """What raised the event: the video classifier (with the behaviour it saw most), the object
+    detector and/or the landmark cues, each with its share of the event's frames; then the cues
+    that only supported it, and what was looked for and not seen (a cue nothing explained)."""
     frames = max(1, trace.frames)
-    parts = []
-    for name, n in trace.sources.most_common(3):
+    supporting = SUPPORTING.get(trace.behaviour, ())
+    ranked = [(name, n) for name, n in trace.sources.most_common() if name not in NOT_SEEN_WORDS]
+    parts, support = [], []
+    for name, n in ranked:
         share = f"on {100 * n / frames:.0f}% of frames"
-        if name == "classifier":
+        if name in supporting:
+            support.append(f"{source_words(name)} {share}")
+        elif name == "classifier":
             text = f"the video classifier {share}"
             if trace.classes:
                 top, k = trace.classes.most_common(1)[0]
@@ -101,16 +113,22 @@ def _raised(trace: Trace) -> str:
             parts.append(text)
         else:
             parts.append(f"{source_words(name)} {share}")
+    parts = parts[:3]
     if not parts:
         return "Raised by the behaviour score"
-    cues = [p for p in parts if not p.startswith("the video classifier")]
+    detected = [p for p in parts if "(object detector)" in p]
     classifier = [p for p in parts if p.startswith("the video classifier")]
-    said = []
-    if classifier:
-        said.append(classifier[0])
+    cues = [p for p in parts if p not in detected and p not in classifier]
+    said = classifier[:1] + detected
     if cues:
         said.append(("landmark cues: " if len(cues) > 1 else "a landmark cue: ") + ", ".join(cues))
-    return "Raised by " + " and by ".join(said)
+    text = "Raised by " + " and by ".join(said)
+    if support:
+        text += ", supported by " + ", ".join(support)
+    unseen = [words for name, words in NOT_SEEN_WORDS.items() if trace.sources[name]]
+    if unseen:
+        text += " (cause unknown: " + " and ".join(unseen) + ")"
+    return text
 
 
 def _crossing_text(severity: str, crossing: Crossing, timing: Timing, behaviour: str, perclos_warning: float,
