@@ -10,8 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
+from dms.commands import evaluate as eval_command
 from models.checkpoints import CheckpointMeta, save_checkpoint
-from models.commands import evaluate as eval_command
 from models.errors import ModelInputError
 from models.evaluate import build_report, format_report
 from models.gradcam import gradcam

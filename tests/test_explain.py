@@ -110,10 +110,17 @@ def test_the_classifier_and_a_landmark_cue_are_told_apart_in_behaviour_words():
     assert why.startswith("Raised by the video classifier on 100% of frames (it saw drinking or eating most "
                           "likely on 40 of them)")
     assert "landmark" not in why and "c6" not in why
-    frames = with_source(stream("phone", 3.0, 30.0), "phone", "hand_at_ear")
-    _, why = only(events_of(frames), "phone")
-    assert why.startswith("Raised by a landmark cue: a hand at the ear on 100% of frames")
+    frames = with_source(stream("console", 3.0, 30.0), "console", "hand_in_console")
+    _, why = only(events_of(frames), "console")
+    assert why.startswith("Raised by a landmark cue: a hand in the console region on 100% of frames")
     assert "classifier" not in why
+    # a hand at the ear only supports a phone something saw (dms/fusion.py)
+    frames = with_source(stream("phone", 3.0, 30.0), "phone", "phone_at_ear")
+    frames = [replace(s, sources={"phone": s.sources["phone"] + ("hand_at_ear",) * bool(s.sources["phone"])})
+              for s in frames]
+    _, why = only(events_of(frames), "phone")
+    assert why.startswith("Raised by a phone seen at the ear (object detector) on 100% of frames, supported "
+                          "by a hand at the ear on 100% of frames")
 
 
 @pytest.mark.slow
