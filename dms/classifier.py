@@ -226,14 +226,7 @@ def causal_copy(model):
     """The same weights in a network with the causal (online) shift."""
     from models.tsm import TSN
 
-    causal = TSN(
-        model.num_class,
-        n_segment=model.n_segment,
-        base_model=model.arch,
-        shift_div=model.shift_div,
-        shift_place=model.shift_place,
-        shift_mode="online",
-    )
+    causal = TSN(**{**model.config(), "shift_mode": "online"})
     causal.load_state_dict(model.state_dict())
     return causal.eval()
 

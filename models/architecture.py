@@ -6,9 +6,14 @@ the shift inside the residual branch ("blockres"); MobileNetV2 is the backbone t
 online, frame by frame, on edge devices.
 """
 
-ARCHS = ("mobilenetv2", "resnet50", "resnet18")
+# resnet50vd: ResNet-50-vd as PaddleVideo's PP-TSM builds it (three 3x3 stem convolutions, an
+# average pool before the strided shortcut convolution, leaky ReLU).
+ARCHS = ("mobilenetv2", "resnet50", "resnet18", "resnet50vd")
 SHIFT_PLACES = ("blockres", "block")  # inside the residual branch, or before the whole block
 SHIFT_MODES = ("bidirectional", "online", "none")  # offline TSM, causal (online) TSM, plain TSN
+# Which fold of the bi-directional shift looks ahead: the official TSM code's first fold takes the
+# next frame; PaddleVideo's `paddle.nn.functional.temporal_shift` takes the previous one first.
+SHIFT_ORDERS = ("next-first", "previous-first")
 
 DEFAULT_ARCH = "mobilenetv2"
 DEFAULT_SEGMENTS = 8

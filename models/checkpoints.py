@@ -4,13 +4,15 @@ Everything is read with `torch.load(weights_only=True)`, which refuses pickled c
 file gives a `ModelInputError` and never runs anything. Plain data that training scripts commonly
 save beside the weights (numpy scalars such as `best_acc`, dtypes, arrays) is on an allow-list
 (`SAFE_NUMPY_GLOBALS`); a file storing anything else is refused with the refused types named.
-Three layouts are recognised:
+These layouts are recognised:
 
 * project (`format: "dms-tsm"`): the state dict of `models.tsm.TSN` plus a `CheckpointMeta`;
 * official TSM offline (mit-han-lab/temporal-shift-module `main.py`): `{"state_dict": ...}` with
   `module.base_model.*` keys, `.net` inside shifted layers, `new_fc.*`; bi-directional shift;
 * official online demo (`online_demo/mobilenet_v2_tsm.py`): a bare MobileNetV2 state dict
-  (`features.N.conv.K.*`, `classifier.*`), uni-directional, 27 Jester gestures.
+  (`features.N.conv.K.*`, `classifier.*`), uni-directional, 27 Jester gestures;
+* PaddleVideo TSM ResNet-50 and PP-TSM ResNet-50-vd (`.pdparams`, a pickle read by a numpy-only
+  unpickler: `models.paddlevideo`); bi-directional with PaddleVideo's fold order.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.architecture import DEFAULT_SEGMENTS, DEFAULT_SHIFT_DIV, DEFAULT_SHIFT_PLACE, DS_VARIANTS
+from models import paddlevideo
+from models.architecture import (
+    DEFAULT_SEGMENTS,
+    DEFAULT_SHIFT_DIV,
+    DEFAULT_SHIFT_PLACE,
+    DS_VARIANTS,
+    SHIFT_ORDERS,
+)
 from models.augment import RESIZES
 from models.errors import ModelInputError
 from models.tsm import ARCHS, TSN
@@ -87,7 +96,8 @@ class CheckpointMeta:
     shift_mode "online" is the uni-directional (causal) shift, which runs online as it is;
     "bidirectional" weights are offline only. `frame_rate` is the rate (frames per second) the model
     saw consecutive frames at during training, None when unknown (TSN segment sampling).
-    `source` names the file layout the weights came from ("dms", "tsm-official", "tsm-online-demo").
+    `source` names the file layout the weights came from ("dms", "tsm-official", "tsm-online-demo",
+    "paddlevideo"); `shift_order` which fold of a bi-directional shift looks ahead.
     """
 
     arch: str
@@ -113,6 +123,7 @@ class CheckpointMeta:
     ds: str | None = None  # DS attention variant (models.ds_attention), kernels sized for input_size
     ds_group_norm: bool = False
     ds_first_block: int = 0  # DS only in MobileNetV2 blocks from this one on (those trained)
+    shift_order: str = "next-first"  # "previous-first": PaddleVideo's bi-directional shift
 
     def check(self) -> None:
         """Raise ValueError when the fields contradict each other."""
@@ -134,6 +145,9 @@ class CheckpointMeta:
             raise ValueError("aspect must be positive")
         if self.ds not in (None, *DS_VARIANTS):
             raise ValueError(f"ds must be one of {', '.join(DS_VARIANTS)} or null, not {self.ds!r}")
+        if self.shift_order not in SHIFT_ORDERS:
+            raise ValueError(f"shift_order must be one of {', '.join(SHIFT_ORDERS)}, "
+                             f"not {self.shift_order!r}")
         if self.view not in (None, *VIEWS):
             raise ValueError(f"view must be one of {', '.join(VIEWS)} or null, not {self.view!r}")
 
@@ -160,6 +174,7 @@ def build_model(meta: CheckpointMeta) -> TSN:
         ds_group_norm=meta.ds_group_norm,
         ds_first_block=meta.ds_first_block,
         input_size=meta.input_size,
+        shift_order=meta.shift_order,
     )
 
 
@@ -177,9 +192,11 @@ def save_checkpoint(path: str | Path, model: TSN, meta: CheckpointMeta) -> None:
         model.ds_group_norm,
         model.ds_first_block,
         model.input_size if model.ds else None,
+        model.shift_order,
     )
     said = (meta.arch, meta.num_class, meta.n_segment, meta.shift_div, meta.shift_place, meta.shift_mode,
-            meta.ds, meta.ds_group_norm, meta.ds_first_block, meta.input_size if meta.ds else None)
+            meta.ds, meta.ds_group_norm, meta.ds_first_block, meta.input_size if meta.ds else None,
+            meta.shift_order)
     if mine != said:
         raise ValueError(f"metadata {said} does not describe the model {mine}")
     payload = {
@@ -215,6 +232,8 @@ def read_meta(path: str | Path) -> CheckpointMeta:
     path = Path(path)
     if path.suffix.lower() == ".onnx":
         return _onnx_meta(path)
+    if path.suffix.lower() == paddlevideo.SUFFIX:
+        return paddle_parts(path)[0]
     payload = read_payload(path)
     if isinstance(payload, dict) and payload.get("format") == PROJECT_FORMAT:
         return project_parts(path, payload)[0]
@@ -250,21 +269,49 @@ def load_checkpoint(path: str | Path, n_segment: int | None = None) -> tuple[TSN
     official checkpoint whose name has no `segmentN`: 8 is then guessed and `meta.guessed` says so).
     """
     path = Path(path)
-    payload = read_payload(path)
-    official = not (isinstance(payload, dict) and payload.get("format") == PROJECT_FORMAT)
-    if official:
-        state = official_state_dict(path, payload)
-        meta = describe_official(path, state)
+    if path.suffix.lower() == paddlevideo.SUFFIX:
+        official = True
+        meta, state, origin = paddle_parts(path)
     else:
-        meta, state = project_parts(path, payload)
+        origin = None
+        payload = read_payload(path)
+        official = not (isinstance(payload, dict) and payload.get("format") == PROJECT_FORMAT)
+        if official:
+            state = official_state_dict(path, payload)
+            meta = describe_official(path, state)
+        else:
+            meta, state = project_parts(path, payload)
     if n_segment is not None:
         if n_segment < 1:
             raise ModelInputError(path, f"segment count must be at least 1, not {n_segment}")
         meta.n_segment = int(n_segment)
         meta.guessed = [name for name in meta.guessed if name != "n_segment"]
+        if meta.source == "paddlevideo":  # temporal_shift(x, num_seg, 1 / num_seg)
+            meta.shift_div = meta.n_segment
     model = build_model(meta)
-    load_weights(path, model, state, official)
+    load_weights(path, model, state, official, origin)
     return model.eval(), meta
+
+
+def paddle_parts(path: Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor], dict[str, str]]:
+    """Metadata, project-named weights and their names in the file, of a PaddleVideo TSM / PP-TSM
+    `.pdparams` file."""
+    arrays = paddlevideo.read_pdparams(path)
+    arch = paddlevideo.paddle_arch(path, arrays)
+    state, origin = paddlevideo.project_state(path, arrays, arch)
+    num_class = state["new_fc.weight"].shape[0]
+    classes = class_names(num_class)
+    meta = CheckpointMeta(
+        arch=arch, num_class=num_class, classes=classes, class_to_behaviour=dict.fromkeys(classes),
+        n_segment=paddlevideo.SEGMENTS, shift_div=paddlevideo.SEGMENTS, shift_place="blockres",
+        shift_mode="bidirectional", shift_order="previous-first", input_size=paddlevideo.INPUT_SIZE,
+        scale_size=paddlevideo.SCALE_SIZE, channel_order="RGB", source="paddlevideo", guessed=["n_segment"],
+        training={"model": paddlevideo.MODELS[arch], "sampling": "segment",
+                  "preprocessing": f"{paddlevideo.SEGMENTS} segments of one frame, short side "
+                                   f"{paddlevideo.SCALE_SIZE}, centre crop {paddlevideo.INPUT_SIZE}, RGB, "
+                                   "ImageNet mean/std (PaddleVideo's Kinetics-400 configs)"},
+    )
+    return meta, state, origin
 
 
 def read_payload(path: Path) -> object:
@@ -427,11 +474,14 @@ def canonical_key(key: str, flat_mbv2: bool) -> str:
     return key
 
 
-def load_weights(path: Path, model: TSN, state: dict[str, torch.Tensor], official: bool) -> None:
+def load_weights(path: Path, model: TSN, state: dict[str, torch.Tensor], official: bool,
+                 origin: dict[str, str] | None = None) -> None:
     """Copy `state` into `model` strictly: every key present, none left over, every shape equal.
 
-    `official` keys are renamed from the official TSM layouts to this project's first.
+    `official` keys are renamed from the official TSM layouts to this project's first; messages name
+    a tensor as the file does (`origin`: state key -> the file's name, for renamed formats).
     """
+    origin = origin or {}
     target = model.state_dict()
     by_canonical = {canonical_key(k, flat_mbv2=False): k for k in target}
     renamed: dict[str, torch.Tensor] = {}
@@ -444,8 +494,8 @@ def load_weights(path: Path, model: TSN, state: dict[str, torch.Tensor], officia
             raise ModelInputError(path, f"unexpected weight {key!r} for a {model.arch} TSM")
         if value.shape != target[name].shape:
             raise ModelInputError(
-                path,
-                f"weight {key!r} has shape {tuple(value.shape)}, the model needs {tuple(target[name].shape)}",
+                path, f"weight {origin.get(key, key)!r} has shape {tuple(value.shape)}, the model needs "
+                      f"{tuple(target[name].shape)}",
             )
         renamed[name] = value
     # Old checkpoints predate BatchNorm's num_batches_tracked counter, which inference never reads.

@@ -17,22 +17,22 @@ from torch import nn
 from models.architecture import DEFAULT_SHIFT_DIV
 
 
-def shift_bidirectional(x: torch.Tensor, n_segment: int, shift_div: int) -> torch.Tensor:
-    """Shift a clip batch `(N*T, C, H, W)`: channels [0, f) from t+1, [f, 2f) from t-1, zero-padded."""
+def shift_bidirectional(x: torch.Tensor, n_segment: int, shift_div: int,
+                        order: str = "next-first") -> torch.Tensor:
+    """Shift a clip batch `(N*T, C, H, W)`: channels [0, f) from t+1, [f, 2f) from t-1, zero-padded;
+    `order="previous-first"` (PaddleVideo's temporal_shift) takes [0, f) from t-1 and [f, 2f) from t+1."""
     nt, c, h, w = x.shape
     clip = x.reshape(nt // n_segment, n_segment, c, h, w)
     fold = c // shift_div
-    from_next = clip[:, 1:, :fold]
-    from_prev = clip[:, :-1, fold : 2 * fold]
-    out = torch.cat(
-        (
-            torch.cat((from_next, torch.zeros_like(clip[:, :1, :fold])), dim=1),
-            torch.cat((torch.zeros_like(clip[:, :1, fold : 2 * fold]), from_prev), dim=1),
-            clip[:, :, 2 * fold :],
-        ),
-        dim=2,
-    )
-    return out.reshape(nt, c, h, w)
+    first, second = clip[:, :, :fold], clip[:, :, fold : 2 * fold]
+    zero_first, zero_second = torch.zeros_like(first[:, :1]), torch.zeros_like(second[:, :1])
+    if order == "next-first":
+        first = torch.cat((first[:, 1:], zero_first), dim=1)
+        second = torch.cat((zero_second, second[:, :-1]), dim=1)
+    else:
+        first = torch.cat((zero_first, first[:, :-1]), dim=1)
+        second = torch.cat((second[:, 1:], zero_second), dim=1)
+    return torch.cat((first, second, clip[:, :, 2 * fold :]), dim=2).reshape(nt, c, h, w)
 
 
 def shift_causal(x: torch.Tensor, n_segment: int, shift_div: int) -> torch.Tensor:
@@ -67,7 +67,8 @@ class TemporalShift(nn.Module):
     """
 
     def __init__(
-        self, net: nn.Module, n_segment: int, shift_div: int = DEFAULT_SHIFT_DIV, mode: str = "bidirectional"
+        self, net: nn.Module, n_segment: int, shift_div: int = DEFAULT_SHIFT_DIV, mode: str = "bidirectional",
+        order: str = "next-first",
     ):
         super().__init__()
         if mode not in ("bidirectional", "online"):
@@ -76,6 +77,7 @@ class TemporalShift(nn.Module):
         self.n_segment = n_segment
         self.shift_div = shift_div
         self.mode = mode
+        self.order = order
         self.stream: ShiftStream | None = None
         self.slot = -1
         self.steady = False  # see TSN.set_steady: the shift of an endless still clip is the identity
@@ -89,7 +91,7 @@ class TemporalShift(nn.Module):
             raise ValueError(f"batch of {x.shape[0]} frames is not a multiple of n_segment={self.n_segment}")
         if self.mode == "online":
             return self.net(shift_causal(x, self.n_segment, self.shift_div))
-        return self.net(shift_bidirectional(x, self.n_segment, self.shift_div))
+        return self.net(shift_bidirectional(x, self.n_segment, self.shift_div, self.order))
 
     def _shift_streaming(self, x: torch.Tensor) -> torch.Tensor:
         """One new frame: the cached channels of the previous frame replace the first fold."""

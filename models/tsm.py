@@ -21,6 +21,7 @@ from models.architecture import (
     DEFAULT_SHIFT_DIV,
     DEFAULT_SHIFT_PLACE,
     SHIFT_MODES,
+    SHIFT_ORDERS,
     SHIFT_PLACES,
 )
 from models.ds_attention import insert_ds
@@ -35,14 +36,51 @@ def build_backbone(base_model: str, pretrained: bool) -> tuple[nn.Module, int]:
         weights = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1 if pretrained else None
         net = torchvision.models.mobilenet_v2(weights=weights)
         return net, net.last_channel
+    if base_model == "resnet50vd":
+        if pretrained:
+            raise ValueError("no ImageNet weights ship for resnet50vd")
+        net = torchvision.models.resnet50()
+        to_vd(net)
+        return net, net.fc.in_features
     constructor = getattr(torchvision.models, base_model)
     weights = "IMAGENET1K_V1" if pretrained else None
     net = constructor(weights=weights)
     return net, net.fc.in_features
 
 
+LEAKY_SLOPE = 0.01  # paddle.nn.functional.leaky_relu's default, which PP-TSM's backbone uses
+
+
+def to_vd(net: torchvision.models.ResNet) -> None:
+    """Turn a torchvision ResNet-50 into ResNet-50-vd as PP-TSM (PaddleVideo ResNetTweaksTSM) builds it.
+
+    The 7x7 stem becomes three 3x3 convolutions (3->32 stride 2, 32->32, 32->64; `conv1.0/.3/.6`,
+    the last one's BN stays `bn1`); a strided shortcut averages 2x2 (ceil mode) before its 1x1
+    convolution, which then has stride 1 (`downsample.0` pool, `.1` conv, `.2` BN; layer1's first
+    shortcut has no pool: `.0` is an identity); every ReLU is a leaky ReLU (slope 0.01).
+    """
+    def conv_bn(cin: int, cout: int, stride: int) -> list[nn.Module]:
+        return [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout),
+                nn.LeakyReLU(LEAKY_SLOPE)]
+
+    net.conv1 = nn.Sequential(*conv_bn(3, 32, 2), *conv_bn(32, 32, 1),
+                              nn.Conv2d(32, 64, 3, 1, 1, bias=False))
+    net.relu = nn.LeakyReLU(LEAKY_SLOPE)
+    for stage_name in ("layer1", "layer2", "layer3", "layer4"):
+        for block in getattr(net, stage_name):
+            block.relu = nn.LeakyReLU(LEAKY_SLOPE)
+            if block.downsample is None:
+                continue
+            conv, norm = block.downsample[0], block.downsample[1]
+            strided = conv.stride != (1, 1)
+            pool = nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False) if strided else nn.Identity()
+            block.downsample = nn.Sequential(
+                pool, nn.Conv2d(conv.in_channels, conv.out_channels, 1, 1, bias=False), norm)
+
+
 def insert_shifts(
-    net: nn.Module, base_model: str, n_segment: int, shift_div: int, place: str, mode: str
+    net: nn.Module, base_model: str, n_segment: int, shift_div: int, place: str, mode: str,
+    order: str = "next-first",
 ) -> int:
     """Wrap the layers named by `place` in TemporalShift; returns how many shifts were inserted."""
     count = 0
@@ -53,18 +91,18 @@ def insert_shifts(
                 if len(block.conv) != 4:
                     continue
                 if place == "blockres":
-                    block.conv[0] = TemporalShift(block.conv[0], n_segment, shift_div, mode)
+                    block.conv[0] = TemporalShift(block.conv[0], n_segment, shift_div, mode, order)
                 else:
-                    net.features[i] = TemporalShift(block, n_segment, shift_div, mode)
+                    net.features[i] = TemporalShift(block, n_segment, shift_div, mode, order)
                 count += 1
         return count
     for stage_name in ("layer1", "layer2", "layer3", "layer4"):
         stage = getattr(net, stage_name)
         for i, block in enumerate(stage):
             if place == "blockres":
-                block.conv1 = TemporalShift(block.conv1, n_segment, shift_div, mode)
+                block.conv1 = TemporalShift(block.conv1, n_segment, shift_div, mode, order)
             else:
-                stage[i] = TemporalShift(block, n_segment, shift_div, mode)
+                stage[i] = TemporalShift(block, n_segment, shift_div, mode, order)
             count += 1
     return count
 
@@ -91,6 +129,7 @@ class TSN(nn.Module):
         ds_group_norm: bool = False,
         ds_first_block: int = 0,
         input_size: int = 224,
+        shift_order: str = "next-first",
     ):
         super().__init__()
         if shift_mode not in SHIFT_MODES:
@@ -99,6 +138,9 @@ class TSN(nn.Module):
             raise ValueError(
                 f"unknown shift_place {shift_place!r}; expected one of {', '.join(SHIFT_PLACES)}"
             )
+        if shift_order not in SHIFT_ORDERS:
+            raise ValueError(f"unknown shift_order {shift_order!r}; expected {', '.join(SHIFT_ORDERS)}")
+        self.shift_order = shift_order
         self.num_class = num_class
         self.n_segment = n_segment
         self.arch = base_model
@@ -112,7 +154,8 @@ class TSN(nn.Module):
         self.ds_blocks = insert_ds(self.base_model, base_model, ds, input_size, ds_group_norm,
                                    ds_first_block) if ds else []
         if shift_mode != "none":
-            insert_shifts(self.base_model, base_model, n_segment, shift_div, shift_place, shift_mode)
+            insert_shifts(self.base_model, base_model, n_segment, shift_div, shift_place, shift_mode,
+                          shift_order)
         last_layer = "classifier" if base_model == "mobilenetv2" else "fc"
         setattr(self.base_model, last_layer, nn.Dropout(p=dropout) if dropout > 0 else nn.Identity())
         self.new_fc = nn.Linear(feature_dim, num_class)
@@ -122,6 +165,14 @@ class TSN(nn.Module):
         self.trunk_blocks = 0
         self.steady = False  # set_steady: one frame a clip, the shift's steady state
         self.train(self.training)
+
+    def config(self) -> dict:
+        """The constructor's arguments that shape the network (for a copy with another shift mode)."""
+        return {"num_class": self.num_class, "n_segment": self.n_segment, "base_model": self.arch,
+                "shift_div": self.shift_div, "shift_place": self.shift_place, "shift_mode": self.shift_mode,
+                "dropout": self.dropout, "ds": self.ds, "ds_group_norm": self.ds_group_norm,
+                "ds_first_block": self.ds_first_block, "input_size": self.input_size,
+                "shift_order": self.shift_order}
 
     def forward_frames(self, x: torch.Tensor) -> torch.Tensor:
         """Per-frame logits `(N*T, num_class)` before the consensus.

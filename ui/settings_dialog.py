@@ -180,7 +180,7 @@ class SettingsDialog(QDialog):
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Classifier checkpoint", "", "Checkpoints (*.pth *.pt *.onnx)"
+            self, "Classifier checkpoint", "", "Checkpoints (*.pth *.pt *.onnx *.pdparams)"
         )
         if path:
             self.checkpoint_edit.setText(path)

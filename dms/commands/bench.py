@@ -36,7 +36,8 @@ from dms.types import Frame
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("bench", help="benchmarks: pipeline VIDEO | batch DIR | tsm")
+    parser = subparsers.add_parser("bench", help="benchmarks: pipeline VIDEO | batch DIR | tsm | "
+                                                 "paddle-parity VIDEO")
     targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
     pipe = targets.add_parser("pipeline", help="full replay speed and memory on a video")
     pipe.add_argument("video")
@@ -54,6 +55,12 @@ def add_parser(subparsers) -> None:
 
     bench_tsm.add_arguments(tsm)
     tsm.set_defaults(func=run_tsm)
+    parity = targets.add_parser("paddle-parity", help="logits of PaddleVideo's TSM / PP-TSM code vs this "
+                                                      "project's loading of their .pdparams")
+    from models import paddle_parity
+
+    paddle_parity.add_arguments(parity)
+    parity.set_defaults(func=run_paddle_parity)
 
 
 def run_tsm(args: argparse.Namespace) -> int:
@@ -63,6 +70,16 @@ def run_tsm(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
     return 0
+
+
+def run_paddle_parity(args: argparse.Namespace) -> int:
+    """Exit 0 when every network is within the tolerance, 1 when one is not."""
+    from models import paddle_parity
+
+    result = paddle_parity.run(args)
+    if args.json:
+        print(json.dumps(result))
+    return 0 if all(r["within_tolerance"] for r in result["networks"]) else 1
 
 
 class Timed:

@@ -18,7 +18,8 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("classify", help="per-frame classifier probabilities for a video")
     parser.add_argument("video", help="video file or a folder of images")
     parser.add_argument("--checkpoint", required=True,
-                        help="classifier checkpoint (.pth or .onnx), e.g. data/models/tsm_statefarm_side.pth")
+                        help="classifier checkpoint (.pth, PaddleVideo .pdparams or .onnx), e.g. "
+                             "data/models/tsm_statefarm_side.pth")
     parser.add_argument("--backend", choices=BACKENDS, default="auto",
                         help="classifier runtime (auto: onnxruntime where installed)")
     parser.add_argument(

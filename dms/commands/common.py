@@ -26,7 +26,8 @@ def add_classifier_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="JSON",
                         help="camera profile JSON (default: data/profile_frontal.json)")
     parser.add_argument("--checkpoint", metavar="PTH",
-                        help="classifier checkpoint (.pth, or an exported .onnx); default: the shipped model "
+                        help="classifier checkpoint (.pth, PaddleVideo .pdparams, or an exported .onnx); "
+                        "default: the shipped model "
                         "when the camera profile's view is the one it was trained for (side); "
                         "'none': off")
     parser.add_argument("--detector", metavar="PTH",

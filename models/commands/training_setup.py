@@ -97,9 +97,11 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
     ds = getattr(args, "ds", None) or (source_meta.ds if source_meta else None)
     ds_group_norm = bool(getattr(args, "ds_group_norm", False) or (source_meta and source_meta.ds_group_norm))
     ds_first_block = freeze if ds and arch == "mobilenetv2" else 0
+    shift_order = source_meta.shift_order if source_meta else "next-first"  # PaddleVideo: previous-first
     model = TSN(len(classes.classes), n_segment=args.n_segment, base_model=arch, shift_div=shift_div,
                 shift_place=shift_place, shift_mode=args.shift_mode, dropout=args.dropout, ds=ds,
-                ds_group_norm=ds_group_norm, ds_first_block=ds_first_block, input_size=input_size)
+                ds_group_norm=ds_group_norm, ds_first_block=ds_first_block, input_size=input_size,
+                shift_order=shift_order)
     if source is not None:
         init_weights_from(model, source)
     if imagenet:
@@ -130,7 +132,7 @@ def build_training(args: argparse.Namespace) -> TrainingSetup:
         shift_place=shift_place, shift_mode=args.shift_mode, input_size=input_size, scale_size=scale,
         channel_order="RGB", frame_rate=(args.fps / stride) if (dense and args.fps) else None,
         resize=resize, aspect=aspect, view=view, ds=ds, ds_group_norm=ds_group_norm,
-        ds_first_block=ds_first_block,
+        ds_first_block=ds_first_block, shift_order=shift_order,
         training={"dataset": name, "format": args.format,
                   "sampling": "steady" if steady else ("dense" if dense else "segment"),
                   "dense_stride": None if steady else stride, "init": str(args.init) if args.init else None,
