@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from dms.commands.native_log import native_log
-    from dms.errors import InputError, model_errors_as_input_errors
+    from dms.core.errors import InputError, model_errors_as_input_errors
 
     try:
         with native_log(), model_errors_as_input_errors():  # the models' own input errors too

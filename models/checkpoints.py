@@ -51,7 +51,7 @@ SAFE_NUMPY_GLOBALS: list = [
     *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
 ]
 _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*m")
-VIEWS = ("frontal", "side")  # the camera views of dms.profile.CameraProfile
+VIEWS = ("frontal", "side")  # the camera views of dms.core.profile.CameraProfile
 PROJECT_FORMAT = "dms-tsm"
 PROJECT_VERSION = 1
 IMAGENET_MEAN = [0.485, 0.456, 0.406]

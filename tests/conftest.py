@@ -32,10 +32,10 @@ MAPPING = {"safe": None, "texting": "phone", "call": "phone", "drink": "drinking
 
 
 def real_frames(count: int, step: int = 3):
-    """The first `count` of every `step`-th frame of the day clip, as dms.types.Frame (BGR)."""
+    """The first `count` of every `step`-th frame of the day clip, as dms.core.types.Frame (BGR)."""
     import cv2
 
-    from dms.types import Frame
+    from dms.core.types import Frame
 
     capture = cv2.VideoCapture(str(DAY_CLIP))
     fps = capture.get(cv2.CAP_PROP_FPS)

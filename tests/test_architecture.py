@@ -61,10 +61,10 @@ def test_the_analysis_stack_loads_matplotlib_only_through_mediapipe():
     templates; `import mediapipe` (0.10.21) does, through its drawing utilities: the known limit
     written down in docs/architecture.md. When a MediaPipe upgrade drops it, this test says so."""
     code = (
-        "import sys, dms.build, dms.store, dms.recipe, dms.drive\n"
+        "import sys, dms.pipeline.build, dms.store, dms.pipeline.recipe, dms.pipeline.drive\n"
         "heavy = {'matplotlib', 'jinja2', 'mediapipe'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
-        "import dms.perception\n"
+        "import dms.perception.cues\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

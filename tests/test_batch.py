@@ -16,13 +16,13 @@ import pytest
 from conftest import VIDEO
 
 import main
-from dms.config import Settings
-from dms.errors import InputError
+from dms.core.config import Settings
+from dms.core.errors import InputError
+from dms.core.profile import CameraProfile
 from dms.fleet.analyse import recipe_fingerprint
 from dms.fleet.key import drive_key, file_sha256
 from dms.fleet.manifest import drives_from_folder, read_manifest
-from dms.profile import CameraProfile
-from dms.recipe import AnalysisRecipe
+from dms.pipeline.recipe import AnalysisRecipe
 from dms.store import Store
 
 CLIPS = {
@@ -212,8 +212,8 @@ def test_a_skipped_drive_takes_the_corrected_manifest_fields(fleet, tmp_path):
     from dms.fleet.engines import LocalEngine
     from dms.fleet.manifest import FleetDrive
     from dms.fleet.run import BatchJob, run_batch
-    from dms.recipe import AnalysisRecipe
-    from dms.records import SessionRecord
+    from dms.pipeline.recipe import AnalysisRecipe
+    from dms.store.records import SessionRecord
 
     video = fleet / "VAN-09/bob/2026-11-10.mp4"
     old = FleetDrive(video, driver="bob", vehicle="VAN-09", day=date(2026, 11, 10))

@@ -285,7 +285,7 @@ def test_a_refused_type_is_named_in_plain_text(tmp_path):
 
 
 def test_a_guessed_segment_count_says_so_and_can_be_set(tmp_path, capsys):
-    from dms.classifier import ClassifierStage
+    from dms.classifier.stage import ClassifierStage
     from main import build_parser
 
     source = trained_like(TSN(3, n_segment=4, base_model="resnet18", shift_mode="bidirectional"))

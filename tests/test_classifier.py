@@ -10,8 +10,8 @@ import torch
 from conftest import CLASSES, DAY_CLIP, make_checkpoint, real_frames
 
 import main
-from dms.classifier import ClassifierStage
-from dms.errors import InputError
+from dms.classifier.stage import ClassifierStage
+from dms.core.errors import InputError
 from models import OnlineTSM, load_checkpoint
 from models.preprocess import Preprocess
 

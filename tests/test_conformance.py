@@ -6,14 +6,14 @@ import json
 import pytest
 
 import main
-from dms.config import Settings
-from dms.events import EventTracker
-from dms.labels import Label
-from dms.openlabel import NORMAL_DRIVING
-from dms.records import event_record
+from dms.core.config import Settings
+from dms.core.types import BEHAVIOURS, Scores, VehicleState
+from dms.events.tracker import EventTracker
 from dms.rules import load_rule_set
-from dms.rules.conformance import check
-from dms.types import BEHAVIOURS, Scores, VehicleState
+from dms.scoring.conformance import check
+from dms.scoring.labels import Label
+from dms.scoring.openlabel import NORMAL_DRIVING
+from dms.store.records import event_record
 
 FPS = 10.0
 

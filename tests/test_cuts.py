@@ -7,15 +7,15 @@ from __future__ import annotations
 import numpy as np
 from conftest import VIDEO
 
-from dms.classifier import ClassifierStage
-from dms.config import Settings
-from dms.events import EventTracker
-from dms.fusion import Fusion
+from dms.classifier.stage import ClassifierStage
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import ClassProbs, Cue, Cues, Frame
+from dms.events.tracker import EventTracker
+from dms.fusion.scores import Fusion
 from dms.perception.cuts import CutDetector
-from dms.pipeline import Pipeline
-from dms.profile import CameraProfile
-from dms.sources import open_source
-from dms.types import ClassProbs, Cue, Cues, Frame
+from dms.pipeline.loop import Pipeline
+from dms.sources.readers import open_source
 from models.shipped import SHIPPED_CHECKPOINT
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import SHARED
 
-from dms.types import BEHAVIOURS
+from dms.core.types import BEHAVIOURS
 from models.augment import ClipTransform
 from models.datasets.clip_dataset import ClipDataset
 from models.datasets.dmd import read_dmd

@@ -10,9 +10,9 @@ import pytest
 from conftest import SHARED
 
 from dms.commands import export_dataset
-from dms.errors import InputError
+from dms.core.errors import InputError
+from dms.core.types import Event
 from dms.store import Store
-from dms.types import Event
 from models.datasets.frames import clip_length, load_frames
 from models.datasets.rawframes import read_rawframes_list, read_video_list
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import SHARED
 
 import main
-from dms.pipeline_eval import behaviour_scores, folder_items
-from dms.types import BEHAVIOURS
+from dms.core.types import BEHAVIOURS
+from dms.scoring.pipeline_eval import behaviour_scores, folder_items
 
 STATEFARM = SHARED / "images" / "statefarm"
 PHONES = SHARED / "phone_images"

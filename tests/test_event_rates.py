@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from dms.build import build_pipeline
-from dms.config import Settings
-from dms.events import EventTracker
-from dms.profile import CameraProfile
-from dms.sources import open_source
-from dms.types import BEHAVIOURS, Scores
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import BEHAVIOURS, Scores
+from dms.events.tracker import EventTracker
+from dms.pipeline.build import build_pipeline
+from dms.sources.readers import open_source
 
 IR_NIGHT = Path(__file__).resolve().parents[2] / "shared" / "data" / "video" / "ir_night_drowsy.mp4"
 

@@ -5,11 +5,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from dms.config import Settings
-from dms.events import EventTracker
-from dms.fusion import Fusion, PerclosMeter
-from dms.profile import CameraProfile
-from dms.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, Landmarks, Scores, VehicleState
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, Landmarks, Scores, VehicleState
+from dms.events.tracker import EventTracker
+from dms.fusion.scores import Fusion, PerclosMeter
 
 FPS = 10.0
 

@@ -1,7 +1,7 @@
 """Every explanation names the path that actually fired, with that path's own numbers: the duration
 timer, a speed band's timer, the critical speed, PERCLOS, visual time-sharing, the unresponsive
 driver (both ways), and what raised the event (the classifier or a landmark cue). Scripted streams
-(dms/rules/scripted.py) through the real EventTracker; and the real infrared clip whose closure
+(dms/scoring/scripted.py) through the real EventTracker; and the real infrared clip whose closure
 warning came from PERCLOS."""
 
 from dataclasses import replace
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dms.config import Settings
-from dms.events import EventTracker
+from dms.core.config import Settings
+from dms.events.tracker import EventTracker
 from dms.rules import load_rule_set
-from dms.rules.scripted import run_time_sharing, stream, time_sharing_cases
+from dms.scoring.scripted import run_time_sharing, stream, time_sharing_cases
 
 SETTINGS = Settings()
 IR_NIGHT = Path(__file__).resolve().parents[2] / "shared" / "data" / "video" / "ir_night_drowsy.mp4"
@@ -114,7 +114,7 @@ def test_the_classifier_and_a_landmark_cue_are_told_apart_in_behaviour_words():
     _, why = only(events_of(frames), "console")
     assert why.startswith("Raised by a landmark cue: a hand in the console region on 100% of frames")
     assert "classifier" not in why
-    # a hand at the ear only supports a phone something saw (dms/fusion.py)
+    # a hand at the ear only supports a phone something saw (dms/fusion/scores.py)
     frames = with_source(stream("phone", 3.0, 30.0), "phone", "phone_at_ear")
     frames = [replace(s, sources={"phone": s.sources["phone"] + ("hand_at_ear",) * bool(s.sources["phone"])})
               for s in frames]
@@ -125,9 +125,9 @@ def test_the_classifier_and_a_landmark_cue_are_told_apart_in_behaviour_words():
 
 @pytest.mark.slow
 def test_the_infrared_closure_warning_is_explained_by_perclos():
-    from dms.build import build_pipeline
-    from dms.profile import CameraProfile
-    from dms.sources import open_source
+    from dms.core.profile import CameraProfile
+    from dms.pipeline.build import build_pipeline
+    from dms.sources.readers import open_source
 
     pipeline, _ = build_pipeline(SETTINGS, CameraProfile.load())
     with open_source(IR_NIGHT, analysis_fps=10.0) as source:

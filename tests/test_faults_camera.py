@@ -14,12 +14,12 @@ import pytest
 from conftest import SHARED, VIDEO
 
 import main
-from dms.camera_health import CameraHealth
-from dms.config import Settings
-from dms.face_lost import head_out_of_frame, head_turned_away
-from dms.fusion import Fusion
-from dms.profile import CameraProfile
-from dms.types import Cue, Cues, Event, EventUpdate, Frame, Landmarks, VehicleState
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import Cue, Cues, Event, EventUpdate, Frame, Landmarks, VehicleState
+from dms.events.camera_health import CameraHealth
+from dms.fusion.scores import Fusion
+from dms.perception.face_lost import head_out_of_frame, head_turned_away
 from ui.alert_state import ActiveAlerts
 
 BASE = SHARED / "faults" / "base_day4.mp4"

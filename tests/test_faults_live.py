@@ -22,7 +22,7 @@ import cv2
 import pytest
 from conftest import SHARED
 
-from dms.sources import open_source
+from dms.sources.readers import open_source
 from dms.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,9 +133,9 @@ class MjpegCamera:
 
 
 def test_a_stalled_stream_is_a_gap_and_reconnects_in_the_same_session(tmp_path):
-    from dms.build import build_pipeline
-    from dms.config import Settings
-    from dms.profile import CameraProfile
+    from dms.core.config import Settings
+    from dms.core.profile import CameraProfile
+    from dms.pipeline.build import build_pipeline
 
     camera = MjpegCamera(stall_after=3000, stall_s=3.0)
     settings = Settings()

@@ -12,12 +12,12 @@ import pytest
 from conftest import SHARED, VIDEO
 from PyQt5.QtCore import QPointF
 
-from dms.config import Settings
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import PictureArea
 from dms.perception.cues import LandmarkCues
 from dms.perception.picture_area import PictureAreaFinder
-from dms.profile import CameraProfile
-from dms.sources import open_source
-from dms.types import PictureArea
+from dms.sources.readers import open_source
 from ui.calibration import CalibrationDialog
 from ui.image import bgr_to_qimage
 

@@ -16,11 +16,11 @@ import pytest
 from conftest import SHARED
 
 import main
-from dms.build import build_pipeline
-from dms.config import Settings
-from dms.errors import StorageError
-from dms.profile import CameraProfile
-from dms.sources import open_source
+from dms.core.config import Settings
+from dms.core.errors import StorageError
+from dms.core.profile import CameraProfile
+from dms.pipeline.build import build_pipeline
+from dms.sources.readers import open_source
 from dms.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

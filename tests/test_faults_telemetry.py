@@ -13,7 +13,7 @@ import pytest
 from conftest import SHARED
 
 import main
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.telemetry import load_track
 
 FAULTS = SHARED / "faults"

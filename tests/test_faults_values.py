@@ -11,9 +11,9 @@ import pytest
 from conftest import SHARED
 
 import main
-from dms.config import BehaviourRule, FusionWeights, Settings
-from dms.errors import InputError
-from dms.profile import PAIRS, WORDS, CameraProfile
+from dms.core.config import BehaviourRule, FusionWeights, Settings
+from dms.core.errors import InputError
+from dms.core.profile import PAIRS, WORDS, CameraProfile
 
 ROUND3 = SHARED / "faults" / "round3"
 VIDEO = SHARED / "faults" / "base_day4.mp4"

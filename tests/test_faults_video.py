@@ -14,14 +14,14 @@ import pytest
 from conftest import SHARED
 
 import main
-from dms.config import Settings
-from dms.errors import InputError
-from dms.events import EventTracker
-from dms.fusion import Fusion
-from dms.pipeline import Pipeline
-from dms.profile import CameraProfile
-from dms.sources import open_source
-from dms.types import Cue, Cues, Frame
+from dms.core.config import Settings
+from dms.core.errors import InputError
+from dms.core.profile import CameraProfile
+from dms.core.types import Cue, Cues, Frame
+from dms.events.tracker import EventTracker
+from dms.fusion.scores import Fusion
+from dms.pipeline.loop import Pipeline
+from dms.sources.readers import open_source
 
 FAULTS = SHARED / "faults"
 BASE = FAULTS / "base_day4.mp4"

@@ -15,7 +15,7 @@ import pytest
 from conftest import SHARED
 from test_faults_video import REFERENCE_EVENTS, replay
 
-from dms.sources import open_source
+from dms.sources.readers import open_source
 
 FAULTS = SHARED / "faults"
 ROUND3 = FAULTS / "round3"

@@ -6,9 +6,9 @@ import csv
 import pytest
 
 import main
-from dms.records import SessionRecord
+from dms.core.types import Event
 from dms.store import Store
-from dms.types import Event
+from dms.store.records import SessionRecord
 
 
 def timeline(seconds: int, speed_kmh: float | None, face_until: float) -> list[dict]:

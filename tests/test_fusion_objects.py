@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dms.config import Settings
-from dms.events import EventTracker
-from dms.fusion import Fusion
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import ClassProbs, Cue, Cues, Frame, Landmarks, ObjectBox, Objects, ObjectTies
+from dms.events.tracker import EventTracker
+from dms.fusion.scores import Fusion
 from dms.perception.object_ties import tie_objects
-from dms.profile import CameraProfile
-from dms.types import ClassProbs, Cue, Cues, Frame, Landmarks, ObjectBox, Objects, ObjectTies
 
 FPS = 10.0
 SIZE = 200  # the scripted analysis picture is SIZE x SIZE pixels

@@ -12,8 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from conftest import DAY_CLIP, SHARED
 
-from dms.config import Settings
-from dms.recipe import AnalysisRecipe
+from dms.core.config import Settings
+from dms.pipeline.recipe import AnalysisRecipe
 from dms.store import Store
 from main import main
 from ui.bench_gui import play_measured
@@ -173,7 +173,7 @@ def test_classifier_checkpoint_runs_in_the_analysis(qtbot, tmp_path):
 def test_status_bar_says_whether_the_shipped_model_runs(qtbot, view):
     """No checkpoint chosen: the shipped (side-view) model runs on a side profile; on the frontal
     profile it does not, and the status bar says so."""
-    from dms.profile import CameraProfile
+    from dms.core.profile import CameraProfile
 
     profile = CameraProfile.load(ROOT / "data" / f"profile_{view}.json")
     window = MainWindow(AnalysisRecipe(Settings(analysis_fps=5.0), profile))

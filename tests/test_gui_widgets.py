@@ -14,11 +14,11 @@ from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
 from PyQt5.QtGui import QColor, QMouseEvent
 from PyQt5.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
-from dms.config import Settings
-from dms.profile import CameraProfile
-from dms.sources import open_source
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import Cue, Cues, Event, EventUpdate, Frame, FrameResult, Landmarks, Scores, VehicleState
+from dms.sources.readers import open_source
 from dms.store import Store
-from dms.types import Cue, Cues, Event, EventUpdate, Frame, FrameResult, Landmarks, Scores, VehicleState
 from ui.alerts import BANNER_COLOURS, AlertBanner, AlertSound
 from ui.calibration import CalibrationDialog
 from ui.elided_label import ElidedLabel
@@ -329,9 +329,9 @@ def test_mailbox_wakes_once_and_history_replays_nearest(frame):
 
 
 def test_event_details_say_why_it_alerted(qtbot):
-    from dms.events import EventTracker
+    from dms.events.tracker import EventTracker
     from dms.rules import load_rule_set
-    from dms.rules.scripted import stream
+    from dms.scoring.scripted import stream
 
     tracker = EventTracker(Settings(), load_rule_set("eu-addw"), has_telemetry=True)
     updates = [u for s in stream("eyes_off_road", 5.0, 80.0) for u in tracker.step(s)]
@@ -386,7 +386,7 @@ def test_settings_dialog_checks_with_the_command_lines_checker_before_saving(qtb
 def test_event_list_rows_are_in_order_of_start_time(qtbot):
     """Events are announced once they have lasted their minimum, so a long-minimum event that started
     first is announced after a short one: the list still reads in time order."""
-    from dms.events import event_update
+    from dms.events.tracker import event_update
 
     events = EventList()
     qtbot.addWidget(events)

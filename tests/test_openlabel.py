@@ -7,19 +7,19 @@ from pathlib import Path
 import pytest
 
 import main
-from dms.config import Settings
-from dms.errors import InputError
-from dms.events import EventTracker
-from dms.openlabel import (
+from dms.core.config import Settings
+from dms.core.errors import InputError
+from dms.events.tracker import EventTracker
+from dms.rules import load_rule_set
+from dms.scoring.openlabel import (
     NORMAL_DRIVING,
     events_from_openlabel,
     labels_from_openlabel,
     write_session_openlabel,
 )
-from dms.records import event_record
-from dms.rules import load_rule_set
-from dms.rules.scripted import stream
+from dms.scoring.scripted import stream
 from dms.store import Store
+from dms.store.records import event_record
 from models.datasets.openlabel import read_openlabel
 
 ANNOTATIONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "annotations"

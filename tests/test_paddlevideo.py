@@ -17,8 +17,8 @@ import torch
 from paddle_files import paddle_names, save_pdparams
 from torch import nn
 
-from dms.classifier import load_runner
-from dms.errors import InputError
+from dms.classifier.stage import load_runner
+from dms.core.errors import InputError
 from models import load_checkpoint
 from models.checkpoints import guess_note, read_meta
 from models.errors import ModelInputError

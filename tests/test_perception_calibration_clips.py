@@ -13,10 +13,10 @@ import av
 import cv2
 import pytest
 
-from dms.build import build_pipeline
-from dms.config import Settings
-from dms.profile import CameraProfile
-from dms.sources import open_source
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.pipeline.build import build_pipeline
+from dms.sources.readers import open_source
 
 DUSK = Path(__file__).resolve().parents[2] / "shared" / "data" / "video" / "dusk_yawning.mp4"
 FPS = 25

@@ -2,10 +2,10 @@
 
 import pytest
 
-from dms.errors import InputError
-from dms.labels import load_labels
-from dms.perception.evaluation import Agreement, CueRun, agreements, main
-from dms.types import Cue, Cues
+from dms.core.errors import InputError
+from dms.core.types import Cue, Cues
+from dms.scoring.labels import load_labels
+from dms.scoring.perception_evaluation import Agreement, CueRun, agreements, main
 
 
 def test_agreement_counts_inside_and_away_and_skips_boundaries(tmp_path):

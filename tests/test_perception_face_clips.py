@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from conftest import SHARED
 
-from dms.config import Settings
-from dms.labels import load_labels
-from dms.perception.evaluation import agreements, run_cues
+from dms.core.config import Settings
+from dms.scoring.labels import load_labels
+from dms.scoring.perception_evaluation import agreements, run_cues
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from dms.core.types import Landmarks
 from dms.perception.calibration import EyeBaseline
 from dms.perception.cuts import CutDetector
 from dms.perception.face_ratios import eye_measure, eye_openness, mouth_aspect_ratio
@@ -13,7 +14,6 @@ from dms.perception.hands import face_scale_px, locate_hands
 from dms.perception.head_pose import GENERIC_FACE, head_angles
 from dms.perception.head_reference import ForwardPose, HeadReference
 from dms.perception.head_turn import merge_head_pose, pose_yaw
-from dms.types import Landmarks
 
 WIDTH, HEIGHT = 1280, 720
 
@@ -214,9 +214,9 @@ def test_face_scale_from_mesh_or_shoulders():
 
 
 def test_hands_on_wheel_never_says_off_for_a_hand_that_was_not_found():
+    from dms.core.profile import CameraProfile
     from dms.perception.hands import HandPosition
     from dms.perception.wheel_hands import hands_on_wheel
-    from dms.profile import CameraProfile
 
     profile = CameraProfile.load()  # wheel: the lower part of the picture, y >= 0.62
     at_face = HandPosition("right", np.zeros((1, 2)), (0.3, 0.3))

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from conftest import SHARED
 
-from dms.labels import load_labels
-from dms.perception.evaluation import agreements, run_cues
+from dms.scoring.labels import load_labels
+from dms.scoring.perception_evaluation import agreements, run_cues
 
 
 @pytest.fixture(scope="module")

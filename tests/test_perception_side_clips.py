@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from conftest import SHARED
 
-from dms.labels import load_labels
-from dms.perception.evaluation import agreements, run_cues
-from dms.types import CUE_NAMES, Cue, Cues
+from dms.core.types import CUE_NAMES, Cue, Cues
+from dms.scoring.labels import load_labels
+from dms.scoring.perception_evaluation import agreements, run_cues
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import SHARED
 
-from dms.config import Settings
-from dms.perception import LandmarkCues
-from dms.profile import CameraProfile
-from dms.types import CUE_NAMES, Cues, Frame
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import CUE_NAMES, Cues, Frame
+from dms.perception.cues import LandmarkCues
 
 STATEFARM = SHARED / "images" / "statefarm"
 

@@ -11,11 +11,11 @@ from conftest import SHARED
 
 import main
 from dms.commands.common import recipe_from_args
-from dms.config import Settings
-from dms.drive import replay_drive
-from dms.errors import InputError
-from dms.profile import CameraProfile
-from dms.recipe import AnalysisRecipe
+from dms.core.config import Settings
+from dms.core.errors import InputError
+from dms.core.profile import CameraProfile
+from dms.pipeline.drive import replay_drive
+from dms.pipeline.recipe import AnalysisRecipe
 from dms.store import Store
 
 OPTIONS = ["--checkpoint", "tsm.onnx", "--backend", "onnx", "--allow-offline",

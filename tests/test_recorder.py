@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from conftest import VIDEO
 
-from dms.config import Settings
-from dms.perception import LandmarkCues
-from dms.profile import CameraProfile
-from dms.recorder import EventMediaRecorder, blur_faces
-from dms.sources import open_source
-from dms.types import Cues, Event, EventUpdate, FrameResult, Scores
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import Cues, Event, EventUpdate, FrameResult, Scores
+from dms.perception.cues import LandmarkCues
+from dms.recorder.event_media import EventMediaRecorder, blur_faces
+from dms.sources.readers import open_source
 
 
 @pytest.fixture(scope="module")

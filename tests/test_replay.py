@@ -9,7 +9,7 @@ import pytest
 from conftest import LABELS, SHARED, VIDEO
 
 import main
-from dms.labels import load_labels, score_events
+from dms.scoring.labels import load_labels, score_events
 from dms.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

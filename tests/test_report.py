@@ -16,10 +16,10 @@ import pytest
 from test_store_samples import drive
 
 import main
+from dms.core.types import BEHAVIOURS, SEVERITIES, Event
 from dms.report import NO_CLASSIFIER, write_report, write_session_report
 from dms.report.stats import exposure_by_speed_band, perclos_summary
 from dms.store import SessionWriter, Store
-from dms.types import BEHAVIOURS, SEVERITIES, Event
 
 HOSTILE = '<script>alert("x")</script>'
 

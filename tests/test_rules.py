@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from dms.config import Settings
-from dms.errors import InputError
-from dms.events import EventTracker
+from dms.core.config import Settings
+from dms.core.errors import InputError
+from dms.events.tracker import EventTracker
 from dms.rules import RULE_SET_NAMES, load_rule_set
-from dms.rules.scripted import run_case, run_time_sharing, stream, threshold_cases, time_sharing_cases
+from dms.scoring.scripted import run_case, run_time_sharing, stream, threshold_cases, time_sharing_cases
 
 SETTINGS = Settings()
 CASES = [(name, case) for name in RULE_SET_NAMES for case in threshold_cases(load_rule_set(name), SETTINGS)]
@@ -141,8 +141,8 @@ def test_euro_ncap_follows_tuned_settings():
 
 
 def test_rules_needing_speed_say_so_without_telemetry_and_patterns_are_not_training_classes():
-    from dms.build import speed_unchecked
     from dms.commands.export_dataset import event_label
+    from dms.pipeline.build import speed_unchecked
 
     addw = load_rule_set("eu-addw")
     text = speed_unchecked(addw, None)

@@ -13,9 +13,9 @@ import torch
 from conftest import LABELS, SHARED, VIDEO
 
 import main
-from dms.classifier_choice import OFF, choose_classifier
-from dms.errors import InputError
-from dms.profile import CameraProfile
+from dms.classifier.choice import OFF, choose_classifier
+from dms.core.errors import InputError
+from dms.core.profile import CameraProfile
 from models.checkpoints import CheckpointMeta, load_checkpoint, save_checkpoint
 from models.online import OnlineTSM
 from models.preprocess import Preprocess
@@ -187,7 +187,7 @@ def test_reviewed_events_fine_tune_the_shipped_model_and_the_result_loads_in_rep
 def test_the_onnx_export_is_cached_and_a_damaged_cache_entry_is_replaced(tmp_path, monkeypatch):
     from test_classifier import make_checkpoint
 
-    from dms.classifier import ClassifierStage
+    from dms.classifier.stage import ClassifierStage
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     checkpoint = make_checkpoint(tmp_path / "tsm.pth")

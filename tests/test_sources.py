@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from conftest import SHARED, VIDEO
 
-from dms.errors import InputError
-from dms.sources import CameraSource, ImageFolderSource, VideoFileSource, open_source
+from dms.core.errors import InputError
+from dms.sources.readers import CameraSource, ImageFolderSource, VideoFileSource, open_source
 
 
 def remux(src, dst, **options):
@@ -38,7 +38,7 @@ def test_video_files_yield_frames_at_the_analysis_rate_with_media_time(name, fps
 
 
 def test_frames_come_at_the_analysis_size_scaled_by_area_where_they_are_decoded():
-    """A 1080p drive is handed out at 640 px wide (dms.picture); the pixels are those of an area
+    """A 1080p drive is handed out at 640 px wide (dms.sources.picture); the pixels are those of an area
     average of the full frame, and a larger `max_side` gives the full frame."""
     path = VIDEO / "side_montage_a.mp4"
     with (

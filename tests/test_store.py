@@ -7,10 +7,10 @@ import sqlite3
 import pytest
 from test_store_samples import drive, frame_result, phone_event
 
-from dms.errors import InputError
-from dms.recorder import EventMediaRecorder
-from dms.records import timeline_row
+from dms.core.errors import InputError
+from dms.recorder.event_media import EventMediaRecorder
 from dms.store import SCHEMA_VERSION, SessionWriter, Store, default_db_path
+from dms.store.records import timeline_row
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from test_store_samples import drive, frame_result, phone_event
 
+from dms.core.types import EventUpdate
 from dms.store import SessionWriter, Store
-from dms.types import EventUpdate
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from dms.pipeline import RunSummary
-from dms.types import (
+from dms.core.types import (
     BEHAVIOURS,
     ClassProbs,
     Cue,
@@ -21,6 +20,7 @@ from dms.types import (
     Scores,
     VehicleState,
 )
+from dms.pipeline.loop import RunSummary
 
 FPS = 10.0
 IMAGE = np.zeros((48, 64, 3), dtype=np.uint8)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import SHARED
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.telemetry import load_track
 
 LOGS = SHARED / "telemetry"

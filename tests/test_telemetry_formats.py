@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dms.events import EventSpeed
+from dms.events.tracker import EventSpeed
 from dms.telemetry import load_track
 from dms.telemetry.timebase import read_clock_column
 

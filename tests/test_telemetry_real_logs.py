@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import SHARED
 
-from dms.events import EventSpeed
+from dms.events.tracker import EventSpeed
 from dms.telemetry import load_track
 
 LOGS = SHARED / "telemetry"

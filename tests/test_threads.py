@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from dms.threads import SIDE_THREAD_NICE, run_as_side_thread
+from dms.core.threads import SIDE_THREAD_NICE, run_as_side_thread
 
 
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread niceness on this OS")

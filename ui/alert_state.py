@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dms.types import SEVERITIES, Event, EventUpdate
+from dms.core.types import SEVERITIES, Event, EventUpdate
 
 
 def severity_rank(severity: str | None) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 from PyQt5.QtCore import QUrl
 from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from dms.types import EventUpdate
+from dms.core.types import EventUpdate
 from ui.alert_state import ActiveAlerts
 from ui.tones import chime, critical_tone, write_wav
 

@@ -13,9 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dms.errors import InputError
-from dms.recipe import AnalysisRecipe
-from dms.sources import open_source
+from dms.core.errors import InputError
+from dms.pipeline.recipe import AnalysisRecipe
+from dms.sources.readers import open_source
 from ui.player import DISPLAY_MAX_W, Player
 
 # The analysis yields the CPU to the window: on a busy machine the GUI stays responsive and the

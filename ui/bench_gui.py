@@ -80,7 +80,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dms.commands.common import recipe_from_args
-    from dms.errors import InputError
+    from dms.core.errors import InputError
     from dms.store import Store
     from ui.app import application
     from ui.main_window import MainWindow

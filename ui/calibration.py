@@ -26,8 +26,8 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from dms.profile import CameraProfile
-from dms.types import PictureArea
+from dms.core.profile import CameraProfile
+from dms.core.types import PictureArea
 from ui.overlays import REGION_COLOURS
 
 REGIONS = ("wheel", "console")

@@ -31,8 +31,8 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check every input before a window opens, so bad input is one line and exit code 2."""
     from dms.commands.common import recipe_from_args
-    from dms.config import Settings
-    from dms.errors import InputError
+    from dms.core.config import Settings
+    from dms.core.errors import InputError
     from dms.store import Store, default_db_path
 
     saved = args.settings or settings_path()

@@ -23,8 +23,8 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from dms.errors import InputError
-from dms.types import EVENT_KINDS, Event, EventUpdate
+from dms.core.errors import InputError
+from dms.core.types import EVENT_KINDS, Event, EventUpdate
 from ui.timeline import SEVERITY_COLOURS
 
 COLUMNS = ("", "time", "behaviour", "duration", "severity", "speed", "review")

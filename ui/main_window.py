@@ -25,12 +25,12 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from dms.classifier_choice import NO_CLASSIFIER
-from dms.config import Settings
-from dms.errors import InputError
-from dms.profile import CameraProfile
-from dms.recipe import AnalysisRecipe
-from dms.sources import VIDEO_SUFFIXES, list_cameras
+from dms.classifier.choice import NO_CLASSIFIER
+from dms.core.config import Settings
+from dms.core.errors import InputError
+from dms.core.profile import CameraProfile
+from dms.pipeline.recipe import AnalysisRecipe
+from dms.sources.readers import VIDEO_SUFFIXES, list_cameras
 from ui.alerts import AlertBanner
 from ui.analysis_process import AnalysisInfo
 from ui.background import run_with_progress

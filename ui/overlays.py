@@ -11,8 +11,8 @@ import numpy as np
 from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
 
-from dms.profile import CameraProfile
-from dms.types import FrameResult, PictureArea
+from dms.core.profile import CameraProfile
+from dms.core.types import FrameResult, PictureArea
 
 OVERLAYS: tuple[str, ...] = ("landmarks", "regions", "head", "labels", "fps")
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from dms.pipeline import Pipeline
-from dms.types import Frame, FrameResult
+from dms.core.types import Frame, FrameResult
+from dms.pipeline.loop import Pipeline
 
 NO_IMAGE = np.zeros((1, 1, 3), np.uint8)
 DISPLAY_MAX_W = 960  # pictures sent to the window are at most this wide (overlays are normalised)

@@ -1,7 +1,7 @@
-"""The settings dialog: every number and switch of dms.config.Settings, the rule set events are
+"""The settings dialog: every number and switch of dms.core.config.Settings, the rule set events are
 judged by, the per-behaviour rules (thresholds and timings), and the classifier checkpoint. Built
 from the dataclass fields, so a new setting appears here without changes. OK checks the edited
-settings with the command line's checker (dms.settings_check) and shows its error in the dialog
+settings with the command line's checker (dms.core.settings_check) and shows its error in the dialog
 instead of closing, so bad settings are never saved."""
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from dms.config import BehaviourRule, FusionWeights, Settings
-from dms.errors import InputError
+from dms.core.config import BehaviourRule, FusionWeights, Settings
+from dms.core.errors import InputError
+from dms.core.settings_check import RANGES, check_settings
 from dms.rules import RULE_SET_NAMES, load_rule_set
-from dms.settings_check import RANGES, check_settings
 
 RULE_FIELDS = tuple(f.name for f in fields(BehaviourRule))
 OPTIONAL_RULE_FIELDS = {f.name for f in fields(BehaviourRule) if "None" in str(f.type)}
@@ -135,7 +135,7 @@ class SettingsDialog(QDialog):
 
     def settings(self) -> Settings:
         """The edited settings; ValueError names the rule cell that is not a number, the setting that
-        dms.settings_check refuses (`key: problem`, as the command line says it), or the rule set
+        dms.core.settings_check refuses (`key: problem`, as the command line says it), or the rule set
         that cannot be loaded."""
         values = {}
         for name, box in self.inputs.items():

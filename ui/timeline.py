@@ -11,7 +11,7 @@ from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
-from dms.types import EVENT_KINDS, Event, EventUpdate, FrameResult
+from dms.core.types import EVENT_KINDS, Event, EventUpdate, FrameResult
 
 SEVERITY_COLOURS = {"info": QColor("#42a5f5"), "warning": QColor("#f9a825"), "critical": QColor("#e53935")}
 LABEL_W = 110

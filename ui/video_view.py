@@ -9,8 +9,8 @@ from PyQt5.QtCore import QPointF, QRectF, QSize, Qt
 from PyQt5.QtGui import QColor, QImage, QPainter
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
-from dms.profile import CameraProfile
-from dms.types import FrameResult
+from dms.core.profile import CameraProfile
+from dms.core.types import FrameResult
 from ui.image import bgr_to_qimage
 from ui.overlays import OVERLAYS, Mapper, draw_head, draw_labels, draw_landmarks, draw_regions
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PyQt5.QtCore import QThread, pyqtSignal
 
-from dms.recipe import AnalysisRecipe
+from dms.pipeline.recipe import AnalysisRecipe
 from ui.analysis_process import analysis_main
 from ui.player import Shown
 

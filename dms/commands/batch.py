@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dms.commands import common
 from dms.commands.common import add_common_arguments
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.fleet.manifest import drives_from_folder, find_videos, read_manifest
 
 

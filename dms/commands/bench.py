@@ -30,9 +30,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from dms.commands.common import add_common_arguments, recipe_from_args
-from dms.prefetch import Prefetched
-from dms.recipe import AnalysisRecipe
-from dms.types import Frame
+from dms.core.types import Frame
+from dms.pipeline.recipe import AnalysisRecipe
+from dms.sources.prefetch import Prefetched
 
 
 def add_parser(subparsers) -> None:
@@ -238,7 +238,7 @@ def classifier_variants(recipe: AnalysisRecipe) -> dict[str, AnalysisRecipe]:
     """When `recipe` runs a model: the same analysis with landmark cues only, without the detector
     (when a classifier runs beside it), and with the classifier's other runtime when onnxruntime is
     the one chosen, so their costs show beside it in one run."""
-    from dms.classifier_choice import OFF, choose_models, resolve_backend
+    from dms.classifier.choice import OFF, choose_models, resolve_backend
 
     choice = choose_models(recipe.checkpoint, recipe.detector, recipe.profile)
     classifier = choice.classifier.checkpoint is not None

@@ -8,10 +8,10 @@ import sys
 
 from tqdm import tqdm
 
-from dms.classifier import ClassifierStage
-from dms.classifier_choice import BACKENDS, resolve_backend
-from dms.config import Settings
-from dms.sources import open_source
+from dms.classifier.choice import BACKENDS, resolve_backend
+from dms.classifier.stage import ClassifierStage
+from dms.core.config import Settings
+from dms.sources.readers import open_source
 
 
 def add_parser(subparsers) -> None:

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from dms.config import Settings
-from dms.errors import InputError
-from dms.profile import CameraProfile
-from dms.recipe import AnalysisRecipe
-from dms.sources import IMAGE_FPS
+from dms.core.config import Settings
+from dms.core.errors import InputError
+from dms.core.profile import CameraProfile
+from dms.pipeline.recipe import AnalysisRecipe
+from dms.sources.readers import IMAGE_FPS
 
 
 def add_classifier_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +88,7 @@ def settings_from_args(args: argparse.Namespace, settings: Settings | None = Non
     if settings is None:
         settings = Settings.load(args.settings) if args.settings else Settings()
     if getattr(args, "analysis_fps", None) is not None:
-        from dms.settings_check import check_settings
+        from dms.core.settings_check import check_settings
 
         settings = check_settings(replace(settings, analysis_fps=args.analysis_fps), "--analysis-fps")
     if getattr(args, "blur_faces", False):

@@ -1,6 +1,6 @@
 """`python main.py eval`: labelled pictures or clips through the whole analysis, and the classifier alone.
 
-Every format runs what `replay` runs (dms.pipeline_eval: landmarks, the classifier where the camera
+Every format runs what `replay` runs (dms.scoring.pipeline_eval: landmarks, the classifier where the camera
 profile's view lets it run, the object detector, their ties, fusion) and prints per-behaviour
 precision/recall and how often each region and detection was found (`pipeline.json`). The list
 formats (State Farm, rawframes, DMD, ...) also score the classifier checkpoint alone, class by class
@@ -19,10 +19,12 @@ from pathlib import Path
 import cv2
 from tqdm import tqdm
 
-from dms.classifier_choice import OFF
+from dms.classifier.choice import OFF
 from dms.commands.common import add_classifier_arguments, add_rules_argument, settings_from_args
-from dms.errors import InputError
-from dms.pipeline_eval import (
+from dms.core.errors import InputError
+from dms.core.profile import CameraProfile
+from dms.pipeline.recipe import AnalysisRecipe
+from dms.scoring.pipeline_eval import (
     NONE,
     LabelledItem,
     PipelineEval,
@@ -32,8 +34,6 @@ from dms.pipeline_eval import (
     format_scores,
     found_shares,
 )
-from dms.profile import CameraProfile
-from dms.recipe import AnalysisRecipe
 from models.datasets.loading import FORMATS
 from models.shipped import LABEL_MAP, SHIPPED_CHECKPOINT
 

@@ -4,7 +4,7 @@ A confirmed event is labelled with its behaviour (or the reviewer's relabel), a 
 "none" (the detector fired, the driver was not doing it): the classes of the label map's
 `dms_events` entry, so `train --format rawframes --dataset dms_events` reads the result as it is.
 The clip of each event is cut from the session's source video as the analysis saw it (upright,
-by media time; dms.sources) at full resolution.
+by media time; dms.sources.readers) at full resolution.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dms.errors import InputError
-from dms.types import BEHAVIOURS, Event
+from dms.core.errors import InputError
+from dms.core.types import BEHAVIOURS, Event
 from models.shipped import LABEL_MAP
 
 INCLUDES = ("reviewed", "confirmed", "all")
@@ -71,12 +71,12 @@ def event_label(event: Event, include: str, classes: tuple[str, ...]) -> int | N
 def cut_clip(item: ExportItem, target: Path, fmt: str, pad: float) -> tuple[str, int]:
     """Write the event's frames (padded) as rawframes or a video; returns (relative path, frame count).
 
-    The frames come from the source as the analysis saw them (dms.sources): turned upright as
+    The frames come from the source as the analysis saw them (dms.sources.readers): turned upright as
     players show them (a phone's display rotation) and found by their media time (a recording with
     a variable frame rate or without timestamps), at full resolution and the native frame rate."""
     import cv2
 
-    from dms.sources import VideoFileSource
+    from dms.sources.readers import VideoFileSource
 
     source = VideoFileSource(item.source, analysis_fps=0.0, max_side=FULL_RESOLUTION)
     try:

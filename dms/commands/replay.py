@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from dms.commands.common import add_common_arguments, recipe_from_args, stop_on_interrupt
-from dms.drive import replay_drive
+from dms.pipeline.drive import replay_drive
 
 
 def add_parser(subparsers) -> None:

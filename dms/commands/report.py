@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                 raise InputError(db, "the event log has no sessions yet")
         out = args.out or Path(f"report-{session_id}")
         if args.format == "openlabel":
-            from dms.openlabel import write_session_openlabel
+            from dms.scoring.openlabel import write_session_openlabel
 
             print(write_session_openlabel(store, session_id, out))
             return 0

@@ -16,10 +16,10 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from dms.errors import InputError
-from dms.labels import BehaviourScore, Label, load_labels, score_events
-from dms.types import BEHAVIOURS
-from dms.words import behaviour_words
+from dms.core.errors import InputError
+from dms.core.types import BEHAVIOURS
+from dms.core.words import behaviour_words
+from dms.scoring.labels import BehaviourScore, Label, load_labels, score_events
 
 
 def add_parser(subparsers) -> None:
@@ -60,7 +60,7 @@ def add_parser(subparsers) -> None:
 
 def read_labels(path: str, fps: float, stream: str) -> list[Label]:
     if Path(path).suffix.lower() == ".json":
-        from dms.openlabel import labels_from_openlabel
+        from dms.scoring.openlabel import labels_from_openlabel
 
         return labels_from_openlabel(path, fps, stream)
     return load_labels(path)
@@ -141,7 +141,7 @@ def _score_record(score: BehaviourScore) -> dict:
 
 def run_conformance(args, events: list[dict], session: dict, labels: list[Label]) -> int:
     from dms.rules import load_rule_set
-    from dms.rules.conformance import check
+    from dms.scoring.conformance import check
 
     rules = load_rule_set(args.rules)
     speed_at = _speed_lookup(Path(args.events))
@@ -197,8 +197,8 @@ def run_conformance(args, events: list[dict], session: dict, labels: list[Label]
 def write_conformance(
     out: Path, data: dict, report, session: dict, args, has_speed: bool, n_labels: int
 ) -> None:
-    from dms.records import to_json
     from dms.report.html import _environment
+    from dms.store.records import to_json
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "conformance.json").write_text(to_json(data, indent=1), encoding="utf-8")
@@ -222,9 +222,9 @@ def write_conformance(
 
 
 def run_scripted(args: argparse.Namespace) -> int:
-    from dms.config import Settings
+    from dms.core.config import Settings
     from dms.rules import RULE_SET_NAMES, load_rule_set
-    from dms.rules.scripted import run_case, run_time_sharing, threshold_cases, time_sharing_cases
+    from dms.scoring.scripted import run_case, run_time_sharing, threshold_cases, time_sharing_cases
 
     settings = Settings()
     names = [args.rules] if args.rules else list(RULE_SET_NAMES)

@@ -12,17 +12,17 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from dms.core.types import Event
 from dms.fleet.key import file_sha256
 from dms.fleet.manifest import FleetDrive
-from dms.recipe import AnalysisRecipe
-from dms.records import SessionRecord
-from dms.types import Event
+from dms.pipeline.recipe import AnalysisRecipe
+from dms.store.records import SessionRecord
 
 
 def recipe_fingerprint(recipe: AnalysisRecipe) -> dict:
     """The recipe as JSON-able data for the resume key: the checkpoint and the telemetry map by content
     (a drive's own logs and offset enter its key apart, see dms.fleet.key)."""
-    from dms.classifier_choice import choose_classifier, resolve_backend
+    from dms.classifier.choice import choose_classifier, resolve_backend
 
     classifier = choose_classifier(recipe.checkpoint, recipe.profile).checkpoint  # the shipped one too
     return {

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 
 CONFIGS: tuple[tuple[str, int], ...] = (("local", 1), ("ray", 1), ("local", 2), ("ray", 2))
 

@@ -17,10 +17,10 @@ from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.fleet.analyse import DriveError, DriveResult, analyse_drive
 from dms.fleet.manifest import FleetDrive
-from dms.recipe import AnalysisRecipe
+from dms.pipeline.recipe import AnalysisRecipe
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: what Ray workers need on their path
 WORKER_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from dms.errors import InputError
-from dms.sources import VIDEO_SUFFIXES
+from dms.core.errors import InputError
+from dms.sources.readers import VIDEO_SUFFIXES
 
 MANIFEST_COLUMNS: tuple[str, ...] = ("video", "driver", "vehicle", "date", "telemetry", "telemetry_offset_s")
 _DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")

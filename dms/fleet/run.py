@@ -25,9 +25,9 @@ from tqdm import tqdm
 from dms.fleet.analyse import DriveError, DriveResult, recipe_fingerprint
 from dms.fleet.key import drive_key, hash_files
 from dms.fleet.manifest import FleetDrive
-from dms.recipe import AnalysisRecipe
-from dms.records import SessionRecord
+from dms.pipeline.recipe import AnalysisRecipe
 from dms.store import Store
+from dms.store.records import SessionRecord
 
 DONE_STATUSES = ("complete", "stopped_early")
 WAIT_S = 0.5  # how often the driver looks for finished drives and for Ctrl-C

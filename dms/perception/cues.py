@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dms.config import Settings
+from dms.core.config import Settings
+from dms.core.profile import CameraProfile
+from dms.core.types import Cue, Cues, Frame, PictureArea
 from dms.perception.calibration import EyeBaseline
 from dms.perception.cuts import CutDetector
 from dms.perception.face_ratios import eye_openness, mouth_aspect_ratio, to_pixels
@@ -26,9 +28,7 @@ from dms.perception.picture_area import PictureAreaFinder
 from dms.perception.pose_rate import PoseRate
 from dms.perception.runner import Detections, MediaPipeRunner
 from dms.perception.wheel_hands import hands_on_wheel
-from dms.picture import ANALYSIS_MAX_SIDE, shrink
-from dms.profile import CameraProfile
-from dms.types import Cue, Cues, Frame, PictureArea
+from dms.sources.picture import ANALYSIS_MAX_SIDE, shrink
 
 # Beyond these head angles to the camera the lids cannot be read.
 EYES_MEASURABLE_YAW_DEG = 50.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dms.types import Landmarks
+from dms.core.types import Landmarks
 
 PALM_POINTS = (0, 5, 9, 13, 17)  # wrist and finger bases of the 21-point hand
 POSE_HAND_POINTS = {"left": (15, 17, 19, 21), "right": (16, 18, 20, 22)}  # wrist, pinky, index, thumb

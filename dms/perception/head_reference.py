@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from dms.profile import CameraProfile
+from dms.core.profile import CameraProfile
 
 SETTLE_S = 2.0  # plausible time within CLUSTER_DEG of the mode before the reference is trusted
 CLUSTER_DEG = 6.0  # half-width of "the same pose" around the mode

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dms.core.types import Landmarks, ObjectBox, Objects, ObjectTies
 from dms.perception.hands import (
     NEAR_EAR,
     ear_points_px,
@@ -18,7 +19,6 @@ from dms.perception.hands import (
     locate_hands,
     mouth_point_px,
 )
-from dms.types import Landmarks, ObjectBox, Objects, ObjectTies
 
 # A "phone" box holds the phone and the hand holding it (at the ear: the ear too), so an ear within
 # the reach of a hand at the ear (hands.NEAR_EAR) ties it to the ear, and a hand point on the box (or
@@ -32,7 +32,7 @@ CIGARETTE_MOUTH_REACH = 0.3
 
 def tie_objects(objects: Objects | None, landmarks: Landmarks, width: int, height: int) -> ObjectTies:
     """Where the detected phones and cigarettes are relative to the ears, mouth and hands
-    (dms.types.ObjectTies says what 0.0 and None mean).
+    (dms.core.types.ObjectTies says what 0.0 and None mean).
 
     `objects` come from the detector (None: it did not run), `landmarks` from MediaPipe on the same
     analysis picture of `width` x `height` pixels. A phone box tied to an ear is not also counted as

@@ -16,7 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from dms.types import PictureArea
+from dms.core.types import PictureArea
 
 BAR_GREY = 24  # of 255: video black is 16, plus coding noise
 BAR_DARK_SHARE = 0.9

@@ -9,7 +9,7 @@ analysis rate at or below `fps` every frame gets the whole graph, as before.
 
 from __future__ import annotations
 
-from dms.types import Landmarks
+from dms.core.types import Landmarks
 
 POSE_FPS = 10.0
 EARLY_S = 0.01  # a frame this close to the due time counts as due (timestamps are rounded)

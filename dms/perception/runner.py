@@ -26,8 +26,8 @@ import cv2
 import mediapipe as mp
 import numpy as np
 
-from dms.picture import ANALYSIS_MAX_SIDE, shrink
-from dms.types import Landmarks
+from dms.core.types import Landmarks
+from dms.sources.picture import ANALYSIS_MAX_SIDE, shrink
 
 FALLBACK_MISSES = 3
 FALLBACK_RETRY_S = 0.3

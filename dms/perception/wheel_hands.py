@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from dms.core.profile import CameraProfile
+from dms.core.types import Cue
 from dms.perception.hands import POSE_VISIBLE, HandPosition
-from dms.profile import CameraProfile
-from dms.types import Cue
 
 ARMS = {"left": (13, 15), "right": (14, 16)}  # pose elbow, wrist
 

@@ -10,8 +10,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from dms.core.types import EVENT_KINDS, SEVERITIES, Event
 from dms.report.stats import column, has_speed, markers
-from dms.types import EVENT_KINDS, SEVERITIES, Event
 
 SEVERITY_COLOURS = {"info": "#4a90d9", "warning": "#f0a020", "critical": "#d0312d"}
 SCORE_COLOUR = "#9ccf9a"

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dms.errors import InputError
-from dms.records import to_json
+from dms.core.errors import InputError
+from dms.store.records import to_json
 
 EVENT_CSV_COLUMNS: tuple[str, ...] = (
     "id", "behavior", "start_s", "end_s", "duration_s", "severity", "peak_score", "mean_score",

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from dms.core.types import SEVERITIES, Event
 from dms.report.stats import SPEED_BANDS, UNKNOWN_BAND, drive_figures
-from dms.types import SEVERITIES, Event
 
 ANALYSED = ("complete", "stopped_early")
 UNKNOWN = "unknown"

@@ -9,9 +9,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from dms.core.types import SEVERITIES
 from dms.report.chart import SEVERITY_COLOURS
 from dms.report.fleet import BAND_LABELS, FleetFigures
-from dms.types import SEVERITIES
 
 BAND_COLOURS = ("#9ccf9a", "#f0c050", "#f08030", "#c03020", "#bbbbbb")
 

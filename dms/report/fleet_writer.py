@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from tqdm import tqdm
 
+from dms.core.types import SEVERITIES
 from dms.report.files import staged_output
 from dms.report.fleet import (
     BAND_LABELS,
@@ -24,7 +25,6 @@ from dms.report.fleet import (
 )
 from dms.report.fleet_chart import exposure_png, heatmap_png, weekly_png
 from dms.report.html import TEMPLATES
-from dms.types import SEVERITIES
 
 FILES = ("fleet.html", "fleet_drives.csv", "fleet_groups.csv", "fleet_behaviours.csv", "fleet_exposure.csv",
          "fleet_events.csv")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from dms.words import behaviour_words, cause_words
+from dms.core.words import behaviour_words, cause_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

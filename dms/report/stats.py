@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dms.types import Event
+from dms.core.types import Event
 
 # (label, lower km/h inclusive, upper km/h exclusive): fleet-style speed bands.
 SPEED_BANDS: tuple[tuple[str, float, float], ...] = (

@@ -1,5 +1,5 @@
 """The report's drive summary: what was analysed, with which classifier and telemetry, and whether the
-analysis stopped early. Reads the session info written by dms.build (source, classifier and telemetry
+analysis stopped early. Reads the session info written by dms.pipeline.build (source, classifier and telemetry
 descriptions); any part may be missing."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from dms.classifier_choice import NO_CLASSIFIER
-from dms.records import to_json
+from dms.classifier.choice import NO_CLASSIFIER
+from dms.store.records import to_json
 
 if TYPE_CHECKING:
-    from dms.records import SessionRecord
+    from dms.store.records import SessionRecord
 
 
 

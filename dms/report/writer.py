@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from dms.errors import StorageError
-from dms.records import event_record, session_record
+from dms.core.errors import StorageError
+from dms.core.types import Event
 from dms.report.chart import timeline_chart_png
 from dms.report.files import staged_output, write_events_csv, write_events_json, write_timeline_csv
 from dms.report.html import render_report_html
@@ -29,11 +29,11 @@ from dms.report.stats import (
     yawn_count,
 )
 from dms.report.summary import readable, summary_rows
-from dms.types import Event
+from dms.store.records import event_record, session_record
 
 if TYPE_CHECKING:
-    from dms.records import SessionRecord
     from dms.store import Store
+    from dms.store.records import SessionRecord
 
 THUMB_WIDTH = 320  # pixels; inlined thumbnails are re-encoded at this width to keep the page small
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dms.config import Settings
-from dms.errors import InputError
+from dms.core.config import Settings
+from dms.core.errors import InputError
 from dms.rules import eu_addw, eu_ddaw, euro_ncap
 from dms.rules.model import RuleSet, SpeedBand, TimeSharing, Timing, Unresponsive
 from dms.rules.user_file import load_user_rule_set

@@ -11,7 +11,7 @@ Head pose stands in for gaze here (docs/perception.md).
 
 from __future__ import annotations
 
-from dms.config import Settings
+from dms.core.config import Settings
 from dms.rules.model import RuleSet, SpeedBand, Timing
 
 NAME = "eu-addw"

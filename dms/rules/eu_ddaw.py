@@ -10,7 +10,7 @@ never alerted.
 
 from __future__ import annotations
 
-from dms.config import Settings
+from dms.core.config import Settings
 from dms.rules.model import RuleSet, Timing
 
 NAME = "eu-ddaw"

@@ -6,12 +6,12 @@ section 3.5 "Driver State Monitoring": distraction (long distraction: eyes off t
 for 3 s or more; visual attention time-sharing: more than 10 s of glances away within 30 s),
 fatigue (microsleep, sleep) and the unresponsive driver. The Euro NCAP 2026 Safe Driving
 protocol weighs driver state monitoring at 25 points. The numbers come from the settings, whose
-defaults are these timings (`dms.config`), so a tuned setting is judged as tuned.
+defaults are these timings (`dms.core.config`), so a tuned setting is judged as tuned.
 """
 
 from __future__ import annotations
 
-from dms.config import Settings
+from dms.core.config import Settings
 from dms.rules.model import RuleSet, TimeSharing, Timing, Unresponsive
 
 NAME = "euro-ncap"

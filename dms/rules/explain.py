@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from dms.core.words import NOT_SEEN_WORDS, behaviour_words, source_words
 from dms.rules.model import RuleSet, Timing
-from dms.words import NOT_SEEN_WORDS, behaviour_words, source_words
 
-# Sources that only support a behaviour another source raised (dms/fusion.py), per behaviour.
+# Sources that only support a behaviour another source raised (dms/fusion/scores.py), per behaviour.
 SUPPORTING = {
     "phone": ("hand_at_ear", "head_down_hands_off"),
     "smoking": ("hand_at_mouth", "classifier"),
@@ -27,7 +27,7 @@ class Crossing:
 
     t: media time (s); threshold_s: the duration threshold in force (None where the path is not a
     timer); speed_kmh: the speed then; cause: the path that fired ("timer", "speed_band",
-    "critical_speed", "perclos"; dms.words.CAUSE_WORDS); lasted_s: how long the behaviour had
+    "critical_speed", "perclos"; dms.core.words.CAUSE_WORDS); lasted_s: how long the behaviour had
     lasted then; perclos: the PERCLOS value then (share 0..1), where known.
     """
 

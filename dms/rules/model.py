@@ -1,7 +1,7 @@
 """The types of a rule set: how each behaviour is timed, gated by speed and cited.
 
 A rule set is what a drive is judged by (Euro NCAP, the EU ADDW or DDAW regulation, or a user
-file). The detection settings (`dms.config.Settings`: thresholds, minimum durations, gaps) say
+file). The detection settings (`dms.core.config.Settings`: thresholds, minimum durations, gaps) say
 when a behaviour is seen; the rule set says when seeing it becomes a warning or a critical alert,
 at which speeds, and which clause of which document says so.
 """

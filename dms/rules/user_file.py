@@ -19,9 +19,9 @@ import json
 from dataclasses import fields, replace
 from pathlib import Path
 
-from dms.errors import InputError
+from dms.core.errors import InputError
+from dms.core.types import BEHAVIOURS
 from dms.rules.model import RuleSet, SpeedBand, TimeSharing, Timing, Unresponsive
-from dms.types import BEHAVIOURS
 
 TOP_KEYS = {
     "name",

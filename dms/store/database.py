@@ -18,9 +18,9 @@ from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
-from dms.errors import InputError, StorageError
-from dms.records import SessionRecord, to_json
-from dms.types import Event
+from dms.core.errors import InputError, StorageError
+from dms.core.types import Event
+from dms.store.records import SessionRecord, to_json
 
 SCHEMA_VERSION = 1
 REVIEWS = ("confirmed", "rejected")
@@ -363,7 +363,7 @@ class Store:
         ]
 
     def timeline(self, session_id: str) -> list[dict]:
-        """The session's timeline rows (see dms.records.timeline_row) in the order they were analysed."""
+        """The session's timeline rows (see dms.store.records.timeline_row) in analysis order."""
         self.session(session_id)
         with self._lock:
             rows = self._db.execute(

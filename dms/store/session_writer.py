@@ -14,14 +14,14 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from dms.errors import StorageError
-from dms.pipeline import RunSummary
-from dms.records import timeline_row
+from dms.core.errors import StorageError
+from dms.core.types import Event, FrameResult
+from dms.pipeline.loop import RunSummary
 from dms.store.database import Store
-from dms.types import Event, FrameResult
+from dms.store.records import timeline_row
 
 if TYPE_CHECKING:  # the media recorder (OpenCV, PyAV) is loaded by whoever makes one
-    from dms.recorder import EventMediaRecorder, SavedMedia
+    from dms.recorder.event_media import EventMediaRecorder, SavedMedia
 
 COMMIT_INTERVAL_S = 1.0
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.telemetry.mapping import TelemetryMap
 from dms.telemetry.timebase import name_tokens
 from dms.telemetry.units import (

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dms.config import Settings
-from dms.errors import InputError
+from dms.core.config import Settings
+from dms.core.errors import InputError
 from dms.telemetry.alignment import align
 from dms.telemetry.harsh import acceleration_from_speed, harsh_markers, smoothed
 from dms.telemetry.logfile import LogFile, read_log_file
@@ -28,7 +28,7 @@ def load_track(
     harsh_accel_ms2: float = Settings.harsh_accel_ms2,
 ) -> TelemetryTrack:
     """Read, merge and align telemetry logs of one drive; InputError on an unusable file. The harsh
-    thresholds (m/s²) default to the settings' (dms.config.Settings), which replay passes."""
+    thresholds (m/s²) default to the settings' (dms.core.config.Settings), which replay passes."""
     if not paths:
         raise InputError("--telemetry", "no telemetry file given")
     mapping = load_mapping(mapping_path) if mapping_path is not None else TelemetryMap()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.telemetry.detection import SignalColumn, detect_signals
 from dms.telemetry.mapping import TelemetryMap
 from dms.telemetry.reading import data_lines, describe_columns, read_log_csv

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.telemetry.units import UNIT_TABLES, unit_factor
 
 TIME_FORMS: tuple[str, ...] = (

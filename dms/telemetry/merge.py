@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.telemetry.detection import SignalColumn
 from dms.telemetry.logfile import LogFile
 

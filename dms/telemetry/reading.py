@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 
 MISSING_VALUES = ["-", "--", "", "NaN", "nan", "NA", "N/A", "null", "None"]
 _SNIFF_BYTES = 8192

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.telemetry.mapping import TelemetryMap
 from dms.telemetry.reading import describe_columns
 

@@ -1,4 +1,4 @@
-"""The telemetry track the pipeline asks once per analysed frame (dms.pipeline.TelemetryStage).
+"""The telemetry track the pipeline asks once per analysed frame (dms.pipeline.loop.TelemetryStage).
 
 Everything is precomputed into numpy arrays at load time. Signals logged on the same clock (one
 CAN or IMU file) are stacked, so `at(t)` costs one binary search and one vector step per clock.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dms.types import VehicleState
+from dms.core.types import VehicleState
 
 MIN_GAP_S = 1.0
 GAP_SAMPLE_INTERVALS = 5

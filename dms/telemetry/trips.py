@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from dms.errors import InputError
+from dms.core.errors import InputError
 from dms.telemetry.timebase import ClockColumn, LogClock, clock_restarts
 
 

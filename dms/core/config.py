@@ -1,0 +1,179 @@
+"""Thresholds and timings, with Euro NCAP driver-monitoring defaults; all user-editable.
+
+Euro NCAP (2023+ DSM protocol): a long distraction is eyes off road for >= 3 s; visual
+time-sharing is >= 10 s of eyes off road accumulated within 30 s, reset by >= 2 s on the road;
+eye closures >= 0.5 s are microsleeps, >= 3 s sleep. Fleet products gate alerts by speed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from dms.core.errors import InputError
+
+
+@dataclass(frozen=True)
+class BehaviourRule:
+    """How one behaviour's score becomes an event.
+
+    on/off: hysteresis thresholds on the smoothed score. min_s: shortest event kept.
+    gap_s: a drop below `off` shorter than this does not end the event.
+    cooldown_s: after an event ends, a new one of the same behaviour is not opened (announced)
+    before this long has passed; it keeps its true start time when it is.
+    warning_s / critical_s: durations at which severity escalates (None = never).
+    """
+
+    on: float = 0.6
+    off: float = 0.4
+    min_s: float = 1.0
+    gap_s: float = 0.5
+    cooldown_s: float = 2.0
+    warning_s: float | None = 2.0
+    critical_s: float | None = 5.0
+    smooth_s: float | None = None  # score smoothing time constant; None = Settings.smoothing_s
+    speed_critical: bool = False  # critical at once when the vehicle is above critical_speed_kmh
+
+
+def _default_rules() -> dict[str, BehaviourRule]:
+    return {
+        "phone": BehaviourRule(min_s=1.0, warning_s=2.0, critical_s=5.0, speed_critical=True),
+        "smoking": BehaviourRule(min_s=1.0, warning_s=3.0, critical_s=None),
+        "drinking": BehaviourRule(min_s=1.0, warning_s=3.0, critical_s=None),
+        "looking_back": BehaviourRule(min_s=0.5, warning_s=1.5, critical_s=3.0, speed_critical=True),
+        "console": BehaviourRule(min_s=0.5, warning_s=2.0, critical_s=4.0),
+        "hands_off_wheel": BehaviourRule(min_s=5.0, warning_s=5.0, critical_s=10.0),
+        # Long distraction: eyes off road >= 3 s is a warning (Euro NCAP), logged from 1 s.
+        "eyes_off_road": BehaviourRule(min_s=1.0, gap_s=0.3, warning_s=3.0, critical_s=6.0),
+        # Microsleep >= 0.5 s logged (info), >= 1.5 s warning, >= 3 s sleep (critical).
+        "eyes_closed": BehaviourRule(
+            on=0.5, off=0.5, min_s=0.5, gap_s=0.15, cooldown_s=0.0,
+            warning_s=1.5, critical_s=3.0, smooth_s=0.0,
+        ),
+        "yawning": BehaviourRule(min_s=0.8, gap_s=0.4, cooldown_s=1.0, warning_s=None, critical_s=None),
+        "hand_at_mouth": BehaviourRule(min_s=1.0, warning_s=None, critical_s=None),
+    }
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How fusion weighs the landmark cues (dms/fusion/scores.py, docs/engine.md "Fusion").
+
+    A weight is how strongly one cue alone supports a behaviour; below the behaviour's `on`
+    threshold the cue can only support an event together with another source. The two phone
+    weights are what a hand at the ear and the head down with no hand on the wheel raise a phone
+    to *while a phone is seen* (detector or classifier at `source_named` or more); without one they
+    support nothing (issue 18: a hand at the ear is no phone). `cue_present` is where a 0..1 cue
+    counts as observed true; `source_named` is the support from which a source is named in an
+    event's evidence; `explained_by_classifier` is how sure the classifier must be of another
+    behaviour to explain a landmark cue away (a cup near the ear is not a phone).
+    """
+
+    hand_at_ear_phone: float = 0.8
+    head_down_hands_off_phone: float = 0.45
+    face_lost_looking_back: float = 0.7
+    hand_in_console: float = 0.8
+    cue_present: float = 0.5
+    source_named: float = 0.3
+    explained_by_classifier: float = 0.5  # another behaviour's probability that explains a cue away
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user may tune. Saved and loaded as JSON (GUI settings, `--settings`)."""
+
+    analysis_fps: float = 10.0  # frames analysed per second of media; 0 = every frame
+    smoothing_s: float = 0.2  # exponential smoothing time constant of behaviour scores
+    rules: dict[str, BehaviourRule] = field(default_factory=_default_rules)
+    fusion: FusionWeights = field(default_factory=FusionWeights)
+    # Visual time-sharing (Euro NCAP): >= vats_total_s eyes off road within vats_window_s.
+    vats_total_s: float = 10.0
+    vats_window_s: float = 30.0
+    vats_reset_s: float = 2.0
+    perclos_window_s: float = 60.0
+    perclos_min_s: float = 10.0  # PERCLOS is reported once this much eye state has been seen
+    perclos_warning: float = 0.15  # share of time with eyes closed that raises a drowsiness warning
+    # Cue thresholds (angles in degrees; ratios are landmark geometry, camera independent).
+    # The road gaze zone itself belongs to the camera profile (CameraProfile.road_*_deg).
+    yaw_looking_back_deg: float = 60.0
+    eye_closed_ratio: float = 0.6  # eye openness below this share of the driver's own baseline
+    yawn_mouth_ratio: float = 0.5  # inner-lip height / mouth width
+    # The one "head down" threshold (head pitch from the driver's own straight-ahead pose). From a
+    # camera ahead of the driver, lids look closed when the driver looks down: with the head pitched
+    # below this, closed-looking eyes count as eyes off road, not as an eye closure; the open-eye
+    # baseline is not learned; and with no hand on the wheel it supports `phone` (texting).
+    eyes_down_pitch_deg: float = -10.0
+    unknown_hold_s: float = 0.5  # a cue unseen for longer than this stops supporting its behaviour
+    camera_degraded_s: float = 3.0  # driver not monitorable this long: camera_degraded (NCAP: < 10 s)
+    # Speed gating (fleet practice): below this, events are logged as stationary, severity info.
+    speed_gate_kmh: float = 10.0
+    critical_speed_kmh: float = 50.0  # rules with speed_critical escalate to critical above this
+    harsh_brake_ms2: float = 3.5
+    harsh_accel_ms2: float = 3.0
+    # Evidence and export.
+    pre_roll_s: float = 3.0
+    post_roll_s: float = 2.0
+    blur_faces: bool = False
+    sound: bool = True
+    # What events are judged by: a built-in rule set (euro-ncap, eu-addw, eu-ddaw) or a JSON file
+    # (dms/rules, docs/rules.md). The timings above are the euro-ncap rule set's numbers.
+    rule_set: str = "euro-ncap"
+
+    def rule(self, behaviour: str) -> BehaviourRule:
+        return self.rules.get(behaviour, BehaviourRule())
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @staticmethod
+    def from_dict(data: dict) -> Settings:
+        """Build settings from a (possibly partial) dict; unknown keys are an error."""
+        base = Settings()
+        if not isinstance(data, dict):
+            raise ValueError(f"settings must be a JSON object, not {type(data).__name__}")
+        known = {f.name for f in fields(Settings)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        values = dict(data)
+        if "rules" in values:
+            rules = dict(base.rules)
+            rule_fields = {f.name for f in fields(BehaviourRule)}
+            if not isinstance(values["rules"], dict):
+                raise ValueError("rules: must be an object of behaviour rules")
+            for name, rule in values["rules"].items():
+                if not isinstance(rule, dict):
+                    raise ValueError(f"rules.{name}: must be an object of rule fields")
+                bad = set(rule) - rule_fields
+                if bad:
+                    raise ValueError(f"rule {name}: unknown field(s) {', '.join(sorted(bad))}")
+                rules[name] = replace(rules.get(name, BehaviourRule()), **rule)
+            values["rules"] = rules
+        if "fusion" in values:
+            if not isinstance(values["fusion"], dict):
+                raise ValueError("fusion: must be an object of fusion weights")
+            bad = set(values["fusion"]) - {f.name for f in fields(FusionWeights)}
+            if bad:
+                raise ValueError(f"fusion: unknown field(s) {', '.join(sorted(bad))}")
+            values["fusion"] = replace(base.fusion, **values["fusion"])
+        return replace(base, **values)
+
+    @staticmethod
+    def load(path: str | Path) -> Settings:
+        """Read and check a settings file (dms.core.settings_check); InputError naming file, key, problem."""
+        from dms.core.settings_check import check_settings
+
+        try:
+            settings = Settings.from_dict(json.loads(Path(path).read_text()))
+        except FileNotFoundError:
+            raise InputError(path, "settings file not found") from None
+        except IsADirectoryError:
+            raise InputError(path, "is a folder, not a settings file") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError) as exc:
+            raise InputError(path, f"not a valid settings file ({exc})") from None
+        return check_settings(settings, path)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(self.to_json())

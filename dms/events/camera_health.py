@@ -1,0 +1,190 @@
+"""The camera's own state: is the driver actually monitored? A `camera_degraded` event and coverage.
+
+Euro NCAP's driver-monitoring protocol asks that the driver be informed within 10 s when the
+system cannot monitor (camera blocked, driver not visible). Per analysed frame one condition is
+read, the first that applies:
+
+* `too dark` / `over-exposed`: mean grey level below 20 (a hand over the lens reads so too), or
+  above 235 or most pixels saturated;
+* `blocked or covered`: almost no detail in the picture (grey-level standard deviation below 6:
+  tape, a cap, a fogged lens);
+* `frozen`: the picture has not changed at all for 2 s (mean difference of a 64x36 thumbnail
+  below 0.25 grey levels between analysed frames; a live sensor always shows some noise);
+* `face out of frame`: head points at the image border and no head pose read from the face
+  (camera aim, dms.perception.face_lost);
+* `no face while driving`: the face lost, not explained by a head turned away, with the vehicle
+  moving (speed at or above the speed gate, or unknown);
+* on a side view (profile `view: side`, the State Farm rig beside the driver) the face is often
+  in profile and lost while the driver is plainly watched: that camera monitors the body, hands and
+  what they hold (pose, hand landmarks, the classifier), so there the condition is
+  `driver not in view while driving`: no body (pose shoulders) seen, with the vehicle moving.
+
+A condition lasting `camera_degraded_s` (default 3 s, well inside the 10 s) opens a
+`camera_degraded` event (warning; info below the speed gate) from the condition's start; it ends
+when the camera has been fine for 1 s. Coverage is the share of the analysed drive time in which
+the driver was actually monitored: the picture fine and the face (or a head turned away) seen, on
+a side view the body seen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from dms.core.config import Settings
+from dms.core.types import Cues, Event, EventUpdate, Frame, VehicleState
+from dms.perception.face_lost import head_out_of_frame, head_turned_away
+
+BLOCKED_STD = 6.0
+DARK_MEAN = 20.0
+BRIGHT_MEAN = 235.0
+SATURATED_SHARE = 0.6
+FROZEN_DIFF = 0.25
+FROZEN_S = 2.0  # a picture unchanged this long is frozen (a still in a slideshow changes sooner)
+CLEAR_S = 1.0
+THUMB = (64, 36)
+KIND = "camera_degraded"
+
+
+class CameraHealth:
+    """Pipeline stage: `step(frame, cues, vehicle)` -> updates of `camera_degraded` events."""
+
+    def __init__(self, settings: Settings, view: str = "frontal"):
+        self.settings = settings
+        self.view = view  # the camera profile's view: "frontal" or "side"
+        self.after_s = settings.camera_degraded_s
+        self.monitored_s = 0.0
+        self.observed_s = 0.0
+        self.lost_s: Counter = Counter()  # seconds per condition
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the picture history and any run of conditions (after a gap with no frames)."""
+        self._previous: np.ndarray | None = None
+        self._unchanged_since: float | None = None
+        self._last_t: float | None = None
+        self._since: float | None = None  # a run of frames with some condition, from
+        self._fine_since: float | None = None
+        self._reasons: Counter = Counter()
+        self._last_bad_t = 0.0
+        self.event: Event | None = None
+
+    def condition(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> str | None:
+        """The first condition that applies to this frame, or None when the driver is monitored."""
+        gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY) if frame.image.ndim == 3 else frame.image
+        thumb = cv2.resize(gray, THUMB, interpolation=cv2.INTER_AREA).astype(np.float32)
+        previous, self._previous = self._previous, thumb
+        mean, std = (float(v[0, 0]) for v in cv2.meanStdDev(gray))
+        if mean < DARK_MEAN:
+            return "too dark"
+        if mean > BRIGHT_MEAN or float((gray >= 250).mean()) > SATURATED_SHARE:
+            return "over-exposed"
+        if std < BLOCKED_STD:
+            return "blocked or covered"
+        unchanged = previous is not None and float(np.abs(thumb - previous).mean()) < FROZEN_DIFF
+        if not unchanged:
+            self._unchanged_since = frame.t
+        elif frame.t - self._unchanged_since >= FROZEN_S - 1e-6:
+            return "frozen"
+        pose = cues.landmarks.pose
+        if head_out_of_frame(pose) and cues.head_yaw.value is None:
+            return "face out of frame"
+        if self.view == "side":
+            if cues.body_visible.value:
+                return None
+            lost = "driver not in view while driving"
+        else:
+            if cues.face_visible.value is not None and cues.face_visible.value >= 0.5:
+                return None
+            if head_turned_away(pose):
+                return None
+            lost = "no face while driving"
+        speed = vehicle.speed_kmh if vehicle is not None else None
+        if speed is None or speed >= self.settings.speed_gate_kmh:
+            return lost
+        return None
+
+    def step(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> list[EventUpdate]:
+        from dms.events.tracker import event_update
+
+        t = frame.t
+        reason = self.condition(frame, cues, vehicle)
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        self._last_t = t
+        self.observed_s += dt
+        if reason is None:
+            self.monitored_s += dt
+            if self._fine_since is None:
+                self._fine_since = t
+            if self._since is not None and t - self._fine_since >= CLEAR_S - 1e-6:
+                return self._close(self._last_bad_t)
+            return []
+        self.lost_s[reason] += dt
+        self._fine_since = None
+        self._last_bad_t = t
+        if self._since is None:
+            self._since, self._reasons = t, Counter()
+        self._reasons[reason] += 1
+        if self.event is None:
+            if t - self._since < self.after_s - 1e-6:
+                return []
+            self.event = self._open(t, vehicle)
+            return [event_update("open", self.event)]
+        evidence = {**self.event.evidence, **self._evidence(t)}
+        self.event = replace(self.event, end_s=round(t, 3), evidence=evidence)
+        return []
+
+    def finish(self, t: float) -> list[EventUpdate]:
+        end = self._last_bad_t if self._since is not None else t
+        updates = self._close(end)
+        self._since = None
+        return updates
+
+    def coverage(self, gaps_s: float = 0.0) -> dict:
+        """{"share", "monitored_s", "drive_s", "not_monitored_s": {condition: s, "gaps": s}}."""
+        drive = self.observed_s + gaps_s
+        lost = {reason: round(seconds, 1) for reason, seconds in self.lost_s.most_common()}
+        if gaps_s:
+            lost["no frames (gaps)"] = round(gaps_s, 1)
+        share = None if drive <= 0 else round(self.monitored_s / drive, 3)
+        return {"share": share, "monitored_s": round(self.monitored_s, 1), "drive_s": round(drive, 1),
+                "not_monitored_s": lost}
+
+    def _open(self, t: float, vehicle: VehicleState | None) -> Event:
+        from dms.events.tracker import new_event_id
+
+        speed = vehicle.speed_kmh if vehicle is not None else None
+        stationary = speed is not None and speed < self.settings.speed_gate_kmh
+        return Event(
+            id=new_event_id(), behaviour=KIND, start_s=round(self._since, 3), end_s=round(t, 3),
+            severity="info" if stationary else "warning", peak_score=1.0, mean_score=1.0,
+            evidence=self._evidence(t), stationary=stationary if speed is not None else None,
+            speed_kmh=None if speed is None else {"start": round(speed, 1), "mean": round(speed, 1),
+                                                   "max": round(speed, 1)},
+        )
+
+    def _evidence(self, t: float) -> dict:
+        reason = self._reasons.most_common(1)[0][0]
+        shares = {r: round(n / sum(self._reasons.values()), 2) for r, n in self._reasons.most_common()}
+        return {
+            "reason": reason,
+            "conditions": shares,
+            "rule": "camera_degraded",
+            "why": [
+                f"Raised because the driver could not be monitored ({reason}) from {self._since:.1f} s: "
+                f"the {self.after_s:g} s threshold was passed at {self._since + self.after_s:.1f} s "
+                "(Euro NCAP: the driver is informed within 10 s when monitoring is not possible)."
+            ],
+        }
+
+    def _close(self, end_s: float) -> list[EventUpdate]:
+        from dms.events.tracker import event_update
+
+        self._since = None
+        if self.event is None:
+            return []
+        event, self.event = self.event, None
+        return [event_update("close", replace(event, end_s=round(max(end_s, event.start_s), 3)))]

@@ -1,0 +1,1 @@
+"""Fusion: landmark cues, classifier probabilities and vehicle state -> one score per behaviour."""

@@ -1,0 +1,1 @@
+"""Event media: the thumbnail and the short clip written for every event."""
