@@ -198,6 +198,22 @@ def test_a_log_of_naive_local_times_and_a_named_zone_is_placed_in_utc(tmp_path, 
     assert track.describe()["files"][0]["timezone"] == f"{zone} (from --telemetry-map)"
 
 
+def test_naive_times_the_zone_has_twice_or_never(tmp_path):
+    """A log that lies inside the repeated hour only (its turn back not logged) is read as summer
+    time; times the zone skips (the spring-forward hour, a clock set wrong) are left unplaced."""
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"timezone": "Europe/Berlin"}))
+    repeated = [f"2024-10-27 02:10:{i / 10:04.1f},{KMH[i]:.1f}" for i in range(50)]
+    skipped = [f"2024-03-31 02:10:{i / 10:04.1f},{KMH[i]:.1f}" for i in range(20)]
+    after = [f"2024-03-31 03:00:{i / 10:04.1f},{KMH[i]:.1f}" for i in range(30)]
+    cases = ((repeated, "2024-10-27T00:10:00+00:00"), (skipped + after, "2024-03-31T01:00:00+00:00"))
+    for rows, start in cases:
+        path = tmp_path / "naive.csv"
+        path.write_text("\n".join(["time,speed_kmh", *rows]) + "\n")
+        track = load_track([path], mapping_path=mapping)
+        assert track.describe()["log_start_utc"] == start
+
+
 def test_zoned_iso_stamps_whose_offset_changes_are_placed_in_utc(tmp_path):
     zone, first = CHANGES[0]
     rows = ["timestamp,speed_kmh"] + [f"{local.isoformat()},{KMH[i]:.1f}"

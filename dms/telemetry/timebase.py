@@ -296,16 +296,23 @@ def _placed_in_utc(
 
 def _zone_offsets(naive_s: np.ndarray, zone: tzinfo) -> np.ndarray:
     """UTC offset (s) of each naive local time in `zone`; NaN for a time the zone skips (the hour
-    of a spring-forward change) or that cannot be told."""
+    of a spring-forward change). A time the zone has twice (the hour repeated at a fall-back) is in
+    summer time until the clock has gone back in the rows before it, in standard time after."""
     finite = np.isfinite(naive_s)
     offsets = np.full(naive_s.shape, np.nan)
-    local = pd.DatetimeIndex(pd.to_datetime(naive_s[finite], unit="s"))
-    try:
-        placed = local.tz_localize(zone, ambiguous="infer", nonexistent="NaT")
-    except ValueError:  # the repeated hour without its turn back in the log: taken as summer time
-        placed = local.tz_localize(zone, ambiguous=np.ones(len(local), bool), nonexistent="NaT")
-    utc = placed.tz_convert("UTC").tz_localize(None)
-    offsets[finite] = (local - utc).total_seconds().to_numpy(dtype=float)
+    values = naive_s[finite]
+    local = pd.DatetimeIndex(pd.to_datetime(values, unit="s"))
+
+    def utc_seconds(summer: bool) -> np.ndarray:
+        placed = local.tz_localize(zone, ambiguous=np.full(len(local), summer), nonexistent="NaT")
+        utc = placed.tz_convert("UTC").tz_localize(None)
+        return (utc - pd.Timestamp("1970-01-01")).total_seconds().to_numpy()
+
+    summer, standard = utc_seconds(True), utc_seconds(False)
+    earlier_max = np.concatenate([[-np.inf], np.maximum.accumulate(values)[:-1]])
+    went_back = earlier_max > values
+    utc = np.where((summer != standard) & went_back, standard, summer)
+    offsets[finite] = values - utc
     return offsets
 
 
