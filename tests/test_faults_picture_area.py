@@ -14,12 +14,13 @@ from PyQt5.QtCore import QPointF
 
 from dms.core.config import Settings
 from dms.core.profile import CameraProfile
-from dms.core.types import PictureArea
+from dms.core.types import Cues, Frame, FrameResult, PictureArea, Scores
 from dms.perception.cues import LandmarkCues
 from dms.perception.picture_area import PictureAreaFinder
 from dms.sources.readers import open_source
 from ui.calibration import CalibrationDialog
 from ui.image import bgr_to_qimage
+from ui.video_view import VideoView
 
 SIDE = CameraProfile.load("data/profile_side.json")
 PILLARBOX = PictureArea(0.125, 0.0, 0.875, 1.0)  # 4:3 in 16:9: 240 of 1920 px black on either side
@@ -148,3 +149,24 @@ def test_the_calibration_view_draws_and_saves_regions_on_the_picture(qtbot, tmp_
     assert editor.to_norm(bar) == pytest.approx([0.0, 0.5], abs=0.005)  # a click on a bar: the edge
     saved = dialog.save_to(tmp_path / "profile.json")
     assert CameraProfile.load(tmp_path / "profile.json").wheel == saved.wheel == SIDE.wheel
+
+
+def test_the_video_view_draws_the_regions_on_the_picture(qtbot):
+    image = boxed(np.full((360, 480, 3), 128, np.uint8), 640, 360)
+    view = VideoView(SIDE)
+    qtbot.addWidget(view)
+    view.resize(640, 360)
+    frame = Frame(0, 0.0, image)
+    view.show_result(FrameResult(frame, Cues(picture=area_of(image)), None, Scores(0, 0.0, {}, {})))
+    for name in ("landmarks", "head", "labels", "fps"):
+        view.set_overlay(name, False)
+    shot = view.grab().toImage()
+    rect = view.picture_rect()
+
+    def colour(x, y):
+        c = shot.pixelColor(int(rect.x() + x * rect.width()), int(rect.y() + y * rect.height()))
+        return c.red(), c.green(), c.blue()
+
+    tinted = colour(0.73, 0.8)  # inside the console region placed on the picture (x 0.71-0.875)
+    assert tinted[0] > tinted[2] + 20  # the orange fill over the grey picture
+    assert colour(0.95, 0.8) == (0, 0, 0)  # the bar, where the region lay on the whole frame
