@@ -63,6 +63,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", help="label-map entry naming the classes (default: from --format)")
     p.add_argument("--labels", type=Path, default=LABEL_MAP, help="label map (data/labels.json)")
     p.add_argument("--dmd-stream", default="body_camera")
+    p.add_argument("--suffix",
+                    help="PaddleVideo's `suffix` for --format paddle-frames (the frame file pattern, "
+                         "default img_{:05}.jpg) or paddle-video (appended to each file name)")
     p.add_argument("--sampling", default="auto", choices=("auto", "segment", "dense"),
                    help="auto: dense for online checkpoints (as trained), TSN segments otherwise")
     p.add_argument("--dense-stride", type=int, help="default: the stride recorded at training")
@@ -122,7 +125,8 @@ def clip_items(args: argparse.Namespace) -> list[LabelledItem]:
     from models.datasets.loading import read_clips
 
     _, classes = dataset_classes(args)
-    clips = select_drivers(read_clips(args.format, args.list, args.root, classes, args.dmd_stream),
+    clips = select_drivers(read_clips(args.format, args.list, args.root, classes, args.dmd_stream,
+                                      getattr(args, "suffix", None)),
                            args.drivers, read_meta(args.checkpoint), args.checkpoint, args.list[0])
     behaviour = classes.class_to_behaviour()
 

@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from models.augment import ClipTransform
-from models.checkpoints import CheckpointMeta, guess_note, load_checkpoint
+from models.checkpoints import CheckpointMeta, class_names, guess_note, load_checkpoint
 from models.commands.training_setup import dataset_classes
 from models.datasets.clip_dataset import ClipDataset
 from models.datasets.loading import read_clips
@@ -64,10 +64,14 @@ def run_evaluation(args: argparse.Namespace) -> str:
     if guess_note(meta):
         print(f"warning: {args.checkpoint}: {guess_note(meta)}", file=sys.stderr)
     name, classes = dataset_classes(args)
+    if meta.classes == class_names(meta.num_class) and meta.num_class == len(classes.classes):
+        # An official or PaddleVideo file names no classes (class_00 ...): they are the data set's, in order.
+        meta.classes, meta.class_to_behaviour = list(classes.classes), classes.class_to_behaviour()
     if list(classes.classes) != list(meta.classes):
         raise ModelInputError(args.checkpoint, f"its classes are not those of data set {name} "
                                                f"({len(meta.classes)} vs {len(classes.classes)} classes)")
-    clips = select_drivers(read_clips(args.format, args.list, args.root, classes, args.dmd_stream),
+    clips = select_drivers(read_clips(args.format, args.list, args.root, classes, args.dmd_stream,
+                                      getattr(args, "suffix", None)),
                            getattr(args, "drivers", None), meta, args.checkpoint, args.list[0])
     dense = args.sampling == "dense" or (args.sampling == "auto" and meta.shift_mode == "online")
     stride = (args.dense_stride or meta.training.get("dense_stride") or 1) if dense else None

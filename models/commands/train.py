@@ -29,6 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     data.add_argument("--dataset", help="label-map entry naming the classes (default: from --format)")
     data.add_argument("--labels", type=Path, default=LABEL_MAP, help="label map (data/labels.json)")
     data.add_argument("--dmd-stream", default="body_camera", help="DMD camera stream to cut clips from")
+    data.add_argument("--suffix",
+                       help="PaddleVideo's `suffix` for --format paddle-frames (the frame file pattern, "
+                            "default img_{:05}.jpg) or paddle-video (appended to each file name)")
     model = p.add_argument_group("model")
     model.add_argument("--arch", default=tsm.DEFAULT_ARCH, choices=tsm.ARCHS, help="backbone")
     model.add_argument("--n-segment", type=int, default=tsm.DEFAULT_SEGMENTS,

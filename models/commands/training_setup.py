@@ -30,7 +30,7 @@ class TrainingSetup:
 
 
 def default_dataset(fmt: str) -> str:
-    return "dms_events" if fmt in ("rawframes", "video") else fmt
+    return "dms_events" if fmt in ("rawframes", "video", "paddle-frames", "paddle-video") else fmt
 
 
 def dataset_classes(args: argparse.Namespace):
@@ -73,9 +73,10 @@ def first_aspect(clips: list) -> float:
 
 def build_training(args: argparse.Namespace) -> TrainingSetup:
     name, classes = dataset_classes(args)
-    train_clips = read_clips(args.format, args.train, args.root, classes, args.dmd_stream)
+    suffix = getattr(args, "suffix", None)
+    train_clips = read_clips(args.format, args.train, args.root, classes, args.dmd_stream, suffix)
     if args.val:
-        val_clips = read_clips(args.format, args.val, args.root, classes, args.dmd_stream)
+        val_clips = read_clips(args.format, args.val, args.root, classes, args.dmd_stream, suffix)
     elif getattr(args, "val_drivers", None):
         train_clips, val_clips = split_by_drivers(train_clips, args.val_drivers, args.train[0])
     else:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = ("rawframes", "video", "image")
+FRAME_TEMPLATE = "img_{:05d}.jpg"  # frame i (1-based) of a folder, as TSM, mmaction and PaddleVideo name them
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class Clip:
 
     `start` is the 0-based index of the first frame in `source`; `num_frames` None means "to the
     end of the video" (counted when it is opened). `group` is the person (driver, subject) so that
-    splits can keep everyone on one side.
+    splits can keep everyone on one side. `frame_template` names frame i (1-based) of a folder.
     """
 
     source: Path
@@ -23,3 +24,4 @@ class Clip:
     num_frames: int | None
     label: int
     group: str = ""
+    frame_template: str = FRAME_TEMPLATE

@@ -8,7 +8,6 @@ import cv2
 import numpy as np
 
 from models.datasets.clip import Clip
-from models.datasets.rawframes import FRAME_TEMPLATE
 from models.errors import ModelInputError
 
 
@@ -64,7 +63,7 @@ def load_frames(clip: Clip, indices: Sequence[int]) -> list[np.ndarray]:
         image = _read_image(clip.source)
         return [image for _ in indices]
     if clip.kind == "rawframes":
-        return [_read_image(clip.source / FRAME_TEMPLATE.format(clip.start + i + 1)) for i in indices]
+        return [_read_image(clip.source / clip.frame_template.format(clip.start + i + 1)) for i in indices]
     if clip.kind == "video":
         return _read_video(clip, [int(i) for i in indices])
     raise ValueError(f"unknown clip kind {clip.kind!r}")

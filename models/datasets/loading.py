@@ -9,17 +9,20 @@ from models.datasets.clip import Clip
 from models.datasets.dmd import read_dmd
 from models.datasets.driveandact import read_driveandact
 from models.datasets.hundred_driver import read_100driver
+from models.datasets.paddlevideo_lists import read_paddle_frames_list, read_paddle_video_list
 from models.datasets.rawframes import read_rawframes_list, read_video_list
 from models.datasets.statefarm import read_statefarm
 from models.errors import ModelInputError
 from models.labelmap import DatasetClasses
 
-FORMATS = ("rawframes", "video", "statefarm", "dmd", "driveandact", "100driver")
+FORMATS = ("rawframes", "video", "statefarm", "dmd", "driveandact", "100driver", "paddle-frames",
+           "paddle-video")
 
 
 def read_clips(fmt: str, paths: Sequence[Path], root: Path | None, classes: DatasetClasses,
-               dmd_stream: str = "body_camera") -> list[Clip]:
-    """All clips of `paths`; media are under `root` (default: each file's own folder)."""
+               dmd_stream: str = "body_camera", suffix: str | None = None) -> list[Clip]:
+    """All clips of `paths`; media are under `root` (default: each file's own folder). `suffix` is
+    PaddleVideo's (paddle-frames: the frame file pattern; paddle-video: appended to each name)."""
     clips: list[Clip] = []
     for path in paths:
         base = root or Path(path).parent
@@ -35,6 +38,10 @@ def read_clips(fmt: str, paths: Sequence[Path], root: Path | None, classes: Data
             clips += read_driveandact(path, base, classes)
         elif fmt == "100driver":
             clips += read_100driver(path, base, classes)
+        elif fmt == "paddle-frames":
+            clips += read_paddle_frames_list(path, root, len(classes.classes), suffix)
+        elif fmt == "paddle-video":
+            clips += read_paddle_video_list(path, root, len(classes.classes), suffix)
         else:
             raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if not clips:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.datasets.clip import Clip
+from models.datasets.clip import FRAME_TEMPLATE, Clip
 from models.errors import ModelInputError
 
-FRAME_TEMPLATE = "img_{:05d}.jpg"
+__all__ = ["FRAME_TEMPLATE", "int_label", "list_lines", "media_path", "read_rawframes_list",
+           "read_video_list", "write_rawframes_list"]
 
 
-def _lines(list_path: Path) -> list[tuple[int, str]]:
+def list_lines(list_path: Path) -> list[tuple[int, str]]:
     try:
         text = list_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -18,7 +19,7 @@ def _lines(list_path: Path) -> list[tuple[int, str]]:
     return [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 
-def _label(list_path: Path, n: int, text: str, num_class: int | None) -> int:
+def int_label(list_path: Path, n: int, text: str, num_class: int | None) -> int:
     try:
         label = int(text)
     except ValueError:
@@ -28,7 +29,7 @@ def _label(list_path: Path, n: int, text: str, num_class: int | None) -> int:
     return label
 
 
-def _resolve(root: Path | None, list_path: Path, name: str) -> Path:
+def media_path(root: Path | None, list_path: Path, name: str) -> Path:
     path = Path(name)
     return path if path.is_absolute() else (root or list_path.parent) / path
 
@@ -39,15 +40,15 @@ def read_rawframes_list(list_path: str | Path, root: str | Path | None = None,
     list_path = Path(list_path)
     root = Path(root) if root else None
     clips = []
-    for n, line in _lines(list_path):
+    for n, line in list_lines(list_path):
         parts = line.rsplit(maxsplit=2)
         if len(parts) != 3:
             raise ModelInputError(list_path, f"line {n}: expected 'frame_dir num_frames label', got {line!r}")
         frame_dir, count, label = parts
         if not count.isdigit() or int(count) < 1:
             raise ModelInputError(list_path, f"line {n}: frame count {count!r} is not a positive integer")
-        source = _resolve(root, list_path, frame_dir)
-        label_index = _label(list_path, n, label, num_class)
+        source = media_path(root, list_path, frame_dir)
+        label_index = int_label(list_path, n, label, num_class)
         clips.append(Clip(source, "rawframes", 0, int(count), label_index, source.name))
     if not clips:
         raise ModelInputError(list_path, "list file has no entries")
@@ -60,12 +61,13 @@ def read_video_list(list_path: str | Path, root: str | Path | None = None,
     list_path = Path(list_path)
     root = Path(root) if root else None
     clips = []
-    for n, line in _lines(list_path):
+    for n, line in list_lines(list_path):
         parts = line.rsplit(maxsplit=1)
         if len(parts) != 2:
             raise ModelInputError(list_path, f"line {n}: expected 'path label', got {line!r}")
-        source = _resolve(root, list_path, parts[0])
-        clips.append(Clip(source, "video", 0, None, _label(list_path, n, parts[1], num_class), source.stem))
+        source = media_path(root, list_path, parts[0])
+        label = int_label(list_path, n, parts[1], num_class)
+        clips.append(Clip(source, "video", 0, None, label, source.stem))
     if not clips:
         raise ModelInputError(list_path, "list file has no entries")
     return clips
