@@ -83,3 +83,66 @@ def test_blurred_media_hide_the_face(tmp_path, night_frames):
     frame, cues = [fc for fc in night_frames if fc[0].t == pytest.approx(3.0, abs=0.05)][0]
     x0, y0, x1, y1 = face_box(a, cues)
     assert sharpness(b[y0:y1, x0:x1]) < 0.3 * sharpness(a[y0:y1, x0:x1])
+
+
+def synthetic(n: int, evidence_at) -> list[FrameResult]:
+    """n frames at 10 Hz, each a flat grey of its own index (so a written picture names its frame),
+    with `evidence_at(t)` as the raw phone evidence and a smoothed score that lags it."""
+    from dms.types import Frame
+
+    results = []
+    for i in range(n):
+        t = round(i / 10, 3)
+        image = np.full((120, 160, 3), 2 * i, np.uint8)
+        raw = evidence_at(t)
+        scores = Scores(i, t, {"phone": 0.0}, {}, evidence={"phone": raw})
+        results.append(FrameResult(Frame(i, t, image), Cues(), None, scores))
+    return results
+
+
+def frame_index(path) -> int:
+    return round(float(cv2.imread(str(path)).mean()) / 2)
+
+
+def drive_recorder(tmp_path, frames, updates_at: dict, **kwargs):
+    recorder = EventMediaRecorder(tmp_path, pre_roll_s=1.0, post_roll_s=0.5, fps=10, **kwargs)
+    saved = []
+    for result in frames:
+        updates = tuple(updates_at.get(result.frame.index, ()))
+        saved += recorder.on_frame(replace(result, updates=updates))
+    saved += recorder.finish(frames[-1].frame.t)
+    return saved
+
+
+def test_the_thumbnail_is_the_peak_evidence_inside_the_span_and_the_pre_roll_precedes_the_start(tmp_path):
+    # phone seen 1.0-3.0 s, strongest 1.4-1.6 s; announced late (at 3.0 s, as a 5 s hands-off or a
+    # cool-down would), then the picture changes (the next cut) while the smoothed score lags
+    frames = synthetic(60, lambda t: 1.0 if 1.4 <= t <= 1.6 else 0.7 if 1.0 <= t < 3.0 else 0.0)
+    event = Event("ev", "phone", 1.0, 2.9, "info", 1.0, 1.0)
+    updates = {30: [EventUpdate("open", event)], 36: [EventUpdate("close", replace(event, end_s=3.0))]}
+    saved = drive_recorder(tmp_path, frames, updates, lookback_s=2.5)
+    first = next(m for m in saved if m.thumbnail)
+    assert first.thumbnail_s == pytest.approx(1.5)  # the middle of the peak, not the announcing frame
+    assert frame_index(tmp_path / first.thumbnail) == 15
+    clip = next(m.clip for m in saved if m.clip)
+    with av.open(str(tmp_path / clip)) as container:
+        decoded = list(container.decode(video=0))
+    assert len(decoded) == 36  # 0.0 s (1 s before the start) to 3.5 s (0.5 s after the end)
+    assert round(float(decoded[0].to_ndarray(format="bgr24").mean()) / 2) == 0
+    # without the look-back the buffer would have started at 2.0 s: after the event's start
+    short = drive_recorder(tmp_path / "short", frames, updates)
+    assert next(m for m in short if m.thumbnail).thumbnail_s >= 2.0
+
+
+def test_a_stronger_frame_later_in_the_span_replaces_the_thumbnail_but_not_one_after_the_end(tmp_path):
+    # 0.6 from 1.0 s, 0.8 at 2.4-2.6 s; after the end (3.0 s) but before the close is known (3.5 s),
+    # a 1.0 at 3.2-3.4 s (the score lags into the next cut): not the event's picture
+    frames = synthetic(60, lambda t: 0.8 if 2.4 <= t <= 2.6 else 1.0 if 3.2 <= t <= 3.4 else
+                       0.6 if 1.0 <= t < 3.0 else 0.0)
+    event = Event("ev", "phone", 1.0, 2.0, "info", 1.0, 1.0)
+    updates = {20: [EventUpdate("open", event)], 35: [EventUpdate("close", replace(event, end_s=3.0))]}
+    saved = drive_recorder(tmp_path, frames, updates, lookback_s=2.5)
+    shown = [m.thumbnail_s for m in saved if m.thumbnail_s is not None]
+    assert shown[0] == pytest.approx(1.5)  # at the open: the middle of the 0.6 plateau 1.0-2.0 s
+    assert shown[-1] == pytest.approx(2.4)  # at the end: the first frame of the stronger 2.4-2.6 s
+    assert frame_index(tmp_path / saved[-1].thumbnail) == 24

@@ -125,10 +125,11 @@ def build_pipeline(
     if unchecked:
         print(f"warning: {unchecked}", file=sys.stderr)
     profile = judged_profile(rules, profile)
+    tracker = EventTracker(settings, rules, has_telemetry=telemetry is not None)
     pipeline = Pipeline(
         landmarks=LandmarkCues(profile, settings, telemetry=telemetry),
         fusion=Fusion(settings, profile),
-        tracker=EventTracker(settings, rules, has_telemetry=telemetry is not None),
+        tracker=tracker,
         classifier=classifier,
         detector=detector,
         tie=tie_objects,
@@ -153,6 +154,7 @@ def build_pipeline(
             post_roll_s=settings.post_roll_s,
             fps=fps,
             blur=settings.blur_faces,
+            lookback_s=tracker.lookback_s,
         )
         pipeline.observers.append(SessionWriter(store, session_id, media_recorder))
     return pipeline, session_id

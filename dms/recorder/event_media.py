@@ -1,7 +1,13 @@
 """Event media: a thumbnail and a short clip (pre-roll before, post-roll after) for every event.
 
-Works the same for a live camera and a recording: a ring buffer keeps the last `pre_roll_s` of
-analysed frames as JPEG bytes (small, so memory stays flat with drive length), and each event's
+Works the same for a live camera and a recording: a ring buffer keeps the latest analysed frames
+as JPEG bytes with each behaviour's raw evidence, for `pre_roll_s` plus `lookback_s` (the longest
+an event may start before the tracker announces it: EventTracker.lookback_s), so memory stays
+flat with drive length and a clip's pre-roll starts `pre_roll_s` before the event's own start,
+however late it was announced. The thumbnail is the frame of the event's peak evidence inside its
+own span (the middle one where several frames share the peak), taken from that buffer when the
+event opens and replaced, at its end, by a later frame of the span with stronger evidence (one
+kept in memory per open event, never re-decoded); its media time travels with it. Each event's
 clip is written once its post-roll has passed. Clips are H.264 MP4 at the analysis rate, so a
 browser plays them from the report. Faces can be blurred in everything written.
 
@@ -31,11 +37,33 @@ POSE_HEAD_POINTS = slice(0, 11)  # MediaPipe pose: nose, eyes, ears, mouth
 
 @dataclass(frozen=True)
 class SavedMedia:
-    """Media written for one event: paths relative to the media folder; None = not (yet) written."""
+    """Media written for one event: paths relative to the media folder; None = not (yet) written.
+    thumbnail_s: the media time (s) of the frame the thumbnail shows."""
 
     event_id: str
     thumbnail: str | None
     clip: str | None
+    thumbnail_s: float | None = None
+
+
+@dataclass
+class _Buffered:
+    """One analysed frame in the ring buffer: media time, JPEG bytes, raw evidence by behaviour."""
+
+    t: float
+    jpeg: bytes
+    evidence: dict[str, float]
+
+
+@dataclass
+class _Peak:
+    """The thumbnail of an open event: the frame shown, and later frames of stronger evidence that
+    may replace it at the event's end (if they fall inside its span)."""
+
+    behaviour: str
+    shown: _Buffered
+    value: float
+    stronger: list[tuple[float, _Buffered]] = field(default_factory=list)
 
 
 @dataclass
@@ -44,6 +72,22 @@ class _PendingClip:
     until_s: float | None = None  # set once the event closed: end + post-roll
     frames: list[tuple[float, bytes]] = field(default_factory=list)
     cap_s: float = 0.0
+
+
+# Pattern events (dms/rules/unresponsive.py, dms/camera_health.py) show the behaviours they watch.
+SHOWN_BY = {"unresponsive": ("eyes_off_road", "eyes_closed")}
+
+
+def _strength(frame: _Buffered, behaviour: str) -> float:
+    return max((frame.evidence.get(b, 0.0) for b in SHOWN_BY.get(behaviour, (behaviour,))), default=0.0)
+
+
+def _frame_evidence(result: FrameResult) -> dict[str, float]:
+    """Raw evidence by behaviour (the smoothed score where fusion gave none; 0 where unobserved)."""
+    scores = result.scores
+    if not scores.evidence:
+        return dict(scores.values)
+    return {b: 0.0 if v is None else float(v) for b, v in scores.evidence.items()}
 
 
 def blur_faces(image: np.ndarray, landmarks: Landmarks) -> np.ndarray:
@@ -108,14 +152,17 @@ class EventMediaRecorder:
         post_roll_s: float,
         fps: float,
         blur: bool = False,
+        lookback_s: float = 0.0,
     ):
         self.media_dir = Path(media_dir)
         self.pre_roll_s = pre_roll_s
         self.post_roll_s = post_roll_s
         self.fps = fps
         self.blur = blur
-        self._buffer: deque[tuple[float, bytes]] = deque()
+        self.lookback_s = lookback_s
+        self._buffer: deque[_Buffered] = deque()
         self._pending: dict[str, _PendingClip] = {}
+        self._peaks: dict[str, _Peak] = {}  # open events' thumbnails
         self._thumbs: dict[str, str] = {}
         self._writing: dict[str, tuple[Future, str | None]] = {}  # id -> (clip written, thumbnail)
         self._writer: ThreadPoolExecutor | None = None
@@ -127,13 +174,16 @@ class EventMediaRecorder:
         if self.blur:
             image = blur_faces(image, result.cues.landmarks)
         jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
-        self._buffer.append((t, jpeg))
-        while self._buffer[0][0] < t - self.pre_roll_s:
+        frame = _Buffered(t, jpeg, _frame_evidence(result))
+        self._buffer.append(frame)
+        while self._buffer[0].t < t - self.pre_roll_s - self.lookback_s:
             self._buffer.popleft()
         for clip in self._pending.values():
             if t <= clip.cap_s or clip.until_s is not None:
                 clip.frames.append((t, jpeg))
-        saved = [s for update in result.updates if (s := self._update(update, jpeg)) is not None]
+        for peak in self._peaks.values():
+            self._note_stronger(peak, frame)
+        saved = [m for update in result.updates if (m := self._update(update)) is not None]
         self._flush(t)
         return saved + self._written()
 
@@ -141,18 +191,48 @@ class EventMediaRecorder:
         """Ids of the events whose clip is not written yet."""
         return set(self._pending) | set(self._writing)
 
-    def _update(self, update: EventUpdate, jpeg: bytes) -> SavedMedia | None:
+    def _note_stronger(self, peak: _Peak, frame: _Buffered) -> None:
+        """Keep a frame with stronger evidence than any so far; of those older than the look-back
+        (which every open event's end lies within) only the strongest is kept: memory stays bounded."""
+        value = _strength(frame, peak.behaviour)
+        best = peak.stronger[-1][0] if peak.stronger else peak.value
+        if value <= best:
+            return
+        peak.stronger.append((value, frame))
+        old = [i for i, (_, f) in enumerate(peak.stronger) if f.t < frame.t - self.lookback_s - 1e-6]
+        if len(old) > 1:
+            del peak.stronger[: old[-1]]
+
+    def _update(self, update: EventUpdate) -> SavedMedia | None:
         event = update.event
         if update.kind == "open":
-            self._thumbs[event.id] = self._save_thumbnail(event.id, jpeg)
+            end = max(event.end_s, event.start_s) + 1e-6
+            span = [f for f in self._buffer if event.start_s - 1e-6 <= f.t <= end]
+            shown = self._peak_frame(span or [self._buffer[-1]], event.behaviour)
+            self._peaks[event.id] = _Peak(event.behaviour, shown, _strength(shown, event.behaviour))
+            self._thumbs[event.id] = self._save_thumbnail(event.id, shown.jpeg)
             start = event.start_s - self.pre_roll_s
-            frames = [f for f in self._buffer if f[0] >= start]
+            frames = [(f.t, f.jpeg) for f in self._buffer if f.t >= start]
             self._pending[event.id] = _PendingClip(event.id, frames=frames, cap_s=event.start_s + MAX_EVENT_S)
-            return SavedMedia(event.id, self._thumbs[event.id], None)
+            return SavedMedia(event.id, self._thumbs[event.id], None, round(shown.t, 3))
         if update.kind == "close" and event.id in self._pending:
             clip = self._pending[event.id]
             clip.until_s = min(event.end_s, clip.cap_s) + self.post_roll_s
+        peak = self._peaks.pop(event.id, None) if update.kind == "close" else None
+        if peak is not None:
+            inside = [f for v, f in peak.stronger if f.t <= event.end_s + 1e-6]
+            if inside:
+                self._save_thumbnail(event.id, inside[-1].jpeg)
+                return SavedMedia(event.id, self._thumbs.get(event.id), None, round(inside[-1].t, 3))
         return None
+
+    @staticmethod
+    def _peak_frame(frames: list[_Buffered], behaviour: str) -> _Buffered:
+        """The frame of peak evidence; the middle one of those that share the peak."""
+        values = [_strength(f, behaviour) for f in frames]
+        top = max(values)
+        tied = [f for f, v in zip(frames, values, strict=True) if v >= top - 1e-6]
+        return tied[len(tied) // 2]
 
     def _save_thumbnail(self, event_id: str, jpeg: bytes) -> str:
         rel = f"thumbs/{event_id}.jpg"

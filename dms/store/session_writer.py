@@ -44,6 +44,7 @@ class SessionWriter:
         self._events: dict[str, tuple[Event, bool]] = {}  # id -> (latest snapshot, still open)
         self._changed: set[str] = set()
         self._paths: dict[str, tuple[str | None, str | None]] = {}  # id -> (thumbnail, clip)
+        self._shown_at: dict[str, float] = {}  # id -> media time of the frame its thumbnail shows
         self._last_t: float | None = None
         self._last_commit = time.monotonic()
 
@@ -88,6 +89,8 @@ class SessionWriter:
         thumbnail, clip = self._paths.get(event.id, (None, None))
         if thumbnail or clip:
             event = replace(event, thumbnail=thumbnail or event.thumbnail, clip=clip or event.clip)
+        if event.id in self._shown_at:
+            event = replace(event, evidence={**event.evidence, "thumbnail_s": self._shown_at[event.id]})
         self._events[event.id] = (event, kind != "close")
         self._changed.add(event.id)
 
@@ -95,6 +98,8 @@ class SessionWriter:
         for item in saved:
             old_thumbnail, old_clip = self._paths.get(item.event_id, (None, None))
             self._paths[item.event_id] = (item.thumbnail or old_thumbnail, item.clip or old_clip)
+            if item.thumbnail_s is not None:
+                self._shown_at[item.event_id] = item.thumbnail_s
             if item.event_id in self._events:
                 event, is_open = self._events[item.event_id]
                 self._apply("open" if is_open else "close", event)
@@ -119,3 +124,4 @@ class SessionWriter:
         for event_id in [i for i, (_, is_open) in self._events.items() if not is_open and i not in pending]:
             del self._events[event_id]  # closed, and its clip is written: nothing more will change
             self._paths.pop(event_id, None)
+            self._shown_at.pop(event_id, None)
