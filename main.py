@@ -31,6 +31,8 @@ COMMANDS = (
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Driver-monitoring system")
+    parser.add_argument("--help-settings", action="store_true",
+                        help="list every setting of a settings file with its unit and meaning")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).add_parser(sub)
@@ -43,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv or ["gui"])
+    if args.help_settings:
+        from dms.core.settings_help import help_text
+
+        print(help_text())
+        return 0
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

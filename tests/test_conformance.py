@@ -215,3 +215,18 @@ def test_an_alert_is_judged_by_its_true_cause():
     # in normal driving a PERCLOS warning is a false alert that says what raised it
     false = check([perclos_warned(20.0, 21.0)], [Label("eyes_closed", 10.0, 11.0, "high")], rules, 30.0)
     assert [(f.at_s, f.cause) for f in false.false_alerts] == [(20.5, "perclos")]
+
+
+def test_labels_split_per_cut_are_one_stretch_and_normal_driving_is_counted_exactly():
+    """side_montage_a's labels: normal 0-1 s, phone cut by cut 1-2, 2-3, 3-4, 4-5 s: one 4 s phone
+    use whose 2 s warning is required, and 1 s of labelled normal driving (was 0.0)."""
+    rules = load_rule_set("euro-ncap")
+    events = drive({"phone": [(1.0, 5.0)]}, 10.0, None, "euro-ncap")
+    labels = [Label("normal", 0.0, 1.0, "high")]
+    labels += [Label("phone", float(a), a + 1.0, "high") for a in range(1, 5)]
+    labels.append(Label("console", 5.0, 6.0, "high"))
+    report = check(events, labels, rules, 10.0)
+    assert [(v.behaviour, v.start_s, v.end_s, v.verdict) for v in report.labels] == [
+        ("phone", 1.0, 5.0, "on time"), ("console", 5.0, 6.0, "not required")]
+    assert report.normal_s == 1.0 and "3 label(s) continue the one before them" in report.notes[0]
+    assert [r.verdict for r in report.rules if r.behaviour == "phone"] == ["met"]

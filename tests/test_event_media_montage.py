@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import main
-from dms.recorder import _scaled
-from dms.sources import open_source
+from dms.recorder.event_media import _scaled
+from dms.sources.readers import open_source
 
 VIDEO = Path(__file__).resolve().parents[2] / "shared" / "data" / "video"
 PROFILE = Path(__file__).resolve().parents[1] / "data" / "profile_side.json"

@@ -104,7 +104,7 @@ def test_event_click_jumps_and_review_is_stored(played, qapp):
     wait_until(qapp, lambda: window.video.result.frame.t >= window.loop[1] - 0.5)  # it plays the span
     wait_until(qapp, lambda: abs(window.video.result.frame.t - target.start_s) < 0.3)  # and again
     assert f"replay: {target.behaviour.replace('_', ' ')}" in window.banner.label.text()
-    event_list.relabel_box.setCurrentText("drinking")
+    event_list.relabel_box.setCurrentText("drinking or eating")
     assert event_list.review_selected("confirmed")
     stored = {e.id: e for e in store.events(window.session_id)}[target.id]
     assert (stored.review, stored.relabel) == ("confirmed", "drinking")

@@ -185,11 +185,11 @@ def test_event_list_jump_and_review_are_stored(qtbot, tmp_path, frame):
     assert span.args == [1.0, 3.0]
     qtbot.mouseClick(events.confirm_button, Qt.LeftButton)
     assert store.events(session)[0].review == "confirmed"
-    events.relabel_box.setCurrentText("drinking")
+    events.relabel_box.setCurrentText("drinking or eating")
     qtbot.mouseClick(events.reject_button, Qt.LeftButton)
     stored = store.events(session)[0]
     assert (stored.review, stored.relabel) == ("rejected", "drinking")
-    assert events.table.item(0, 6).text() == "rejected as drinking"
+    assert events.table.item(0, 6).text() == "rejected as drinking or eating"
     ghost = event("ghost")  # closed in the GUI but not (yet) in the event log
     events.apply_updates((EventUpdate("open", ghost), EventUpdate("close", ghost)))
     events.table.selectRow(1)
@@ -265,7 +265,7 @@ def test_settings_dialog_edits_values_rules_and_checkpoint(qtbot, tmp_path):
     settings.save(tmp_path / "settings.json")
     assert Settings.load(tmp_path / "settings.json") == settings
     dialog.rules_table.item(row, 0).setText("high")
-    with pytest.raises(ValueError, match="phone / on"):
+    with pytest.raises(ValueError, match="phone use / on \\(score 0-1\\)"):
         dialog.settings()
 
 
@@ -342,10 +342,11 @@ def test_event_details_say_why_it_alerted(qtbot):
     qtbot.mouseClick(events.table.viewport(), Qt.LeftButton, pos=rect.center())
     opened = events.details.text()
     assert "at 1.0 s, info" in opened and "No alert: it did not last the 3.5 s warning threshold" in opened
+    assert "Logged without an alert:" in opened and "Why it alerted" not in opened
     assert "band above 50 km/h" in opened
     events.apply_updates(tuple(updates[1:]))  # the selected event escalates: its details follow
     text = events.details.text()
-    assert text.startswith("eyes_off_road at 1.0 s, warning (rule set eu-addw, rule addw_distraction):")
+    assert text.startswith("eyes off the road at 1.0 s, warning (rule set eu-addw)\nWhy it alerted:")
     assert "Warning at 4.5 s (80 km/h) by the speed band's timer" in text and "{" not in text
 
 

@@ -88,7 +88,7 @@ def test_blurred_media_hide_the_face(tmp_path, night_frames):
 def synthetic(n: int, evidence_at) -> list[FrameResult]:
     """n frames at 10 Hz, each a flat grey of its own index (so a written picture names its frame),
     with `evidence_at(t)` as the raw phone evidence and a smoothed score that lags it."""
-    from dms.types import Frame
+    from dms.core.types import Frame
 
     results = []
     for i in range(n):

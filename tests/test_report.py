@@ -260,7 +260,7 @@ def test_the_event_table_says_why_each_event_alerted_and_names_the_rule_set(stor
     session = store.session(session_id)
     written = write_report(tmp_path / "out", session, [event], store.timeline(session_id), None)
     html = written["report.html"].read_text()
-    assert "<th>why it alerted</th>" in html and "<p>Raised by the head pose (100% of frames).</p>" in html
+    assert "<th>explanation</th>" in html and "<p>Raised by the head pose (100% of frames).</p>" in html
     assert "<script" not in html and "&lt;script&gt;" in html
     assert "eu-addw: EU Advanced Driver Distraction Warning (EU 2023/2590)" in html
     assert "cannot be checked" in html
@@ -268,3 +268,62 @@ def test_the_event_table_says_why_each_event_alerted_and_names_the_rule_set(stor
     saved = json.loads(written["events.json"].read_text())
     assert saved["session"]["rules"]["name"] == "eu-addw"
     assert saved["events"][0]["evidence"]["why"][0].startswith("Raised by")
+
+
+def test_the_report_reads_in_plain_words(store, tmp_path):
+    """A headline; row numbers, behaviour names and evidence rows instead of ids, keys and JSON;
+    "Why it alerted" only over an event that alerted; the head-pose reference said in words; the
+    title is the file name."""
+
+    session_id = record(store, source="/fleet/van 7/drive.mp4", info={"classifier": None, "telemetry": None})
+    base = store.events(session_id)[0]
+    evidence = {"sources": {"hand_at_ear": 1.0}, "frames": 40, "rule_set": "euro-ncap", "warning_at_s": 3.04,
+                "warning_by": "timer", "why": ["Raised by a landmark cue."], "thumbnail_s": 2.9}
+    warned = replace(base, id="a1b2c3d4e5f6", behaviour="phone", start_s=1.0, end_s=5.0, severity="warning",
+                     speed_kmh={"start": 70.0, "mean": 71.0, "max": 72.0}, stationary=False,
+                     evidence=evidence)
+    quiet = replace(base, id="0f0f0f0f0f0f", behaviour="eyes_closed", start_s=6.0, end_s=6.6, severity="info",
+                    evidence={"sources": {"eyes_closed": 1.0}, "why": ["No alert."]})
+    written = write_report(tmp_path / "out", store.session(session_id), [warned, quiet],
+                           store.timeline(session_id), None)
+    html = written["report.html"].read_text()
+    assert "<title>Drive report: drive.mp4</title>" in html and "<h1>Drive report: drive.mp4</h1>" in html
+    assert ('<p class="headline">1 warning: phone use 4.0 s at 71 km/h; 1 more event logged without an '
+            "alert.</p>") in html
+    assert '<td class="num">1</td>\n<td>phone use' in html and "<td>a1b2c3d4e5f6</td>" not in html
+    assert "<td>eyes closed" in html
+    assert html.count("<h3>Why it alerted</h3>") == 1 and "<h3>Logged without an alert</h3>" in html
+    assert "<tr><th>Supported by</th><td>a hand at the ear 100% of frames</td></tr>" in html
+    assert "<tr><th>Warning at</th><td>3.04 s, by the duration timer</td></tr>" in html
+    assert "<tr><th>Thumbnail</th><td>the frame at 2.90 s</td></tr>" in html
+    assert "{&#34;" not in html and '{"' not in html and "warning_by" not in html
+    from dms.report.summary import head_reference_text
+
+    camera = {"straight_ahead_deg": None, "expected_deg": [-70.0, 0.0], "camera_reference_s": 9.9}
+    assert head_reference_text(camera) == (
+        "Head turns were measured from the camera profile's expected straight-ahead pose (the head turned "
+        "70° from the camera) for the whole drive: the driver never looked steadily ahead long enough to "
+        "learn their own.")
+    learned = {"straight_ahead_deg": [-2.0, -12.0], "expected_deg": [0.0, 0.0], "camera_reference_s": 3.2,
+               "settled_at_s": 3.2}
+    assert head_reference_text(learned) == (
+        "Head turns were measured from the driver's own straight-ahead pose (the head facing the camera, 12° "
+        "down), learned at 3.2 s; for the first 3.2 s from the camera profile's expected pose (the driver "
+        "facing the camera).")
+
+
+def test_a_headline_counts_alerts_and_names_the_worst():
+    from dms.report.summary import headline
+
+    def ev(behaviour, severity, start, end, speed=None, stationary=None):
+        return Event(behaviour, behaviour, start, end, severity, 1.0, 1.0,
+                     speed_kmh=None if speed is None else {"mean": speed}, stationary=stationary)
+
+    assert headline([]) == "No alerts and no events."
+    assert headline([ev("eyes_closed", "info", 1, 1.6), ev("yawning", "info", 3, 4),
+                     ev("eyes_closed", "info", 5, 5.5)]) == \
+        "No alerts; 3 events logged (eyes closed × 2, yawning)."
+    parked = ev("phone", "warning", 0, 9, 3.0, stationary=True)
+    assert headline([parked]).startswith("No alerts; 1 event logged")
+    assert headline([ev("phone", "warning", 10, 14, 71.0), ev("looking_back", "critical", 20, 23.5)]) == \
+        "1 critical, 1 warning: looking back 3.5 s, phone use 4.0 s at 71 km/h."

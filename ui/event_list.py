@@ -25,6 +25,7 @@ from PyQt5.QtWidgets import (
 
 from dms.core.errors import InputError
 from dms.core.types import EVENT_KINDS, Event, EventUpdate
+from dms.core.words import alert_heading, behaviour_words
 from ui.timeline import SEVERITY_COLOURS
 
 COLUMNS = ("", "time", "behaviour", "duration", "severity", "speed", "review")
@@ -41,7 +42,7 @@ def speed_text(event: Event) -> str:
 def review_text(event: Event) -> str:
     if event.review is None:
         return ""
-    return event.review + (f" as {event.relabel}" if event.relabel else "")
+    return event.review + (f" as {behaviour_words(event.relabel)}" if event.relabel else "")
 
 
 class EventList(QWidget):
@@ -71,9 +72,11 @@ class EventList(QWidget):
         self.confirm_button = QPushButton("Confirm")
         self.reject_button = QPushButton("Reject")
         self.relabel_box = QComboBox()
-        self.relabel_box.addItems((KEEP_LABEL, *EVENT_KINDS))
+        self.relabel_box.addItem(KEEP_LABEL, None)
+        for kind in EVENT_KINDS:
+            self.relabel_box.addItem(behaviour_words(kind), kind)
         self.status = QLabel("")
-        self.details = QLabel("Select an event to see why it alerted.")
+        self.details = QLabel("Select an event to see what raised it and why it did or did not alert.")
         self.details_id: str | None = None  # the event the details show; refreshed as it runs
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -144,15 +147,15 @@ class EventList(QWidget):
             return self._say("This event is still going on; review it once it has ended.")
         if self.store is None or self.session_id is None:
             return self._say("No event log is open: reviews cannot be stored.")
-        relabel = self.relabel_box.currentText()
-        relabel = None if relabel == KEEP_LABEL else relabel
+        relabel = self.relabel_box.currentData()
         try:
             self.store.set_review(event.id, review, relabel, session_id=self.session_id)
         except InputError as exc:  # e.g. the recorder has not committed this event yet
             return self._say(f"Not stored: {exc}")
         event = replace(event, review=review, relabel=relabel)
         self._upsert(event)
-        return self._say(f"{event.behaviour} at {event.start_s:.1f} s: {review_text(event)}", ok=True)
+        return self._say(f"{behaviour_words(event.behaviour)} at {event.start_s:.1f} s: {review_text(event)}",
+                         ok=True)
 
     def _say(self, text: str, ok: bool = False) -> bool:
         self.status.setText(text)
@@ -172,7 +175,7 @@ class EventList(QWidget):
         texts = (
             "",
             f"{event.start_s:.1f} s",
-            event.behaviour,
+            behaviour_words(event.behaviour),
             duration_text(event, self.newest) if event.id in self.open_ids else f"{event.duration_s:.1f} s",
             event.severity,
             speed_text(event),
@@ -203,11 +206,11 @@ def duration_text(event: Event, newest_s: float) -> str:
 
 
 def details_text(event: Event) -> str:
-    """Why the event alerted, as the reviewer reads it (the tracker's sentences), with its rule."""
+    """What raised the event and why it alerted (or did not), as the reviewer reads it: the
+    tracker's sentences under a head in words ("Why it alerted" only on an event that alerted)."""
     evidence = event.evidence or {}
-    head = f"{event.behaviour} at {event.start_s:.1f} s, {event.severity}"
+    head = f"{behaviour_words(event.behaviour)} at {event.start_s:.1f} s, {event.severity}"
     if evidence.get("rule_set"):
-        rule = f", rule {evidence['rule']}" if evidence.get("rule") else ""
-        head += f" (rule set {evidence['rule_set']}{rule})"
+        head += f" (rule set {evidence['rule_set']})"
     lines = evidence.get("why") or ["No explanation was recorded for this event."]
-    return "\n".join([head + ":", *lines])
+    return "\n".join([head, f"{alert_heading(event)}:", *lines])

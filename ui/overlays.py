@@ -13,6 +13,7 @@ from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
 
 from dms.core.profile import CameraProfile
 from dms.core.types import FrameResult, PictureArea
+from dms.core.words import behaviour_words
 
 OVERLAYS: tuple[str, ...] = ("landmarks", "regions", "head", "labels", "fps")
 
@@ -104,20 +105,20 @@ def score_colour(value: float) -> QColor:
 
 
 def draw_labels(painter: QPainter, result: FrameResult, origin: QPointF) -> None:
-    """The behaviour scores as bars, highest first, and the classifier's top class if any."""
+    """The behaviour scores as bars, highest first, and what the classifier sees most, in words."""
     values = sorted(result.scores.values.items(), key=lambda kv: -kv[1])
     lines = 1 + len(values) + (1 if result.probs is not None else 0)
-    painter.fillRect(QRectF(origin.x(), origin.y(), 230, 18 * lines + 6), QColor(0, 0, 0, 150))
+    painter.fillRect(QRectF(origin.x(), origin.y(), 280, 18 * lines + 6), QColor(0, 0, 0, 150))
     y = origin.y() + 16
     painter.setPen(QColor("white"))
     painter.drawText(QPointF(origin.x() + 6, y), f"t = {result.frame.t:6.2f} s")
     if result.probs is not None:
-        name, p = result.probs.top()
+        name, p = result.probs.top_behaviour()
         y += 18
-        painter.drawText(QPointF(origin.x() + 6, y), f"classifier: {name} {p:.2f}")
+        painter.drawText(QPointF(origin.x() + 6, y), f"classifier: {behaviour_words(name)} {p:.2f}")
     for behaviour, value in values:
         y += 18
         colour = score_colour(value)
-        painter.fillRect(QRectF(origin.x() + 120, y - 11, 100 * value, 12), colour)
+        painter.fillRect(QRectF(origin.x() + 170, y - 11, 100 * value, 12), colour)
         painter.setPen(QColor("white"))
-        painter.drawText(QPointF(origin.x() + 6, y), behaviour)
+        painter.drawText(QPointF(origin.x() + 6, y), behaviour_words(behaviour))

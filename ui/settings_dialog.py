@@ -19,6 +19,7 @@ from PyQt5.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -31,6 +32,10 @@ from PyQt5.QtWidgets import (
 from dms.core.config import BehaviourRule, FusionWeights, Settings
 from dms.core.errors import InputError
 from dms.core.settings_check import RANGES, check_settings
+from dms.core.settings_help import FUSION_FIELDS, label, tooltip
+from dms.core.settings_help import RULE_FIELDS as RULE_TEXTS
+from dms.core.settings_help import SETTINGS as SETTING_TEXTS
+from dms.core.words import behaviour_words
 from dms.rules import RULE_SET_NAMES, load_rule_set
 
 RULE_FIELDS = tuple(f.name for f in fields(BehaviourRule))
@@ -38,8 +43,12 @@ OPTIONAL_RULE_FIELDS = {f.name for f in fields(BehaviourRule) if "None" in str(f
 BOOL_RULE_FIELDS = {f.name for f in fields(BehaviourRule) if str(f.type) in ("bool", "<class 'bool'>")}
 
 
-def _label(name: str) -> str:
-    return name.replace("_", " ")
+def _row(form: QFormLayout, entry: tuple[str, str, str], widget) -> None:
+    """A form row named in words with its unit; the explanation as the tooltip of both."""
+    name = QLabel(label(entry))
+    for w in (name, widget):
+        w.setToolTip(tooltip(entry))
+    form.addRow(name, widget)
 
 
 class SettingsDialog(QDialog):
@@ -65,21 +74,21 @@ class SettingsDialog(QDialog):
             else:
                 continue
             self.inputs[f.name] = box
-            form.addRow(_label(f.name), box)
+            _row(form, SETTING_TEXTS[f.name], box)
         self.rules_box = QComboBox()
         self.rules_box.setEditable(True)  # a built-in name, or the path of a rule set JSON file
         self.rules_box.addItems(RULE_SET_NAMES)
         self.rules_box.setCurrentText(settings.rule_set)
-        self.rules_box.setToolTip(
-            "euro-ncap: Euro NCAP driver state monitoring (timings below); eu-addw: EU 2023/2590 distraction "
-            "warning; eu-ddaw: EU 2021/1341 drowsiness warning; or a rule set JSON file (docs/rules.md)"
-        )
+        self.rules_box.setToolTip(tooltip(SETTING_TEXTS["rule_set"]) + (
+            " euro-ncap: Euro NCAP driver state monitoring (timings below); eu-addw: EU 2023/2590 "
+            "distraction warning; eu-ddaw: EU 2021/1341 drowsiness warning; a file: docs/rules.md."
+        ))
         browse_rules = QPushButton("File…")
         browse_rules.clicked.connect(self._browse_rules)
         rules_row = QHBoxLayout()
         rules_row.addWidget(self.rules_box, 1)
         rules_row.addWidget(browse_rules)
-        form.addRow("rule set", rules_row)
+        form.addRow(label(SETTING_TEXTS["rule_set"]), rules_row)
         self.checkpoint_edit = QLineEdit(str(checkpoint) if checkpoint else "")
         self.checkpoint_edit.setPlaceholderText("empty: the shipped model (side-view profiles); none: off")
         browse = QPushButton("Browse…")
@@ -91,8 +100,10 @@ class SettingsDialog(QDialog):
 
         names = sorted(settings.rules)
         self.rules_table = QTableWidget(len(names), len(RULE_FIELDS))
-        self.rules_table.setHorizontalHeaderLabels([_label(n) for n in RULE_FIELDS])
-        self.rules_table.setVerticalHeaderLabels(names)
+        self.rules_table.setHorizontalHeaderLabels([label(RULE_TEXTS[n]) for n in RULE_FIELDS])
+        for c, n in enumerate(RULE_FIELDS):
+            self.rules_table.horizontalHeaderItem(c).setToolTip(tooltip(RULE_TEXTS[n]))
+        self.rules_table.setVerticalHeaderLabels([behaviour_words(n) for n in names])
         for r, name in enumerate(names):
             rule = settings.rules[name]
             for c, field_name in enumerate(RULE_FIELDS):
@@ -116,7 +127,7 @@ class SettingsDialog(QDialog):
             box.setSingleStep(0.05)
             box.setValue(float(getattr(settings.fusion, f.name)))
             self.fusion_inputs[f.name] = box
-            fusion_form.addRow(_label(f.name), box)
+            _row(fusion_form, FUSION_FIELDS[f.name], box)
 
         tabs = QTabWidget()
         tabs.addTab(general, "General")
@@ -159,7 +170,8 @@ class SettingsDialog(QDialog):
                 try:
                     cells[field_name] = float(text)
                 except ValueError:
-                    raise ValueError(f"{name} / {_label(field_name)}: {text!r} is not a number") from None
+                    where = f"{behaviour_words(name)} / {label(RULE_TEXTS[field_name])}"
+                    raise ValueError(f"{where}: {text!r} is not a number") from None
             rules[name] = BehaviourRule(**cells)
         fusion = FusionWeights(**{name: box.value() for name, box in self.fusion_inputs.items()})
         rule_set = self.rules_box.currentText().strip()

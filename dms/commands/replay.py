@@ -38,4 +38,5 @@ def run(args: argparse.Namespace) -> int:
         f"session {result.session_id}: {result.frames} frames, {result.events} events, "
         f"{result.duration_s:.1f} s of media in {result.wall_s:.1f} s; report: {result.report}"
     )
+    print(result.headline)
     return 130 if result.cancelled else 0

@@ -208,7 +208,7 @@ def write_conformance(
         .render(
             c=report,
             summary=report.summary(),
-            source=session.get("source", args.events),
+            source=Path(str(session.get("source") or args.events)).name,
             events_path=args.events,
             labels_path=args.labels,
             n_labels=n_labels,

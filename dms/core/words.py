@@ -76,3 +76,84 @@ def source_words(source: str) -> str:
 
 def cause_words(cause: str) -> str:
     return CAUSE_WORDS.get(cause, cause.replace("_", " "))
+
+
+def alerted(severity: str | None, stationary: bool | None) -> bool:
+    """Did the event alert the driver (a warning or critical, not logged as stationary)?"""
+    return severity in ("warning", "critical") and not stationary
+
+
+def alert_heading(event) -> str:
+    """The heading over an event's explanation: "Why it alerted" only on an event that alerted.
+    `event`: a dms.types.Event (or anything with `severity` and `stationary`)."""
+    return "Why it alerted" if alerted(event.severity, event.stationary) else "Logged without an alert"
+
+
+# What an event's rule id (evidence `rule`) means.
+RULE_WORDS = {
+    "microsleep": "microsleep (eyes closed 0.5 s or more)",
+    "sleep": "sleep (eyes closed 3 s or more)",
+    "long_distraction": "long distraction",
+    "visual_time_sharing": "visual time-sharing",
+    "unresponsive_driver": "unresponsive driver",
+    "camera_degraded": "driver not monitorable",
+}
+
+# Evidence keys shown elsewhere (the explanation, its clause, the rule set in the summary).
+SHOWN_ELSEWHERE = ("why", "clause", "rule_set")
+
+
+def _time(value: object) -> str:
+    return f"{value:.2f} s" if isinstance(value, int | float) else str(value)
+
+
+def _shares(shares: dict, words=lambda k: str(k).replace("_", " "), of: str = "of frames") -> str:
+    return ", ".join(
+        f"{words(k)} {100 * v:.0f}% {of}" if isinstance(v, int | float) else f"{words(k)} {v}"
+        for k, v in shares.items()
+    )
+
+
+def _plain(value: object) -> str:
+    """Any other evidence value in words: lists joined, dicts as "key value" pairs, never JSON."""
+    if isinstance(value, dict):
+        return ", ".join(f"{str(k).replace('_', ' ')} {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def evidence_rows(evidence: dict) -> list[tuple[str, str]]:
+    """An event's evidence as (what, value) rows a person reads: no keys as spelled in the code,
+    no JSON. The explanation (`why`), its clause and the rule set are shown elsewhere."""
+    evidence = evidence or {}
+    rows: list[tuple[str, str]] = []
+    for key, value in evidence.items():
+        if key in SHOWN_ELSEWHERE or key in ("warning_by", "critical_by"):
+            continue
+        if key == "sources" and isinstance(value, dict):
+            rows.append(("Supported by", _shares(value, source_words)))
+        elif key == "frames":
+            rows.append(("Analysed frames", str(value)))
+        elif key == "rule":
+            rows.append(("Rule", RULE_WORDS.get(str(value), str(value).replace("_", " "))))
+        elif key in ("warning_at_s", "critical_at_s"):
+            severity = key.removesuffix("_at_s")
+            cause = evidence.get(f"{severity}_by")
+            by = f", by {cause_words(cause)}" if cause else ""
+            rows.append((f"{severity.capitalize()} at", f"{_time(value)}{by}"))
+        elif key == "perclos":
+            rows.append(("PERCLOS", f"{value} (share of time with the eyes closed)"))
+        elif key == "off_road_s":
+            rows.append(("Eyes off the road in the window", _time(value)))
+        elif key == "thumbnail_s":
+            rows.append(("Thumbnail", f"the frame at {_time(value)}"))
+        elif key == "reason":
+            rows.append(("Why not monitored", str(value)))
+        elif key == "conditions" and isinstance(value, dict):
+            rows.append(("Conditions", _shares(value, of="of the time")))
+        else:
+            rows.append((key.replace("_", " ").capitalize(), _plain(value)))
+    return rows

@@ -36,6 +36,7 @@ class ReplayResult:
     has_classifier: bool
     classifier_note: str
     telemetry_warning: str | None
+    headline: str = ""  # the drive in one line (dms.report.summary.headline)
 
 
 def progress_bar(source: FrameSource, settings: Settings, disable: bool) -> tqdm:
@@ -61,6 +62,7 @@ def replay_drive(
     written for a source that does not open.
     """
     from dms.report import write_session_report
+    from dms.report.summary import headline
 
     if recipe.db_path is None:
         from dms.store import default_db_path
@@ -96,4 +98,5 @@ def replay_drive(
         has_classifier=analysis.has_classifier,
         classifier_note=analysis.classifier_note,
         telemetry_warning=telemetry.get("warning"),
+        headline=headline(summary.events),
     )

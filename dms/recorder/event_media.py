@@ -74,7 +74,7 @@ class _PendingClip:
     cap_s: float = 0.0
 
 
-# Pattern events (dms/rules/unresponsive.py, dms/camera_health.py) show the behaviours they watch.
+# Pattern events (dms/events/unresponsive.py, dms/events/camera_health.py) show the behaviours they watch.
 SHOWN_BY = {"unresponsive": ("eyes_off_road", "eyes_closed")}
 
 

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from dms.core.types import EVENT_KINDS, SEVERITIES, Event
+from dms.core.words import behaviour_words
 from dms.report.stats import column, has_speed, markers
 
 SEVERITY_COLOURS = {"info": "#4a90d9", "warning": "#f0a020", "critical": "#d0312d"}
@@ -63,7 +64,7 @@ def timeline_chart_png(events: list[Event], timeline: list[dict], duration_s: fl
             spans.setdefault((rows[event.behaviour], event.severity), []).append((event.start_s, width))
     for (y, severity), bars in spans.items():
         bands_ax.broken_barh(bars, (y - 0.35, 0.7), color=SEVERITY_COLOURS.get(severity, "#777777"))
-    bands_ax.set_yticks(list(rows.values()), list(rows.keys()), fontsize=8)
+    bands_ax.set_yticks(list(rows.values()), [behaviour_words(b) for b in rows], fontsize=8)
     bands_ax.set_ylim(-0.5, len(EVENT_KINDS) - 0.5)
     bands_ax.set_xlim(0, max(duration_s, float(np.nanmax(t)) if len(t) else 0.0, 1.0))
     bands_ax.grid(axis="x", alpha=0.3)

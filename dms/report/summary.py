@@ -4,11 +4,13 @@ descriptions); any part may be missing."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from dms.classifier.choice import NO_CLASSIFIER
-from dms.store.records import to_json
+from dms.core.types import SEVERITIES, Event
+from dms.core.words import alerted, behaviour_words
 
 if TYPE_CHECKING:
     from dms.store.records import SessionRecord
@@ -16,11 +18,12 @@ if TYPE_CHECKING:
 
 
 def readable(value: object) -> str:
-    """A value for a person: lists joined by commas, dicts as JSON, numbers and text as they are."""
+    """A value for a person: lists joined by commas, dicts as "key: value" pairs (never JSON),
+    numbers and text as they are."""
     if isinstance(value, list | tuple):
         return ", ".join(readable(v) for v in value)
     if isinstance(value, dict):
-        return to_json(value)
+        return "; ".join(f"{str(k).replace('_', ' ')}: {readable(v)}" for k, v in value.items())
     return str(value)
 
 
@@ -112,20 +115,36 @@ def telemetry_rows(telemetry: dict | None, has_speed: bool) -> list[tuple[str, s
     return rows
 
 
+def _pose_words(pose: object) -> str:
+    """A head pose [yaw, pitch] (degrees from the camera's axis) in words."""
+    if not isinstance(pose, list | tuple) or len(pose) != 2:
+        return "as the camera profile sets it"
+    yaw, pitch = float(pose[0]), float(pose[1])
+    if abs(yaw) < 5 and abs(pitch) < 5:
+        return "the driver facing the camera"
+    parts = [f"turned {abs(yaw):.0f}° from the camera" if abs(yaw) >= 5 else "facing the camera"]
+    if abs(pitch) >= 5:
+        parts.append(f"{abs(pitch):.0f}° {'up' if pitch > 0 else 'down'}")
+    return "the head " + ", ".join(parts)
+
+
 def head_reference_text(head: dict) -> str:
-    """Which straight-ahead pose the head angles were measured from (docs/perception.md)."""
+    """Which straight-ahead pose the head angles were measured from, in words (docs/perception.md)."""
     camera_s = head.get("camera_reference_s") or 0.0
     learned = head.get("straight_ahead_deg")
+    expected = _pose_words(head.get("expected_deg"))
     if not learned:
         return (
-            "camera-relative throughout (the profile's expected forward pose "
-            f"{readable(head.get('expected_deg'))} deg): no plausible straight-ahead driving was seen"
+            f"Head turns were measured from the camera profile's expected straight-ahead pose ({expected}) "
+            "for the whole drive: the driver never looked steadily ahead long enough to learn their own."
         )
-    text = f"the driver's own straight-ahead pose (yaw {learned[0]} deg, pitch {learned[1]} deg)"
+    text = f"Head turns were measured from the driver's own straight-ahead pose ({_pose_words(learned)})"
     if camera_s > 0:
         settled = head.get("settled_at_s")
-        text += f"; camera-relative for the first {camera_s:.1f} s, until learned at {settled} s"
-    return text
+        at = f"{settled:.1f} s" if isinstance(settled, int | float) else "later"
+        text += (f", learned at {at}; for the first {camera_s:.1f} s from the camera profile's expected "
+                 f"pose ({expected})")
+    return text + "."
 
 
 def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[tuple[str, str]]:
@@ -192,3 +211,31 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
     elif session.status in ("interrupted", "running", "cancelled"):
         rows.append(("Stopped early", f"analysis {session.status}; the report covers what was logged"))
     return rows
+
+
+def _event_phrase(event: Event) -> str:
+    """ "phone use 4.0 s at 71 km/h" (the mean speed over the event, where known)."""
+    speed = (event.speed_kmh or {}).get("mean")
+    at = f" at {speed:.0f} km/h" if speed is not None else ""
+    return f"{behaviour_words(event.behaviour)} {event.end_s - event.start_s:.1f} s{at}"
+
+
+def headline(events: list[Event]) -> str:
+    """One line for a drive: its alerts (most severe, then longest, first; up to three named) and how
+    many events were logged without one, e.g. "1 warning: phone use 4.0 s at 71 km/h"."""
+    alerts = [e for e in events if alerted(e.severity, e.stationary)]
+    quiet = len(events) - len(alerts)
+    if not alerts:
+        if not events:
+            return "No alerts and no events."
+        kinds = Counter(behaviour_words(e.behaviour) for e in events)
+        listed = ", ".join(f"{name} × {n}" if n > 1 else name for name, n in kinds.most_common())
+        return f"No alerts; {len(events)} event{'s' if len(events) > 1 else ''} logged ({listed})."
+    counts = Counter(e.severity for e in alerts)
+    head = ", ".join(
+        f"{counts[s]} {s}{'s' if counts[s] > 1 else ''}" for s in ("critical", "warning") if counts[s]
+    )
+    ranked = sorted(alerts, key=lambda e: (-SEVERITIES.index(e.severity), -(e.end_s - e.start_s), e.start_s))
+    named = ", ".join(_event_phrase(e) for e in ranked[:3]) + (", ..." if len(ranked) > 3 else "")
+    rest = f"; {quiet} more event{'s' if quiet > 1 else ''} logged without an alert" if quiet else ""
+    return f"{head}: {named}{rest}."

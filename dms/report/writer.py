@@ -8,7 +8,7 @@ import re
 import shutil
 import sys
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 import cv2
@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from dms.core.errors import StorageError
 from dms.core.types import Event
+from dms.core.words import alert_heading, behaviour_words, evidence_rows
 from dms.report.chart import timeline_chart_png
 from dms.report.files import staged_output, write_events_csv, write_events_json, write_timeline_csv
 from dms.report.html import render_report_html
@@ -28,7 +29,7 @@ from dms.report.stats import (
     perclos_summary,
     yawn_count,
 )
-from dms.report.summary import readable, summary_rows
+from dms.report.summary import headline, summary_rows
 from dms.store.records import event_record, session_record
 
 if TYPE_CHECKING:
@@ -120,6 +121,8 @@ def write_report(
         bar.update()
         html = render_report_html({
             "session": session_dict,
+            "title": PurePath(str(session.source)).name or str(session.source),
+            "headline": headline(events),
             "summary": summary_rows(session, len(timeline), has_speed(timeline)),
             "chart_png": base64.b64encode(chart).decode(),
             "yawns": yawn_count(events),
@@ -128,22 +131,17 @@ def write_report(
             "exposure": exposure_by_speed_band(events, timeline) if has_speed(timeline) else None,
             "markers": sorted(Counter(name for _, name in markers(timeline)).items()),
             "events": [
-                {**r, "thumb_uri": thumbs[r["id"]], "evidence_items": _evidence_items(r["evidence"]),
-                 "why": list((r["evidence"] or {}).get("why") or [])}
-                for r in records
+                {**r, "thumb_uri": thumbs[r["id"]], "evidence_items": evidence_rows(r["evidence"]),
+                 "why": list((r["evidence"] or {}).get("why") or []), "what": behaviour_words(r["behavior"]),
+                 "heading": alert_heading(event),
+                 "relabel_words": behaviour_words(r["relabel"]) if r["relabel"] else None}
+                for r, event in zip(records, events, strict=True)
             ],
         })
         (staging / "report.html").write_text(html, encoding="utf-8")
         bar.update()
     names = ("events.json", "events.csv", "timeline.csv", "report.html")
     return {name: out_dir / name for name in names}
-
-
-def _evidence_items(evidence: dict) -> list[tuple[str, str]]:
-    """Evidence as key: value lines; the explanation (`why`, with the clause) has its own column and
-    the rule set is in the summary."""
-    shown_elsewhere = ("why", "clause", "rule_set")
-    return [(str(k), readable(v)) for k, v in (evidence or {}).items() if k not in shown_elsewhere]
 
 
 def write_session_report(
