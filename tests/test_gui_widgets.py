@@ -448,3 +448,24 @@ def test_elided_label_never_widens_and_tells_all_in_its_tooltip(qtbot):
     assert label.text().endswith("…") and len(label.text()) < len(text)
     label.resize(2000, 20)
     assert label.text() == text
+
+
+def test_an_ended_event_shows_the_recorders_thumbnail_not_the_frame_it_was_announced_on(qtbot, tmp_path):
+    import cv2
+
+    store = Store(tmp_path / "events.sqlite")
+    session = store.create_session("clip.mp4", {})
+    ev = event()
+    events = EventList()
+    qtbot.addWidget(events)
+    events.attach_store(store, session)
+    announced = np.zeros((90, 160, 3), np.uint8)  # the frame on which the event opened: black
+    events.apply_updates((EventUpdate("open", ev),), bgr_to_qimage(announced))
+    assert events.thumbs[ev.id].toImage().pixelColor(40, 20).name() == "#000000"
+    thumbs = store.media_dir(session) / "thumbs"
+    thumbs.mkdir(parents=True)
+    cv2.imwrite(str(thumbs / f"{ev.id}.jpg"), np.full((90, 160, 3), (0, 0, 255), np.uint8))  # the peak: red
+    events.apply_updates((EventUpdate("close", ev),))
+    red = events.thumbs[ev.id].toImage().pixelColor(40, 20)
+    assert red.red() > 200 and red.green() < 50 and red.blue() < 50
+    store.close()

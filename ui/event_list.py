@@ -121,6 +121,7 @@ class EventList(QWidget):
                 )
             if update.kind == "close":
                 self.open_ids.discard(update.event.id)
+                self._stored_thumbnail(update.event.id)
             else:
                 self.open_ids.add(update.event.id)
             self._upsert(update.event)
@@ -133,6 +134,16 @@ class EventList(QWidget):
         for row, event in enumerate(self.events):
             if event.id in self.open_ids:
                 self.table.item(row, COLUMNS.index("duration")).setText(duration_text(event, self.newest))
+
+    def _stored_thumbnail(self, event_id: str) -> None:
+        """Once an event has ended, show the recorder's thumbnail (the frame of peak evidence inside
+        the event, dms/recorder.py) instead of the frame it was announced on, where it is written."""
+        if self.store is None or self.session_id is None:
+            return
+        path = self.store.media_dir(self.session_id) / "thumbs" / f"{event_id}.jpg"
+        pixmap = QPixmap(str(path)) if path.is_file() else QPixmap()
+        if not pixmap.isNull():
+            self.thumbs[event_id] = pixmap.scaled(THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
 
     def selected_event(self) -> Event | None:
         rows = self.table.selectionModel().selectedRows()
