@@ -12,9 +12,10 @@ from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from dms.core.types import EVENT_KINDS, Event, EventUpdate, FrameResult
+from dms.core.words import behaviour_words
 
 SEVERITY_COLOURS = {"info": QColor("#42a5f5"), "warning": QColor("#f9a825"), "critical": QColor("#e53935")}
-LABEL_W = 110
+LABEL_W = 140
 ROW_H = 15
 LABEL_FONT_PX = 10
 SPEED_H = 72  # the speed trace's height in px: 10 km/h steps stay a few px apart up to 130 km/h
@@ -122,7 +123,8 @@ class TimelineWidget(QWidget):
             y = rect.y() + row * ROW_H
             painter.fillRect(QRectF(rect.x(), y, rect.width(), ROW_H - 2), QColor(50, 50, 50))
             painter.setPen(QColor(200, 200, 200))
-            painter.drawText(QRectF(4, y - 1, LABEL_W - 8, ROW_H), Qt.AlignVCenter, behaviour)
+            name = behaviour_words(behaviour)
+            painter.drawText(QRectF(4, y - 1, LABEL_W - 8, ROW_H), Qt.AlignVCenter, name)
         for ev in self.events.values():
             if ev.behaviour not in EVENT_KINDS:
                 continue

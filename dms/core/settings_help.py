@@ -39,7 +39,7 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "unknown_hold_s": ("unseen cue hold", "s",
                        "a cue not seen for longer than this stops supporting its behaviour"),
     "camera_degraded_s": ("camera degraded after", "s",
-                          "the driver not monitorable this long raises a 'camera could not see' event"),
+                          "the driver not monitorable this long raises a 'driver not monitored' event"),
     "speed_gate_kmh": ("speed gate", "km/h",
                        "below this speed events are logged as stationary, never alerted"),
     "critical_speed_kmh": ("critical speed", "km/h",

@@ -20,7 +20,7 @@ BEHAVIOUR_WORDS = {
     "yawning": "yawning",
     "hand_at_mouth": "hand at the mouth",
     "unresponsive": "unresponsive driver",
-    "camera_degraded": "camera could not see the driver",
+    "camera_degraded": "driver not monitored",
     "normal_driving": "normal driving",
 }
 
