@@ -75,7 +75,8 @@ def timeline_row(result: FrameResult) -> dict:
     """One analysed frame as a flat dict: scores, cues, PERCLOS, telemetry, classifier top, markers.
 
     Telemetry columns appear only when the frame had a vehicle state, classifier columns only
-    when a classifier ran; unknown values are None.
+    when a classifier ran, the detector's ties (phone_at_ear, ..., the best box score there) only
+    when the detector ran; unknown values are None.
     """
     scores = result.scores
     row: dict = {"frame": int(result.frame.index), "t": round(float(result.frame.t), 4)}
@@ -92,6 +93,9 @@ def timeline_row(result: FrameResult) -> dict:
         top, prob = result.probs.top()
         row["clf_top"] = top
         row["clf_prob"] = _num(prob)
+    if result.objects is not None:
+        for name, value in vars(result.ties).items():
+            row[name] = _num(value)
     row["markers"] = "|".join(result.markers)
     return row
 
@@ -128,6 +132,7 @@ def session_record(session: SessionRecord) -> dict:
         "duration_s": info.get("duration_s"),
         "analysed_fps": info.get("analysed_fps"),
         "classifier": info.get("classifier"),
+        "detector": info.get("detector"),
         "classifier_note": info.get("classifier_note"),
         "telemetry": info.get("telemetry"),
         "stopped_early": info.get("stopped_early"),
