@@ -54,6 +54,7 @@ _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*m")
 VIEWS = ("frontal", "side")  # the camera views of dms.core.profile.CameraProfile
 PROJECT_FORMAT = "dms-tsm"
 PROJECT_VERSION = 1
+META_KEY = "dms_meta"  # the ONNX metadata_props entry that carries the checkpoint metadata (JSON)
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
 
@@ -244,8 +245,6 @@ def _onnx_meta(path: Path) -> CheckpointMeta:
     import json
 
     import onnx
-
-    from models.onnx_export import META_KEY
 
     if not path.is_file():
         raise ModelInputError(path, "ONNX file not found")

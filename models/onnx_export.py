@@ -18,12 +18,11 @@ from pathlib import Path
 import onnx
 import torch
 
-from models.checkpoints import CheckpointMeta
+from models.checkpoints import META_KEY, CheckpointMeta
 from models.online import OnlineStep
 from models.tsm import TSN
 
 OPSET = 17
-META_KEY = "dms_meta"
 
 
 def buffer_shapes(step: OnlineStep, input_size: int) -> list[tuple[int, ...]]:

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from models.checkpoints import CheckpointMeta
+from models.checkpoints import META_KEY, CheckpointMeta
 from models.errors import ModelInputError
-from models.onnx_export import META_KEY
 
 
 class OnnxOnlineTSM:

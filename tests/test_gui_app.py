@@ -13,6 +13,7 @@ import pytest
 from conftest import DAY_CLIP, SHARED
 
 from dms.core.config import Settings
+from dms.core.settings_check import load_settings
 from dms.pipeline.recipe import AnalysisRecipe
 from dms.store import Store
 from main import main
@@ -252,7 +253,7 @@ def test_calibration_and_settings_dialogs_apply_to_the_window(played, tmp_path):
     dialog.accept()
     recipe = window.recipe
     assert recipe.settings.speed_gate_kmh == 30.0 and recipe.checkpoint == str(tmp_path / "tsm.pth")
-    assert Settings.load(tmp_path / "settings.json") == recipe.settings
+    assert load_settings(tmp_path / "settings.json") == recipe.settings
 
 
 def test_bad_file_is_reported_not_crashed(qtbot, tmp_path):

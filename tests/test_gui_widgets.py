@@ -16,6 +16,7 @@ from PyQt5.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
 from dms.core.config import Settings
 from dms.core.profile import CameraProfile
+from dms.core.settings_check import load_settings
 from dms.core.types import Cue, Cues, Event, EventUpdate, Frame, FrameResult, Landmarks, Scores, VehicleState
 from dms.sources.readers import open_source
 from dms.store import Store
@@ -263,7 +264,7 @@ def test_settings_dialog_edits_values_rules_and_checkpoint(qtbot, tmp_path):
     assert settings.rule("phone").critical_s is None
     assert dialog.checkpoint() == tmp_path / "tsm.pth"
     settings.save(tmp_path / "settings.json")
-    assert Settings.load(tmp_path / "settings.json") == settings
+    assert load_settings(tmp_path / "settings.json") == settings
     dialog.rules_table.item(row, 0).setText("high")
     with pytest.raises(ValueError, match="phone use / on \\(score 0-1\\)"):
         dialog.settings()
@@ -381,13 +382,13 @@ def test_settings_dialog_checks_with_the_command_lines_checker_before_saving(qtb
     qtbot.mouseClick(ok, Qt.LeftButton)
     assert len(accepted) == 1 and accepted[0].vats_total_s == 10.0
     accepted[0].save(tmp_path / "settings.json")
-    assert Settings.load(tmp_path / "settings.json") == accepted[0]  # what the dialog passes, the CLI takes
+    assert load_settings(tmp_path / "settings.json") == accepted[0]  # what the dialog passes, the CLI takes
 
 
 def test_event_list_rows_are_in_order_of_start_time(qtbot):
     """Events are announced once they have lasted their minimum, so a long-minimum event that started
     first is announced after a short one: the list still reads in time order."""
-    from dms.events.tracker import event_update
+    from dms.events.shared import event_update
 
     events = EventList()
     qtbot.addWidget(events)

@@ -17,10 +17,10 @@ from dms.core.types import (
     EventUpdate,
     Frame,
     FrameResult,
+    RunSummary,
     Scores,
     VehicleState,
 )
-from dms.pipeline.loop import RunSummary
 
 FPS = 10.0
 IMAGE = np.zeros((48, 64, 3), dtype=np.uint8)

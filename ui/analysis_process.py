@@ -15,7 +15,6 @@ from pathlib import Path
 
 from dms.core.errors import InputError
 from dms.pipeline.recipe import AnalysisRecipe
-from dms.sources.readers import open_source
 from ui.player import DISPLAY_MAX_W, Player
 
 # The analysis yields the CPU to the window: on a busy machine the GUI stays responsive and the
@@ -42,7 +41,7 @@ def analysis_main(spec: str | int | Path, recipe: AnalysisRecipe, commands, resu
 
     os.nice(ANALYSIS_NICENESS)
     try:
-        source = open_source(spec, analysis_fps=recipe.settings.analysis_fps, display_max_side=DISPLAY_MAX_W)
+        source = recipe.open_source(spec, display_max_side=DISPLAY_MAX_W)
         try:
             send(("opened", source.describe()))
             analysis = recipe.build(source)

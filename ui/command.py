@@ -33,10 +33,11 @@ def run(args: argparse.Namespace) -> int:
     from dms.commands.common import recipe_from_args
     from dms.core.config import Settings
     from dms.core.errors import InputError
+    from dms.core.settings_check import load_settings
     from dms.store import Store, default_db_path
 
     saved = args.settings or settings_path()
-    settings = Settings.load(saved) if args.settings or saved.is_file() else Settings()
+    settings = load_settings(saved) if args.settings or saved.is_file() else Settings()
     db_path = args.db or default_db_path()
     recipe = recipe_from_args(args, settings, db_path=db_path)
     inputs = [(args.video, "recording"), (recipe.checkpoint, "checkpoint")]

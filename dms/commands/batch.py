@@ -40,9 +40,10 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def recipe_from_args(args: argparse.Namespace):
-    """The analysis recipe of the options (telemetry logs come per drive, not from here), with the
-    checkpoint and mapping as absolute paths for workers that run elsewhere."""
+def batch_recipe(args: argparse.Namespace):
+    """The recipe of the options (`common.recipe_from_args`, the one there is) with batch's own
+    checks: telemetry logs and offsets come per drive, not from here; the checkpoint and mapping
+    become absolute paths for workers that run elsewhere."""
     if args.telemetry:
         raise InputError("--telemetry", "batch takes each drive's logs from the manifest or beside the video")
     if args.telemetry_offset is not None:
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--workers", "must be at least 1")
     folder = Path(args.folder)
     drives = fleet_drives(folder, args.manifest)
-    recipe = recipe_from_args(args)
+    recipe = batch_recipe(args)
     from dms.report.files import check_out_dir
 
     out = check_out_dir(args.out)

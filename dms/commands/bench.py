@@ -1,4 +1,4 @@
-"""`bench pipeline VIDEO`, `bench batch DIR` (dms/fleet/bench.py) and `bench tsm`: speed and memory,
+"""`bench pipeline VIDEO`, `bench batch DIR` (dms/commands/bench_batch.py) and `bench tsm`: speed and memory,
 measured side by side in one run.
 
 `bench pipeline` replays a drive exactly as `replay` does (store, clips and all, into a temporary
@@ -29,6 +29,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from dms.commands import bench_batch
 from dms.commands.common import add_common_arguments, recipe_from_args
 from dms.core.types import Frame
 from dms.pipeline.recipe import AnalysisRecipe
@@ -46,8 +47,6 @@ def add_parser(subparsers) -> None:
     pipe.add_argument("--json", action="store_true", help="print one JSON object")
     pipe.set_defaults(func=run_pipeline)
     batch = targets.add_parser("batch", help="batch throughput: local vs Ray, 1 and 2 workers, side by side")
-    from dms.fleet import bench as bench_batch
-
     bench_batch.add_arguments(batch)
     batch.set_defaults(func=bench_batch.run)
     tsm = targets.add_parser("tsm", help="TSM per-frame cost: 2D vs online vs ONNX vs offline window")

@@ -17,7 +17,9 @@ from dataclasses import replace
 from dms.core.config import Settings
 from dms.core.errors import InputError
 from dms.core.profile import CameraProfile
+from dms.core.settings_check import check_settings, load_settings
 from dms.pipeline.recipe import AnalysisRecipe
+from dms.rules import load_rule_set
 from dms.sources.readers import IMAGE_FPS
 
 
@@ -86,16 +88,12 @@ def settings_from_args(args: argparse.Namespace, settings: Settings | None = Non
     """`settings` (else --settings FILE, else the defaults) with --analysis-fps, --blur-faces and
     --rules applied on top; a bad rule set name or file is an InputError before any work."""
     if settings is None:
-        settings = Settings.load(args.settings) if args.settings else Settings()
+        settings = load_settings(args.settings) if args.settings else Settings()
     if getattr(args, "analysis_fps", None) is not None:
-        from dms.core.settings_check import check_settings
-
         settings = check_settings(replace(settings, analysis_fps=args.analysis_fps), "--analysis-fps")
     if getattr(args, "blur_faces", False):
         settings = replace(settings, blur_faces=True)
     if getattr(args, "rules", None):
-        from dms.rules import load_rule_set
-
         load_rule_set(args.rules, settings)
         settings = replace(settings, rule_set=args.rules)
     return settings

@@ -11,8 +11,6 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from dms.core.errors import InputError
-
 
 @dataclass(frozen=True)
 class BehaviourRule:
@@ -158,21 +156,6 @@ class Settings:
                 raise ValueError(f"fusion: unknown field(s) {', '.join(sorted(bad))}")
             values["fusion"] = replace(base.fusion, **values["fusion"])
         return replace(base, **values)
-
-    @staticmethod
-    def load(path: str | Path) -> Settings:
-        """Read and check a settings file (dms.core.settings_check); InputError naming file, key, problem."""
-        from dms.core.settings_check import check_settings
-
-        try:
-            settings = Settings.from_dict(json.loads(Path(path).read_text()))
-        except FileNotFoundError:
-            raise InputError(path, "settings file not found") from None
-        except IsADirectoryError:
-            raise InputError(path, "is a folder, not a settings file") from None
-        except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError) as exc:
-            raise InputError(path, f"not a valid settings file ({exc})") from None
-        return check_settings(settings, path)
 
     def save(self, path: str | Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,17 @@
-"""Settings checked before any analysis: types, ranges, finite numbers, ordered pairs.
+"""Settings read and checked before any analysis: types, ranges, finite numbers, ordered pairs.
 
-`check_settings` raises one InputError naming the file, the key (dotted, e.g.
-`rules.eyes_off_road.off`) and the problem, so a typo in a settings file is one line and exit 2
-before a frame is read, never a traceback or a silently odd analysis.
+`load_settings` reads a settings file and checks it; `check_settings` raises one InputError
+naming the file, the key (dotted, e.g. `rules.eyes_off_road.off`) and the problem, so a typo in a
+settings file is one line and exit 2 before a frame is read, never a traceback or a silently odd
+analysis.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import fields
+from pathlib import Path
 
 from dms.core.config import BehaviourRule, FusionWeights, Settings
 from dms.core.errors import InputError
@@ -48,6 +51,19 @@ _RULE_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "critical_s": (0.0, None, True),
     "smooth_s": (0.0, None, True),
 }
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read and check a settings file (JSON, possibly partial); InputError naming file, key, problem."""
+    try:
+        settings = Settings.from_dict(json.loads(Path(path).read_text()))
+    except FileNotFoundError:
+        raise InputError(path, "settings file not found") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not a settings file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise InputError(path, f"not a valid settings file ({exc})") from None
+    return check_settings(settings, path)
 
 
 def check_settings(settings: Settings, subject: object) -> Settings:

@@ -36,6 +36,7 @@ import numpy as np
 
 from dms.core.config import Settings
 from dms.core.types import Cues, Event, EventUpdate, Frame, VehicleState
+from dms.events.shared import event_update, new_event_id
 from dms.perception.face_lost import head_out_of_frame, head_turned_away
 
 BLOCKED_STD = 6.0
@@ -108,8 +109,6 @@ class CameraHealth:
         return None
 
     def step(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> list[EventUpdate]:
-        from dms.events.tracker import event_update
-
         t = frame.t
         reason = self.condition(frame, cues, vehicle)
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
@@ -154,8 +153,6 @@ class CameraHealth:
                 "not_monitored_s": lost}
 
     def _open(self, t: float, vehicle: VehicleState | None) -> Event:
-        from dms.events.tracker import new_event_id
-
         speed = vehicle.speed_kmh if vehicle is not None else None
         stationary = speed is not None and speed < self.settings.speed_gate_kmh
         return Event(
@@ -181,8 +178,6 @@ class CameraHealth:
         }
 
     def _close(self, end_s: float) -> list[EventUpdate]:
-        from dms.events.tracker import event_update
-
         self._since = None
         if self.event is None:
             return []

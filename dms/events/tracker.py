@@ -1,10 +1,8 @@
 """Event tracker: smoothed scores -> events, by a per-behaviour state machine.
 
 Hysteresis (on/off thresholds), a minimum duration, a gap that a brief dip may bridge, and a
-cool-down. Each score sample stands for the time up to the next one, so an event spans from its
-first sample to the end of its last: the next sample's time once it has come, the latest sample
-interval until then (a 25 fps file analysed at 10 Hz has 0.08 and 0.12 s intervals). The same
-behaviour thus measures the same at any analysis rate (a 0.56 s closure is 0.6 s at 10 Hz, not
+cool-down. Each score sample stands for the time up to the next one (`dms.events.shared`), so
+the same behaviour measures the same at any analysis rate (a 0.56 s closure is 0.6 s at 10 Hz, not
 0.5 s). Severity follows the rule
 set (dms/rules: Euro NCAP by default): it escalates with duration and speed, and is capped at
 info below the speed gate or a rule's activation speed. Visual time-sharing and the unresponsive
@@ -14,12 +12,12 @@ reasons in sentences (dms/rules/explain.py).
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 
 from dms.core.config import BehaviourRule, Settings
 from dms.core.types import BEHAVIOURS, SEVERITIES, Event, EventUpdate, Scores, VehicleState
+from dms.events.shared import SampleClock, event_update, new_event_id
 from dms.events.unresponsive import UnresponsiveTracker
 from dms.rules import RuleSet, load_rule_set
 from dms.rules.explain import Crossing, Trace, why
@@ -28,15 +26,6 @@ from dms.rules.model import TimeSharing, Timing
 # A stretch of a behaviour that ended this little before the next began is named in the next
 # one's explanation: the interruption is why the timer started again.
 RESTART_NOTE_S = 3.0
-
-
-def new_event_id() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-def event_update(kind: str, event: Event) -> EventUpdate:
-    """An update carries the event's snapshot of this frame (events are immutable)."""
-    return EventUpdate(kind, event)
 
 
 def _level(severity: str) -> int:
@@ -124,18 +113,11 @@ class BehaviourTracker:
         self.active: _Active | None = None
         self.cooldown_until = -1.0
         self.last_run: tuple[float, float] | None = None  # start and end of the last stretch
-        self._last_t: float | None = None
-        self._interval = 0.0  # the latest sample interval: how long one sample stands for
-
-    def _sample_end(self, t: float) -> float:
-        if self._last_t is not None and t > self._last_t:
-            self._interval = t - self._last_t
-        self._last_t = t
-        return t + self._interval
+        self._clock = SampleClock()  # how long one sample stands for
 
     def step(self, scores: Scores) -> list[EventUpdate]:
         t = scores.t
-        sample_end = self._sample_end(t)
+        sample_end = self._clock.tick(t)
         score = scores.values.get(self.behaviour, 0.0)
         rule = self.rule
         updates: list[EventUpdate] = []
@@ -225,7 +207,7 @@ class BehaviourTracker:
             cause = next((causes[s] for s in SEVERITIES[level:] if s in causes), "timer")
             threshold = self._threshold(name, speed) if cause in ("timer", "speed_band") else None
             # the threshold was completed at the end of the time this frame stands for
-            completed = round(scores.t + self._interval, 2)
+            completed = round(scores.t + self._clock.interval, 2)
             active.trace.crossings[name] = Crossing(
                 completed, threshold, speed, cause, round(event.end_s - event.start_s, 2), scores.perclos
             )
@@ -318,7 +300,7 @@ class BehaviourTracker:
     def finish(self, t: float) -> list[EventUpdate]:
         if self.active is None:
             return []
-        end = self.active.below_since if self.active.below_since is not None else t + self._interval
+        end = self.active.below_since if self.active.below_since is not None else t + self._clock.interval
         return self._end(end)
 
 

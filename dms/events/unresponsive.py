@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from dms.core.config import Settings
 from dms.core.types import Event, EventUpdate, Scores
+from dms.events.shared import SampleClock, event_update, new_event_id
 from dms.rules.model import Unresponsive
 
 WATCHED = ("eyes_off_road", "eyes_closed")
@@ -28,16 +29,11 @@ class UnresponsiveTracker:
         self.warned_at: float | None = None  # first warning about eyes off road / closed not yet answered
         self.event: Event | None = None
         self.away_by: set[str] = set()  # which of WATCHED were seen since off_since
-        self._last_t: float | None = None
-        self._interval = 0.0  # each sample stands for one sample interval (dms/events/tracker.py)
+        self._clock = SampleClock()  # each sample stands for one sample interval
 
     def step(self, scores: Scores, others: list[EventUpdate]) -> list[EventUpdate]:
-        from dms.events.tracker import event_update, new_event_id
-
         t = scores.t
-        if self._last_t is not None and t > self._last_t:
-            self._interval = t - self._last_t
-        self._last_t = t
+        seen_to = self._clock.tick(t)  # the end of the time this sample stands for
         values = {b: scores.values.get(b, 0.0) for b in WATCHED}
         away = any(values[b] >= self.rules[b].on for b in WATCHED)
         back = all(values[b] < self.rules[b].off for b in WATCHED)
@@ -49,7 +45,7 @@ class UnresponsiveTracker:
                 and self.warned_at is None
                 and not back
             ):
-                self.warned_at = t + self._interval  # when the warning's threshold was completed
+                self.warned_at = seen_to  # when the warning's threshold was completed
         if back:
             self.off_since = self.warned_at = None
             return self._close(t)
@@ -58,7 +54,6 @@ class UnresponsiveTracker:
             self.away_by = set()
         self.away_by.update(b for b in WATCHED if values[b] >= self.rules[b].on)
         updates: list[EventUpdate] = []
-        seen_to = t + self._interval
         long_away = self.off_since is not None and seen_to - self.off_since >= self.rule.eyes_off_s - 1e-6
         no_return = self.warned_at is not None and seen_to - self.warned_at >= self.rule.no_return_s - 1e-6
         if self.event is None and (long_away or no_return):
@@ -111,8 +106,6 @@ class UnresponsiveTracker:
         return updates
 
     def _close(self, t: float) -> list[EventUpdate]:
-        from dms.events.tracker import event_update
-
         if self.event is None:
             return []
         event, self.event = self.event, None

@@ -27,6 +27,7 @@ from dms.core.types import (
     FrameResult,
     Objects,
     ObjectTies,
+    RunSummary,
     Scores,
     VehicleState,
 )
@@ -111,28 +112,6 @@ class Observer(Protocol):
     def on_frame(self, result: FrameResult) -> None: ...
 
     def on_finish(self, summary: RunSummary) -> None: ...
-
-
-@dataclass
-class RunSummary:
-    """How a run went: what was analysed, how fast, and whether it stopped early (and why)."""
-
-    frames: int = 0
-    last_t: float = 0.0
-    wall_s: float = 0.0
-    stopped_early: str | None = None
-    cancelled: bool = False
-    events: list = field(default_factory=list)  # closed Event objects, in order
-    final_updates: tuple[EventUpdate, ...] = ()  # events closed by the end of the run itself
-    gaps: list[tuple[float, float]] = field(default_factory=list)  # (last frame, next frame) media s
-    coverage: dict | None = None  # share of the drive time the driver was monitored (CameraHealth)
-    perception: dict = field(default_factory=dict)  # the landmark stage's describe(): calibration
-    interrupted_by: str | None = None  # a signal that stopped the run ("Ctrl-C", "SIGTERM")
-    dropped_frames: int = 0  # frames a live source skipped because the analysis was slower
-
-    @property
-    def analysed_fps(self) -> float:
-        return self.frames / self.last_t if self.last_t > 0 else 0.0
 
 
 @dataclass

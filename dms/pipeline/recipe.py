@@ -9,6 +9,7 @@ it. A recipe holds only picklable values (settings, profile, strings, numbers), 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dms.core.config import Settings
 from dms.core.errors import model_errors_as_input_errors
@@ -77,9 +78,12 @@ class AnalysisRecipe:
     image_fps: float = IMAGE_FPS
     db_path: str | None = None
 
-    def open_source(self, spec: str | int) -> FrameSource:
-        """The frame source for a file, folder, URL or camera index (InputError if it cannot open)."""
-        return open_source(spec, analysis_fps=self.settings.analysis_fps, image_fps=self.image_fps)
+    def open_source(self, spec: str | int | Path, display_max_side: int | None = None) -> FrameSource:
+        """The frame source for a file, folder, URL or camera index (InputError if it cannot open);
+        with `display_max_side`, each frame also carries a display copy at most that many px (a
+        window showing the drive)."""
+        return open_source(spec, analysis_fps=self.settings.analysis_fps, image_fps=self.image_fps,
+                           display_max_side=display_max_side)
 
     def load_classifier(self):
         """`(ClassifierStage or None, DetectorStage or None, note)`; the note says which ran on which

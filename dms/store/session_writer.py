@@ -15,8 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from dms.core.errors import StorageError
-from dms.core.types import Event, FrameResult
-from dms.pipeline.loop import RunSummary
+from dms.core.types import Event, FrameResult, RunSummary
 from dms.store.database import Store
 from dms.store.records import timeline_row
 

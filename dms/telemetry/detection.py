@@ -17,7 +17,7 @@ import pandas as pd
 
 from dms.core.errors import InputError
 from dms.telemetry.mapping import TelemetryMap
-from dms.telemetry.timebase import name_tokens
+from dms.telemetry.names import name_tokens, signal_of
 from dms.telemetry.units import (
     DEFAULT_UNITS,
     UNIT_TABLES,
@@ -28,19 +28,10 @@ from dms.telemetry.units import (
     unit_in_name,
 )
 
-_ACCEL = frozenset({"acc", "accel", "acceleration", "accelerometer"})
-_LONGITUDINAL = frozenset({"long", "longitudinal", "forward", "fwd"})
-_LATERAL = frozenset({"lat", "lateral", "right", "left", "side", "sideways"})
-_DERIVED = frozenset(
-    {"average", "avg", "mean", "difference", "diff", "vs", "max", "min", "limit", "time", "wheel", "rate",
-     "accuracy", "error", "std", "dop", "gyro", "target", "set"}
-)
 # Units of other quantities: a column stating one of these is not a vehicle signal ("Long Term(%)").
 _OTHER_UNITS = frozenset(
     {"%", "s", "rpm", "psi", "kpa", "°c", "°f", "v", "km", "m", "l", "mpg", "kpl", "l/100km"}
 )
-# "long" alone is ambiguous (long-term fuel trim): it means longitude only beside these words.
-_POSITION = frozenset({"gps", "gnss", "deg", "degrees", "wgs84", "pos", "position"})
 _VEHICLE = frozenset({"obd", "vehicle", "can", "vss", "car"})
 _SATELLITE = frozenset({"gps", "gnss"})
 _RANGES = {
@@ -68,28 +59,6 @@ class SignalColumn:
     @property
     def valid(self) -> int:
         return int(np.isfinite(self.values).sum())
-
-
-def signal_of(name: str) -> str | None:
-    """Which signal a column name announces, if any."""
-    tokens = set(name_tokens(name))
-    if tokens & _DERIVED:
-        return None
-    if tokens & _ACCEL:
-        if tokens & _LONGITUDINAL:
-            return "accel_long"
-        return "accel_lat" if tokens & _LATERAL else None
-    if tokens & {"speed", "velocity", "vel", "spd", "vss", "sog"}:  # SOG: NMEA speed over ground
-        return "speed"
-    if tokens & {"steering", "steer", "swa"}:
-        return "steering"
-    if tokens & {"latitude", "lat"}:
-        return "latitude"
-    if tokens & {"longitude", "lon", "lng"} or ("long" in tokens and tokens <= _POSITION | {"long"}):
-        return "longitude"
-    if tokens & {"heading", "bearing", "course", "azimuth", "cog"}:
-        return "heading"
-    return None
 
 
 def detect_signals(frame: pd.DataFrame, path: Path, mapping: TelemetryMap) -> dict[str, SignalColumn]:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from dms.core.errors import InputError
 from dms.telemetry.mapping import TelemetryMap
+from dms.telemetry.names import name_tokens, signal_of
 from dms.telemetry.reading import describe_columns
 
 TIME_WORDS = frozenset(
@@ -98,10 +99,6 @@ class LogClock:
     def relative_key(self) -> str | None:
         """Files of one drive share a relative clock when its column and form are the same."""
         return f"{self.relative.column} ({self.relative.form})" if self.relative is not None else None
-
-
-def name_tokens(name: str) -> list[str]:
-    return [token for token in re.split(r"[^a-z0-9]+", name.lower()) if token]
 
 
 def detect_clock(frame: pd.DataFrame, path: Path, mapping: TelemetryMap) -> LogClock:
@@ -250,8 +247,6 @@ def clock_restarts(seconds: np.ndarray) -> list[int]:
 
 def _counters_by_value(frame: pd.DataFrame, taken: set[str]) -> list[ClockColumn]:
     """Numeric columns whose values are an elapsed counter though the name says no time (seconds)."""
-    from dms.telemetry.detection import signal_of  # detection reads name_tokens from here
-
     found = []
     for name in frame.columns:
         if name in taken or _NOT_SECONDS.search(name) or signal_of(name) is not None:

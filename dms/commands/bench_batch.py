@@ -18,14 +18,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dms.commands.batch import batch_recipe, fleet_drives
+from dms.commands.common import add_common_arguments
 from dms.core.errors import InputError
 
 CONFIGS: tuple[tuple[str, int], ...] = (("local", 1), ("ray", 1), ("local", 2), ("ray", 2))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from dms.commands.common import add_common_arguments
-
     parser.add_argument("folder", help="folder of drives (the batch folder convention)")
     add_common_arguments(parser)
     parser.add_argument("--manifest", help="fleet manifest CSV")
@@ -68,12 +68,11 @@ def measure(engine_name: str, workers: int, jobs, recipe, cpus_per_drive: float,
 
 
 def run(args: argparse.Namespace) -> int:
-    from dms.commands.batch import fleet_drives, recipe_from_args
     from dms.fleet.run import plan
 
     folder = Path(args.folder)
     drives = fleet_drives(folder, args.manifest)
-    recipe = recipe_from_args(args)
+    recipe = batch_recipe(args)
     progress = not args.json
     rows = []
     for engine_name, workers in CONFIGS:
