@@ -137,7 +137,8 @@ class EventList(QWidget):
 
     def _stored_thumbnail(self, event_id: str) -> None:
         """Once an event has ended, show the recorder's thumbnail (the frame of peak evidence inside
-        the event, dms/recorder.py) instead of the frame it was announced on, where it is written."""
+        the event, dms/recorder/event_media.py) instead of the frame it was announced on, where it is
+        written."""
         if self.store is None or self.session_id is None:
             return
         path = self.store.media_dir(self.session_id) / "thumbs" / f"{event_id}.jpg"

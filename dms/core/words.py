@@ -85,7 +85,7 @@ def alerted(severity: str | None, stationary: bool | None) -> bool:
 
 def alert_heading(event) -> str:
     """The heading over an event's explanation: "Why it alerted" only on an event that alerted.
-    `event`: a dms.types.Event (or anything with `severity` and `stationary`)."""
+    `event`: a dms.core.types.Event (or anything with `severity` and `stationary`)."""
     return "Why it alerted" if alerted(event.severity, event.stationary) else "Logged without an alert"
 
 
