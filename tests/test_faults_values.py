@@ -14,6 +14,7 @@ import main
 from dms.core.config import BehaviourRule, FusionWeights, Settings
 from dms.core.errors import InputError
 from dms.core.profile import PAIRS, WORDS, CameraProfile
+from dms.core.settings_check import load_settings
 
 ROUND3 = SHARED / "faults" / "round3"
 VIDEO = SHARED / "faults" / "base_day4.mp4"
@@ -86,7 +87,7 @@ def settings_problem(tmp_path, data: dict, key: str) -> str:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps(data))
     with pytest.raises(InputError) as caught:
-        Settings.load(path)
+        load_settings(path)
     message = str(caught.value)
     assert message.startswith(f"{path}: "), message
     assert key in message and "\n" not in message, (key, message)
