@@ -274,14 +274,17 @@ def test_placeholder_stamps_are_ignored(tmp_path, form, placeholder):
             return f"{epoch_s:.1f}"
         return datetime.fromtimestamp(epoch_s, UTC).isoformat().replace("+00:00", "Z")
 
-    stamps = [PLACEHOLDERS[placeholder]] * 5 + [FIRST_FIX.timestamp() + 0.1 * i for i in range(95)]
-    rows = ["timestamp,speed_kmh"] + [f"{written(s)},{KMH[i]:.1f}" for i, s in enumerate(stamps)]
-    rows.insert(60, f"{written(PLACEHOLDERS[placeholder])},{KMH[59]:.1f}")  # one more mid-log (a lost fix)
+    # a GPS may wait long for its first fix: more than half the rows for 0 and -1
+    waiting = 120 if placeholder in ("zero", "minus one") else 5
+    stamps = [PLACEHOLDERS[placeholder]] * waiting + [FIRST_FIX.timestamp() + 0.1 * i for i in range(100)]
+    speed_of_row = [60.0 + 0.1 * i for i in range(len(stamps))]
+    rows = ["timestamp,speed_kmh"] + [f"{written(s)},{speed_of_row[i]:.1f}" for i, s in enumerate(stamps)]
+    rows.insert(waiting + 60, f"{written(PLACEHOLDERS[placeholder])},60.0")  # one more mid-log (a lost fix)
     path = tmp_path / "log.csv"
     path.write_text("\n".join(rows) + "\n")
     track = load_track([path])
     described = track.describe()
     assert described["log_start_utc"] == FIRST_FIX.isoformat()
-    assert described["files"][0]["placeholder_stamps"] == 6
-    assert track.at(0.0).speed_kmh == pytest.approx(KMH[5])
+    assert described["files"][0]["placeholder_stamps"] == waiting + 1
+    assert track.at(0.0).speed_kmh == pytest.approx(speed_of_row[waiting])
     assert np.isfinite(speeds(track)).all()

@@ -166,9 +166,9 @@ def _without_placeholders(column: ClockColumn) -> ClockColumn:
     `PLACEHOLDER_DAYS` from the column's median. They become NaN (their rows are not placed)."""
     seconds = column.seconds
     finite = np.isfinite(seconds)
-    if not finite.any():
+    if not (finite & (seconds > 0)).any():
         return column
-    median = float(np.median(seconds[finite]))
+    median = float(np.median(seconds[finite & (seconds > 0)]))  # however many rows wait for a fix
     placeholder = finite & ((seconds <= 0) | (np.abs(seconds - median) > PLACEHOLDER_DAYS * _DAY_S))
     if not placeholder.any():
         return column
@@ -186,7 +186,8 @@ def _numeric_clock(name: str, values: np.ndarray, form: str) -> ClockColumn | No
             return None
     if form == "auto":
         scale = next((_SCALE_WORDS[t] for t in reversed(tokens) if t in _SCALE_WORDS), 1.0)
-        magnitude = float(np.nanmedian(np.abs(values))) if np.isfinite(values).any() else 0.0
+        stamps = values[np.isfinite(values) & (values > 0)]  # 0 and -1 are placeholders, not magnitudes
+        magnitude = float(np.median(stamps)) if stamps.size else 0.0
         if scale == 1.0:
             for threshold, epoch_form, epoch_scale in _EPOCH_FORMS:
                 if magnitude >= threshold:
