@@ -152,3 +152,27 @@ def test_train_init_starts_from_a_pdparams_file(tmp_path):
         "resnet50vd", "previous-first", "online", 11)
     frozen_stem = tuned.state_dict()["base_model.conv1.4.running_mean"]  # partial BN: later norms kept
     assert torch.equal(frozen_stem, model.state_dict()["base_model.conv1.4.running_mean"])
+
+
+def test_pp_tsm_runs_online_in_onnxruntime_as_in_pytorch(tmp_path):
+    """What classify and the GUI do with --allow-offline and the default backend: the causal copy
+    exported to ONNX (average-pool shortcut, leaky ReLU) gives PyTorch's logits."""
+    from dms.classifier.stage import causal_copy
+    from models.online import OnlineTSM
+    from models.onnx_export import online_onnx_bytes
+    from models.onnx_online import OnnxOnlineTSM
+
+    model, _ = paddle_like("resnet50vd", segments=4)
+    path = tmp_path / "pptsm.pdparams"
+    save_pdparams(path, paddle_names(model.state_dict(), "resnet50vd"))
+    loaded, meta = load_checkpoint(path, n_segment=4)
+    meta.input_size = 64
+    causal = causal_copy(loaded)
+    torch_runner, onnx_runner = OnlineTSM(causal), OnnxOnlineTSM(online_onnx_bytes(causal, meta), threads=1)
+    worst = spread = 0.0
+    for _ in range(3):
+        frame = torch.randn(1, 3, 64, 64)
+        expected = torch_runner.step(frame).numpy()
+        worst = max(worst, float(np.abs(expected - onnx_runner.step(frame.numpy())).max()))
+        spread = max(spread, float(np.abs(expected).max()))
+    assert spread > 1.0 and worst < 1e-4 * spread  # float32 rounding over 50 layers: ~6e-5 relative
