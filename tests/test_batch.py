@@ -20,10 +20,11 @@ from dms.core.config import Settings
 from dms.core.errors import InputError
 from dms.core.profile import CameraProfile
 from dms.fleet.analyse import recipe_fingerprint
-from dms.fleet.key import drive_key, file_sha256
+from dms.fleet.key import drive_key
 from dms.fleet.manifest import drives_from_folder, read_manifest
 from dms.pipeline.recipe import AnalysisRecipe
 from dms.store import Store
+from dms.store.content import file_sha256
 
 CLIPS = {
     "VAN-07/alice/2026-11-02_am.mp4": "side_montage_a.mp4",

@@ -118,6 +118,11 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{result.count(s)} {s}" for s in ("analysed", "skipped", "failed", "cancelled")
                        if result.count(s))
     print(f"{len(result.outcomes)} drives: {counts} in {result.wall_s:.1f} s; summary: {out / 'batch.csv'}")
+    if result.lost_nodes:
+        again = sum(1 for o in result.outcomes if o.status == "analysed" and o.job.first_error)
+        nodes = ", ".join(result.lost_nodes)
+        print(f"the cluster lost {len(result.lost_nodes)} node(s) during the run ({nodes}); {again} drive(s) "
+              "were analysed on a second attempt, each logged once")
     if result.cancelled:
         print("interrupted: finished drives are kept; run the same command again to resume", file=sys.stderr)
         return 130

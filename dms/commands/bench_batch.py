@@ -41,7 +41,7 @@ def measure(engine_name: str, workers: int, jobs, recipe, cpus_per_drive: float,
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="dms-bench-batch-") as tmp:
         for job in jobs:
-            job.attempts = 0
+            job.attempts, job.first_error = 0, None
             job.report_dir = Path(tmp) / "out" / job.report_dir.name
         with Store(Path(tmp) / "bench.sqlite") as store:
             run = run_batch(jobs, recipe, store, make_engine(engine_name, workers, cpus_per_drive, None),

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from dms.core.types import Event
-from dms.fleet.key import file_sha256
 from dms.fleet.manifest import FleetDrive
 from dms.pipeline.recipe import AnalysisRecipe
+from dms.store.content import file_sha256
 from dms.store.records import SessionRecord
 
 
@@ -59,6 +59,7 @@ class DriveResult:
     wall_s: float  # seconds the worker spent, opening the video to reading the log back
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
+    node: str | None = None  # the Ray node that ran it (dms.fleet.engines.node_name), for Ray tasks
 
 
 def analyse_drive(recipe: AnalysisRecipe, drive: FleetDrive) -> DriveResult:

@@ -3,8 +3,9 @@
 driver process, which alone writes the event log.
 
 An engine is started once, takes drives up to its `capacity` at a time, reports which handles
-finished, and turns a failure into DriveError. `retries_itself` says whether it already retried
-a failed drive once (Ray's task retries) or leaves that to the caller.
+finished, and turns a failure into DriveError; the caller (dms.fleet.run) retries a failed drive
+once, so it knows each drive's attempts. `news()` gives lines for the user about the engine
+itself since the last call (a Ray node lost or joined).
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from dms.pipeline.recipe import AnalysisRecipe
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: what Ray workers need on their path
 WORKER_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
-# Not sent to a remote cluster with the code: environments, outputs, logs, large files.
-UPLOAD_EXCLUDES = [".venv", ".git", "out", "*.sqlite", "*.pth", "*.onnx", "*.mp4", "__pycache__"]
+NODE_LOOK_S = 2.0  # how often the Ray engine reads the cluster's node list
+# Not sent to a remote cluster with the code: environments, outputs, logs, large files; but the
+# shipped classifier (data/models) goes with it, as the workers choose it (dms.classifier_choice).
+UPLOAD_EXCLUDES = [".venv", ".git", "out", "*.sqlite", "*.pth", "!/data/models/*.pth", "*.onnx", "*.mp4",
+                   "__pycache__"]
 
 
 def _quiet_worker() -> None:
@@ -38,7 +42,7 @@ class LocalEngine:
     """`workers` processes on this machine (spawned: MediaPipe and torch threads do not survive fork)."""
 
     name = "local"
-    retries_itself = False
+    lost_nodes: tuple[str, ...] = ()  # one machine: no nodes to lose
 
     def __init__(self, workers: int = 1):
         self.workers = max(1, workers)
@@ -59,6 +63,9 @@ class LocalEngine:
             self._terminate()
             self.start()  # a killed worker breaks the whole pool: start a fresh one
         return self._pool.submit(analyse_drive, recipe, drive)
+
+    def news(self) -> list[str]:
+        return []
 
     def wait(self, handles: list[Future], timeout: float) -> list[Future]:
         done, _ = wait_futures(handles, timeout=timeout, return_when=FIRST_COMPLETED)
@@ -104,11 +111,14 @@ class RayEngine:
     machine, with this checkout on the workers' path. With `address` it joins that cluster and
     uploads this checkout as the job's working directory; every node needs the pinned
     requirements installed and must read the videos under the same paths (shared storage).
-    A failed task is retried once by Ray (worker death and exceptions alike).
+    Ray does not retry a task itself (max_retries=0): a drive whose task raised, whose worker
+    died or whose node left the cluster comes back as DriveError and the caller runs it once
+    more, on whichever node has room. The engine watches the cluster's nodes (every
+    NODE_LOOK_S) and says when one leaves or joins; without --workers the number of drives in
+    flight follows the CPUs of the nodes alive.
     """
 
     name = "ray"
-    retries_itself = True
 
     def __init__(self, workers: int | None = None, cpus_per_drive: float = 1.0, address: str | None = None):
         if cpus_per_drive <= 0:
@@ -119,6 +129,9 @@ class RayEngine:
         self.capacity = max(1, workers or 1)
         self._started_here = False
         self._task = None
+        self._nodes: dict[str, dict] = {}  # node id -> ray.nodes() entry, of the nodes alive
+        self._next_look = 0.0
+        self.lost_nodes: list[str] = []  # "ADDRESS (node ID8)" of every node lost during the run
 
     def start(self) -> float:
         """Start or join the cluster; returns the seconds it took."""
@@ -138,13 +151,45 @@ class RayEngine:
                     p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}}
                 self._start_local(ray, max(1, round(cpus)), env)
             self._started_here = True
-        if self.workers is None:
-            total = ray.cluster_resources().get("CPU", 1.0)
-            self.capacity = max(1, int(total // self.cpus_per_drive))
-        self._task = ray.remote(
-            num_cpus=self.cpus_per_drive, max_retries=1, retry_exceptions=True
-        )(analyse_drive)
+        self._nodes = self._alive(ray)
+        self._fit_capacity()
+        self._task = ray.remote(num_cpus=self.cpus_per_drive, max_retries=0)(analyse_on_node)
+        self._next_look = time.monotonic() + NODE_LOOK_S
         return time.perf_counter() - started
+
+    @staticmethod
+    def _alive(ray) -> dict[str, dict]:
+        return {node["NodeID"]: node for node in ray.nodes() if node.get("Alive")}
+
+    def _fit_capacity(self) -> None:
+        if self.workers is None:
+            cpus = sum(node.get("Resources", {}).get("CPU", 0.0) for node in self._nodes.values())
+            self.capacity = max(1, int(cpus // self.cpus_per_drive))
+
+    def news(self) -> list[str]:
+        """A line for each node that left or joined the cluster since the last look."""
+        import ray
+
+        now = time.monotonic()
+        if self._task is None or now < self._next_look:
+            return []
+        self._next_look = now + NODE_LOOK_S
+        alive = self._alive(ray)
+        lines = []
+        for node_id, node in self._nodes.items():
+            if node_id not in alive:
+                self.lost_nodes.append(node_name(node))
+                lines.append(f"Ray node {node_name(node)} left the cluster: the drives that were running on "
+                             "it fail there and are run once more on the nodes left")
+        for node_id, node in alive.items():
+            if node_id not in self._nodes:
+                lines.append(f"Ray node {node_name(node)} joined the cluster")
+        self._nodes = alive
+        if lines:
+            self._fit_capacity()
+            cpus = sum(n.get("Resources", {}).get("CPU", 0.0) for n in alive.values())
+            lines[-1] += f" ({len(alive)} node(s), {cpus:g} CPUs now)"
+        return lines
 
     @staticmethod
     def _start_local(ray, cpus: int, env: dict) -> None:
@@ -174,7 +219,7 @@ class RayEngine:
 
     def result(self, handle) -> DriveResult:
         import ray
-        from ray.exceptions import RayError, RayTaskError
+        from ray.exceptions import NodeDiedError, ObjectLostError, RayError, RayTaskError, WorkerCrashedError
 
         try:
             return ray.get(handle)
@@ -182,7 +227,13 @@ class RayEngine:
             cause = exc.cause if isinstance(getattr(exc, "cause", None), BaseException) else exc
             text = str(cause).strip()
             raise DriveError(text.splitlines()[-1] if text else repr(cause)) from None
-        except RayError as exc:  # the worker or its node died, twice
+        except NodeDiedError:
+            raise DriveError("the Ray node it ran on left the cluster") from None
+        except ObjectLostError:
+            raise DriveError("its result was lost (the Ray node that held it left the cluster)") from None
+        except WorkerCrashedError:
+            raise DriveError("the Ray worker process died (killed or out of memory)") from None
+        except RayError as exc:
             raise DriveError(f"Ray: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}") from None
 
     def cancel(self, handles: list) -> None:
@@ -197,6 +248,21 @@ class RayEngine:
         if self._started_here and ray.is_initialized():
             ray.shutdown()
         self._started_here = False
+
+
+def node_name(node: dict) -> str:
+    """A Ray node for a person: its address and the first 8 characters of its id."""
+    return f"{node.get('NodeManagerAddress', '?')} (node {str(node.get('NodeID', ''))[:8]})"
+
+
+def analyse_on_node(recipe: AnalysisRecipe, drive: FleetDrive) -> DriveResult:
+    """analyse_drive as a Ray task: the result also names the Ray node that ran it."""
+    import ray
+
+    result = analyse_drive(recipe, drive)
+    result.node = node_name({"NodeManagerAddress": ray.util.get_node_ip_address(),
+                             "NodeID": ray.get_runtime_context().get_node_id()})
+    return result
 
 
 def make_engine(name: str, workers: int | None, cpus_per_drive: float, address: str | None):

@@ -11,16 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-CHUNK = 1 << 20  # bytes read at a time
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes (read in 1 MiB chunks; hashlib releases the GIL)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+from dms.store.content import file_sha256
 
 
 def hash_files(paths: list[Path], threads: int = 4, progress: Callable[[Path], None] | None = None

@@ -42,6 +42,7 @@ class BatchJob:
     media_s: float | None
     report_dir: Path
     attempts: int = 0
+    first_error: str | None = None  # why the first attempt failed, when it was run twice
 
 
 @dataclass
@@ -56,6 +57,7 @@ class DriveOutcome:
     stopped_early: str | None = None
     error: str | None = None
     worker_wall_s: float | None = None
+    node: str | None = None  # the Ray node that analysed it (its host for local workers)
 
     def row(self) -> dict:
         """One line of batch.csv."""
@@ -66,7 +68,7 @@ class DriveOutcome:
             "report": str(self.job.report_dir / "report.html") if self.status == "analysed" else None,
             "error": self.error, "driver": drive.driver, "vehicle": drive.vehicle,
             "date": drive.day.isoformat() if drive.day else None, "attempts": self.job.attempts,
-            "key": self.job.key,
+            "first_error": self.job.first_error, "node": self.node, "key": self.job.key,
         }
 
 
@@ -78,6 +80,8 @@ class BatchRun:
     cancelled: bool = False
     startup_s: float = 0.0
     wall_s: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what happened to the engine and the retries, in order
+    lost_nodes: list[str] = field(default_factory=list)  # Ray nodes that left the cluster during the run
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -170,6 +174,10 @@ class BatchProgress:
             text += f", {self.failed} failed"
         self.bar.set_postfix_str(text)
 
+    def note(self, line: str) -> None:
+        """A warning line above the bar (printed the same without a bar)."""
+        tqdm.write(f"warning: {line}", file=sys.stderr)
+
     def close(self) -> None:
         self.bar.close()
 
@@ -220,22 +228,38 @@ def run_batch(jobs: list[BatchJob], recipe: AnalysisRecipe, store: Store, engine
                 for handle in engine.wait(list(in_flight), WAIT_S):
                     i = in_flight.pop(handle)
                     outcome = _collect(engine, handle, jobs[i], store, write_reports)
-                    if outcome is None:  # failed once, the engine does not retry: once more
+                    if outcome is None:  # failed once: once more
+                        error = _with_video(jobs[i], jobs[i].first_error)
+                        _tell(run, bar, f"{error}; analysing it once more")
                         queue.appendleft(i)
                         continue
                     outcomes[i] = outcome
                     bar.advance(jobs[i], outcome.status)
+                for line in engine.news():
+                    _tell(run, bar, line)
             run.cancelled = stop.is_set()
         if in_flight:
             engine.cancel(list(in_flight))
     finally:
         bar.close()
+        run.lost_nodes = list(engine.lost_nodes)
         engine.close()
     for i in [*in_flight.values(), *queue]:
         outcomes[i] = DriveOutcome(jobs[i], "cancelled")
     run.outcomes = [outcomes[i] for i in range(len(jobs))]
     run.wall_s = time.perf_counter() - started
     return run
+
+
+def _with_video(job: BatchJob, error: str) -> str:
+    """The error with the drive's video in front, unless it already names it."""
+    video = str(job.drive.video)
+    return error if video in error else f"{video}: {error}"
+
+
+def _tell(run: BatchRun, bar: BatchProgress, line: str) -> None:
+    run.notes.append(line)
+    bar.note(line)
 
 
 def _skipped(job: BatchJob, logged: SessionRecord) -> DriveOutcome:
@@ -253,12 +277,10 @@ def _collect(engine, handle, job: BatchJob, store: Store, write_reports: bool) -
     try:
         result = engine.result(handle)
     except DriveError as exc:
-        if not engine.retries_itself and job.attempts < 2:
+        if job.attempts < 2:
+            job.first_error = str(exc)
             return None
-        if engine.retries_itself:
-            job.attempts = 2  # Ray retried it once itself
-        attempts = job.attempts
-        info = {"error": str(exc), "fleet": job.drive.describe(), "batch": _batch_info(job, engine, attempts)}
+        info = {"error": str(exc), "fleet": job.drive.describe(), "batch": _batch_info(job, engine)}
         session = store.record_failure(str(job.drive.video), info)
         return DriveOutcome(job, "failed", session=session, error=str(exc))
     session = _import(store, job, result, engine)
@@ -269,24 +291,26 @@ def _collect(engine, handle, job: BatchJob, store: Store, write_reports: bool) -
     info = result.session.info
     return DriveOutcome(
         job, "analysed", session=session, events=len(result.events), duration_s=info.get("duration_s"),
-        stopped_early=info.get("stopped_early"), worker_wall_s=result.wall_s,
+        stopped_early=info.get("stopped_early"), worker_wall_s=result.wall_s, node=result.node or result.host,
     )
 
 
-def _batch_info(job: BatchJob, engine, attempts: int, result: DriveResult | None = None) -> dict:
-    info = {"key": job.key, "engine": engine.name, "attempts": attempts,
+def _batch_info(job: BatchJob, engine, result: DriveResult | None = None) -> dict:
+    info = {"key": job.key, "engine": engine.name, "attempts": job.attempts,
             "report": str((job.report_dir / "report.html").resolve())}
+    if job.first_error:
+        info["first_error"] = job.first_error
     if result is not None:
-        info |= {"worker_host": result.host, "worker_wall_s": round(result.wall_s, 3)}
+        info |= {"worker_host": result.host, "worker_node": result.node,
+                 "worker_wall_s": round(result.wall_s, 3)}
     return info
 
 
 def _import(store: Store, job: BatchJob, result: DriveResult, engine) -> str:
-    attempts = job.attempts if not engine.retries_itself else 1
     info = {
         **result.session.info,
         "fleet": job.drive.describe(),
-        "batch": _batch_info(job, engine, attempts, result),
+        "batch": _batch_info(job, engine, result),
         "drive_figures": result.figures,
     }
     record = replace(result.session, info=info)

@@ -14,7 +14,7 @@ from dms.fusion.scores import Fusion
 from dms.pipeline.loop import Pipeline
 from dms.recorder.event_media import EventMediaRecorder
 from dms.rules import RuleSet, load_rule_set
-from dms.sources.readers import FrameSource
+from dms.sources.readers import FrameSource, VideoFileSource
 
 
 def load_classifier(checkpoint: str | Path | None, backend: str = "auto", allow_offline: bool = False,
@@ -141,6 +141,7 @@ def build_pipeline(
     session_id = None
     if store is not None:
         from dms.store import SessionWriter
+        from dms.store.content import BackgroundHash
 
         name = source.name if source is not None else ""
         info = session_info(source, settings, profile, classifier, telemetry, rules, classifier_note,
@@ -156,5 +157,6 @@ def build_pipeline(
             blur=settings.blur_faces,
             lookback_s=tracker.lookback_s,
         )
-        pipeline.observers.append(SessionWriter(store, session_id, media_recorder))
+        recording = BackgroundHash(source.path) if isinstance(source, VideoFileSource) else None
+        pipeline.observers.append(SessionWriter(store, session_id, media_recorder, recording=recording))
     return pipeline, session_id

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from dms.core.errors import StorageError
 from dms.core.types import Event, FrameResult, RunSummary
+from dms.store.content import BackgroundHash
 from dms.store.database import Store
 from dms.store.records import timeline_row
 
@@ -31,13 +32,16 @@ class SessionWriter:
     Events still open are rewritten at every commit with their end brought forward to the last
     analysed frame, so their end in the log trails the analysis by at most one commit interval.
     `media` (optional) writes each event's thumbnail and clip; its paths are stored with the events.
+    `recording` (optional, a video file's BackgroundHash) gives the session's info["recording"]
+    (`{"sha256": ...}`, dms.store.content) at the end.
     """
 
     def __init__(self, store: Store, session_id: str, media: EventMediaRecorder | None = None,
-                 commit_interval_s: float = COMMIT_INTERVAL_S):
+                 commit_interval_s: float = COMMIT_INTERVAL_S, recording: BackgroundHash | None = None):
         self.store = store
         self.session_id = session_id
         self.media = media
+        self.recording = recording
         self.commit_interval_s = commit_interval_s
         self._rows: list[dict] = []
         self._events: dict[str, tuple[Event, bool]] = {}  # id -> (latest snapshot, still open)
@@ -78,11 +82,16 @@ class SessionWriter:
                 **({"status": "interrupted", "interrupted_by": summary.interrupted_by}
                    if summary.interrupted_by else {}),
                 "dropped_frames": summary.dropped_frames,
+                **self._recording(),
             },
         )
         if self.media is not None:
             self._attach(self.media.finish(summary.last_t))
             self.flush()
+
+    def _recording(self) -> dict:
+        content = self.recording.result() if self.recording is not None else None
+        return {"recording": {"sha256": content}} if content else {}
 
     def _apply(self, kind: str, event: Event) -> None:
         thumbnail, clip = self._paths.get(event.id, (None, None))
