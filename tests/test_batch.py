@@ -268,3 +268,20 @@ def test_a_killed_worker_is_retried_once(tmp_path):
         assert (outcome.status, outcome.job.attempts) == ("analysed", 2)
         (session,) = store.sessions()
         assert session.status == "complete" and session.info["batch"]["attempts"] == 2
+
+
+def test_progress_counts_drives_and_media_minutes():
+    """The bar reads in drives and media minutes ("0.014 media h" told a person nothing)."""
+    from dms.fleet.manifest import FleetDrive
+    from dms.fleet.run import BatchJob, BatchProgress
+
+    jobs = [BatchJob(FleetDrive(Path(f"{n}.mp4")), "k", seconds, Path("out"))
+            for n, seconds in enumerate((50.0, 700.0, 30.0))]
+    bar = BatchProgress(jobs, disable=True)
+    assert bar.text() == "0/3 drives, 0.0/13.0 media min"
+    bar.advance(jobs[0], "analysed")
+    bar.advance(jobs[2], "failed")
+    assert bar.text() == "2/3 drives, 1.3/13.0 media min, 1 failed"
+    bar.advance(jobs[1], "skipped")  # the media left to analyse shrinks; the drives still count
+    assert bar.text() == "3/3 drives, 1.3/1.3 media min, 1 skipped, 1 failed"
+    bar.close()

@@ -1,12 +1,22 @@
 """`report --fleet` over an event log of several drivers, vehicles and weeks: the rates, groups,
-exposure, coverage and review figures, the links to drive reports, and escaping."""
+exposure, coverage and review figures, the links to drive reports, and escaping; each recording
+counted once (re-analyses, replays and GUI sessions of it are the same drive), sessions with no
+fleet identity apart, the selection options, "too little data" below the minimum exposure, plain
+words, and a CJK driver name drawn in the charts without a missing glyph."""
 
 import csv
+import re
+import warnings
+from dataclasses import asdict, replace
 
 import pytest
 
 import main
+from dms.core.config import Settings
 from dms.core.types import Event
+from dms.report import fleet_chart
+from dms.report.fleet import fleet_figures
+from dms.report.fleet_chart import chart_fonts, drawable, heatmap_png
 from dms.store import Store
 from dms.store.records import SessionRecord
 
@@ -22,11 +32,14 @@ def timeline(seconds: int, speed_kmh: float | None, face_until: float) -> list[d
     return rows
 
 
-def add_drive(store, tmp_path, n, driver, vehicle, day, seconds, speed, events, face_until=None):
-    info = {"duration_s": float(seconds), "fleet": {"driver": driver, "vehicle": vehicle, "date": day},
-            "batch": {"report": str(tmp_path / "drives" / f"d{n}" / "report.html")}}
-    record = SessionRecord(f"2026-d{n}", f"/fleet/{vehicle}/drive{n}.mp4", "2026-11-29T10:00:00+00:00",
-                           "complete", info)
+def add_drive(store, tmp_path, n, driver, vehicle, day, seconds, speed, events, face_until=None, *,
+              source=None, started="2026-11-29T10:00:00+00:00", **info_extra):
+    report = str(tmp_path / "drives" / f"d{n}" / "report.html")
+    info = {"duration_s": float(seconds), "batch": {"report": report}, **info_extra}
+    if driver or vehicle:
+        info["fleet"] = {"driver": driver, "vehicle": vehicle, "date": day}
+    source = source or f"/fleet/{vehicle}/drive{n}.mp4"
+    record = SessionRecord(f"2026-d{n}", source, started, "complete", info)
     rows = timeline(seconds, speed, seconds if face_until is None else face_until)
     return store.import_session(record, events, rows, {})
 
@@ -69,21 +82,23 @@ def test_fleet_rates_by_group_behaviour_and_week(fleet_log):
     assert float(fleet["coverage"]) == 0.75  # bob seen half of his hour
     alice = groups[("driver", "alice <b>")]
     assert (float(alice["events_per_h"]), float(alice["critical_per_h"])) == (3.0, 1.0)
-    assert alice["top_behaviour"] == "phone"
+    assert alice["top_behaviour"] == "phone use"
     assert float(groups[("vehicle", "VAN-09")]["coverage"]) == 0.5
     assert float(groups[("week", "2026-W45")]["hours"]) == 0.5
     assert groups[("week", "2026-W46")]["drives"] == "2"
     behaviours = {r["behaviour"]: r for r in read(tmp_path / "fleet" / "fleet_behaviours.csv")}
-    phone = behaviours["phone"]
+    phone = behaviours["phone use"]
     assert (phone["events"], phone["critical"], phone["confirmed"], phone["rejected"]) == ("2", "1", "1", "1")
     assert float(phone["events_per_100km"]) == pytest.approx(100 * 2 / 60, abs=0.01)
     exposure = {(r["behaviour"], r["band"]): r for r in read(tmp_path / "fleet" / "fleet_exposure.csv")}
-    assert float(exposure[("phone", "50-90")]["seconds"]) == 13.0  # 10 s + 3 s at 60 km/h
-    assert float(exposure[("phone", "50-90")]["share_of_band_time"]) == pytest.approx(13 / 3600, abs=1e-4)
+    assert float(exposure[("phone use", "50-90")]["seconds"]) == 13.0  # 10 s + 3 s at 60 km/h
+    assert float(exposure[("phone use", "50-90")]["share_of_band_time"]) == pytest.approx(13 / 3600, abs=1e-4)
     drives = read(tmp_path / "fleet" / "fleet_drives.csv")
     assert [r["status"] for r in drives].count("failed") == 1
     assert {r["report"] for r in drives if r["status"] == "complete"} == {
         f"../drives/d{n}/report.html" for n in (1, 2, 3)}
+    assert list(drives[0])[:4] == ["video", "driver", "vehicle", "date"]  # words first, ids last
+    assert (groups[("week", "2026-W45")]["enough_hours"], fleet["enough_hours"]) == ("False", "True")
 
 
 def test_fleet_page_is_self_contained_escaped_and_links_events(fleet_log):
@@ -101,3 +116,131 @@ def test_fleet_page_is_self_contained_escaped_and_links_events(fleet_log):
 def test_fleet_report_of_a_missing_log_is_one_error(tmp_path, capsys):
     assert main.main(["report", "--fleet", "--db", str(tmp_path / "none.sqlite")]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_a_recording_is_one_drive_however_often_it_was_analysed(tmp_path):
+    """A batch drive analysed with other settings and again with the settings in force, replayed
+    from a copy elsewhere and watched in the GUI: one drive, from the analysis in force, with the
+    batch's driver; a replayed recording nobody assigned is listed apart, not as a driver."""
+    in_force = asdict(Settings())
+    stricter = asdict(replace(Settings(), vats_total_s=8.0))
+    events = [ev(1, "phone", "warning", 10, 14)]
+    with Store(tmp_path / "log.sqlite") as store:
+        key = {"sha256": "a" * 64}
+        add_drive(store, tmp_path, 1, "alice", "VAN-07", "2026-11-02", 3600, None, events,
+                  source="/fleet/VAN-07/alice/am.mp4", started="2026-11-02T08:00:00+00:00",
+                  recording=key, settings=in_force)
+        add_drive(store, tmp_path, 2, "alice", "VAN-07", "2026-11-02", 3600, None, events * 0,
+                  source="/fleet/VAN-07/alice/am.mp4", started="2026-11-03T08:00:00+00:00",
+                  recording=key, settings=stricter)  # a threshold trial: not the settings in force
+        add_drive(store, tmp_path, 3, None, None, None, 3600, None, events, source="/home/rev/copy of am.mp4",
+                  started="2026-11-04T08:00:00+00:00", recording=key, settings=in_force)  # a replay
+        add_drive(store, tmp_path, 4, None, None, None, 3600, None, [ev(2, "yawning", "info", 1, 3)],
+                  source="/home/rev/copy of am.mp4", started="2026-11-05T08:00:00+00:00",
+                  recording=key, settings=in_force)  # then watched in the GUI: the latest in force
+        add_drive(store, tmp_path, 5, None, None, None, 600, None, [ev(3, "phone", "critical", 1, 9)],
+                  source="/home/rev/dashcam.mp4", recording={"sha256": "b" * 64}, settings=in_force)
+        figures = fleet_figures(store, settings=in_force)
+        (drive,) = figures.drives
+        assert (drive.session, drive.driver, drive.vehicle) == ("2026-d4", "alice", "VAN-07")
+        assert drive.analyses == 4
+        assert not drive.other_settings and figures.superseded == 3
+        assert list(figures.by_driver) == ["alice"] and figures.total.hours == 1.0
+        assert [d.source for d in figures.apart] == ["/home/rev/dashcam.mp4"]
+        # Without the settings in force (another analysis rate, say) the latest analysis counts, marked.
+        (latest,) = fleet_figures(store, settings=asdict(replace(Settings(), analysis_fps=2.0))).drives
+        assert latest.session == "2026-d4" and latest.other_settings
+    out = tmp_path / "fleet"
+    assert main.main(["report", "--fleet", "--db", str(tmp_path / "log.sqlite"), "--out", str(out)]) == 0
+    rows = read(out / "fleet_drives.csv")
+    assert [(r["video"], r["counted"], r["driver"]) for r in rows] == [
+        ("copy of am.mp4", "True", "alice"), ("dashcam.mp4", "False", "not given")]
+    html = (out / "fleet.html").read_text()
+    assert "Recordings without a driver or vehicle (not counted)" in html
+    assert ">unknown<" not in html and "3 more" in html
+
+
+def test_selection_by_date_vehicle_and_driver(fleet_log):
+    store, tmp_path = fleet_log
+
+    def drives(*options):
+        out = tmp_path / f"fleet{len(options)}{abs(hash(options))}"
+        assert main.main(["report", "--fleet", "--db", str(store.path), "--out", str(out), *options]) == 0
+        rows = read(out / "fleet_drives.csv")
+        return sorted((r["driver"], r["date"]) for r in rows if r["counted"] == "True")
+
+    assert drives("--since", "2026-11-03") == [("alice <b>", "2026-11-10"), ("bob", "2026-11-10")]
+    assert drives("--until", "2026-11-02") == [("alice <b>", "2026-11-02")]
+    assert drives("--vehicle", "VAN-09") == [("bob", "2026-11-10")]
+    assert drives("--driver", "alice <b>", "--since", "2026-11-05", "--until", "2026-11-30") == [
+        ("alice <b>", "2026-11-10")]
+    assert drives("--driver", "nobody") == []
+    assert main.main(["report", "--fleet", "--db", str(store.path), "--since", "2026-11-10",
+                      "--until", "2026-11-01"]) == 2
+
+
+def test_rates_below_the_minimum_exposure_are_too_little_data(fleet_log):
+    store, tmp_path = fleet_log
+    out = tmp_path / "fleet"
+    assert main.main(["report", "--fleet", "--db", str(store.path), "--out", str(out), "--min-hours", "3",
+                      "--min-km", "100"]) == 0
+    html = (out / "fleet.html").read_text()
+    tiles = html[html.index('<div class="tiles">'):html.index("</div>\n<p")]
+    assert tiles.count("too little data") == 3  # events and critical per hour (2 h), per 100 km (60 km)
+    assert "over 2.0 h" in tiles and "over 60.0 km" in tiles
+    assert "less than 3.0 h of drive time (per hour) or 100 km" in html
+    groups = {(r["group_by"], r["group"]): r for r in read(out / "fleet_groups.csv")}
+    assert groups[("fleet", "all drives")]["enough_hours"] == "False"
+    assert float(groups[("fleet", "all drives")]["events_per_h"]) == 2.0  # the CSV keeps the figure
+    assert main.main(["report", "--fleet", "--db", str(store.path), "--out", str(out), "--min-hours", "1",
+                      "--min-km", "50"]) == 0
+    tiles = (out / "fleet.html").read_text()
+    assert '<b>2.0</b>events per hour' in tiles
+
+
+def test_the_page_is_in_plain_words(fleet_log):
+    store, tmp_path = fleet_log
+    out = tmp_path / "fleet"
+    assert main.main(["report", "--fleet", "--db", str(store.path), "--out", str(out)]) == 0
+    html = (out / "fleet.html").read_text()
+    text = re.sub(r"<[^>]+>", " ", html.split("<body>", 1)[1])
+    for key in ("eyes_off_road", "2026-d1", "e1 ", "/fleet/VAN-07/drive1.mp4"):
+        assert key not in text, key  # no internal keys, session ids or full paths in the words shown
+    assert "eyes off the road" in text and "phone use" in text and "drive1.mp4" in text
+    assert "<title>Fleet report</title>" in html
+
+
+def cjk_fleet(tmp_path):
+    with Store(tmp_path / "log.sqlite") as store:
+        add_drive(store, tmp_path, 1, "山田 太郎", "VAN-07", "2026-11-02", 3600, None,
+                  [ev(1, "phone", "warning", 1, 5)])
+        return fleet_figures(store)
+
+
+def glyph_warnings(figures) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = heatmap_png(figures)
+    assert png and png.startswith(b"\x89PNG")
+    return [str(w.message) for w in caught if "missing from" in str(w.message)]
+
+
+def test_a_cjk_driver_name_is_drawn_without_a_missing_glyph(tmp_path):
+    assert glyph_warnings(cjk_fleet(tmp_path)) == []
+    families, _ = chart_fonts()
+    if len(families) > 1:  # a CJK font is installed (README: fonts-noto-cjk): the name is drawn as it is
+        assert drawable("山田 太郎") == "山田 太郎"
+    else:
+        assert drawable("山田 太郎") == "?? ??"
+    assert drawable("alice Ödön") == "alice Ödön"
+
+
+def test_without_a_cjk_font_the_chart_draws_question_marks_not_boxes(tmp_path, monkeypatch):
+    monkeypatch.setattr(fleet_chart, "CJK_FONT_FILES", ())  # a machine without fonts-noto-cjk
+    chart_fonts.cache_clear()
+    try:
+        assert chart_fonts()[0] == ("DejaVu Sans",)
+        assert drawable("山田 太郎") == "?? ??"
+        assert glyph_warnings(cjk_fleet(tmp_path)) == []
+    finally:
+        chart_fonts.cache_clear()

@@ -1,13 +1,36 @@
 """`python main.py report (SESSION_ID | --latest | --fleet) [--out DIR] [--db FILE]`: rebuild a session's
 report folder (events.json, events.csv, timeline.csv, report.html, thumbs, clips) from the event log,
-or write the fleet report over every drive in it (fleet.html and CSVs, docs/fleet.md)."""
+or write the fleet report over every drive in it, each recording once (fleet.html and CSVs,
+docs/fleet.md; selected with --since/--until/--vehicle/--driver)."""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
+from dms.commands.common import add_rules_argument, settings_from_args
+from dms.core.config import Settings
 from dms.core.errors import InputError
+from dms.report.fleet import MIN_HOURS, MIN_KM, Minimums, Selection
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +46,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="html: the report folder (default); openlabel: openlabel.json, the events with their review "
              "as ASAM OpenLABEL",
     )
+    fleet = parser.add_argument_group("fleet report (--fleet)")
+    fleet.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only drives on or after this day")
+    fleet.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="only drives on or before this day")
+    fleet.add_argument("--vehicle", action="append", default=[], help="only this vehicle (repeat for more)")
+    fleet.add_argument("--driver", action="append", default=[], help="only this driver (repeat for more)")
+    fleet.add_argument("--min-hours", type=_positive, default=MIN_HOURS, metavar="H",
+                       help="drive time a rate per hour needs; less is 'too little data' "
+                       f"(default {MIN_HOURS:g} h)")
+    fleet.add_argument("--min-km", type=_positive, default=MIN_KM, metavar="KM",
+                       help="distance a rate per 100 km needs; less is 'too little data' "
+                       f"(default {MIN_KM:g} km)")
+    fleet.add_argument("--settings", help="the settings in force (JSON; default: the defaults): of a "
+                       "recording analysed several times, the latest analysis with these settings counts")
+    fleet.add_argument("--analysis-fps", type=float, help="the analysis rate in force, as batch was given it "
+                       f"(default {Settings.analysis_fps:g})")
+    add_rules_argument(fleet)
     parser.set_defaults(func=run)
+
+
+def fleet_options(args: argparse.Namespace) -> dict:
+    """The fleet report's settings in force, selection and minimums from the options."""
+    if args.since and args.until and args.since > args.until:
+        raise InputError("--since", f"{args.since} is after --until {args.until}")
+    return {
+        "settings": asdict(settings_from_args(args)),
+        "selection": Selection(args.since, args.until, frozenset(args.vehicle), frozenset(args.driver)),
+        "minimums": Minimums(args.min_hours, args.min_km),
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,8 +84,9 @@ def run(args: argparse.Namespace) -> int:
     if args.fleet:
         from dms.report.fleet_writer import write_fleet_report
 
+        options = fleet_options(args)
         with Store(db, create=False) as store:
-            written = write_fleet_report(store, args.out or Path("fleet-report"), progress=True)
+            written = write_fleet_report(store, args.out or Path("fleet-report"), progress=True, **options)
         print(written["fleet.html"])
         return 0
     with Store(db, create=False) as store:

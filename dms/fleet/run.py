@@ -139,17 +139,18 @@ def logged_keys(store: Store) -> dict[str, SessionRecord]:
 
 
 class BatchProgress:
-    """One bar over media hours (ETA from hours done per hour of wall time), counting drives."""
+    """One bar over the drives' media minutes (the ETA from media done per minute of wall time),
+    showing the drives done of all and the media minutes done of all, e.g.
+    `batch:  40%|####  | 3/8 drives, 12.5/31.2 media min, 1 failed [00:30<00:45]`."""
 
     def __init__(self, jobs: list[BatchJob], disable: bool):
-        total_h = sum(j.media_s or 0.0 for j in jobs) / 3600
-        self.left_h = total_h
+        total_min = sum(j.media_s or 0.0 for j in jobs) / 60
+        self.left_min = total_min
         self.drives = len(jobs)
         self.done = self.failed = self.skipped = 0
         self.bar = tqdm(
-            total=total_h, desc="batch", unit="h", disable=disable, file=sys.stderr,
-            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.3f}/{total:.3f} media h "
-                       "[{elapsed}<{remaining}{postfix}]",
+            total=total_min, disable=disable, file=sys.stderr,
+            bar_format="batch: {percentage:3.0f}%|{bar}| {desc} [{elapsed}<{remaining}]",
         )
         self._show()
 
@@ -157,22 +158,25 @@ class BatchProgress:
         self.done += 1
         self.failed += status == "failed"
         self.skipped += status == "skipped"
-        hours = min((job.media_s or 0.0) / 3600, self.left_h)
-        self.left_h -= hours
+        minutes = min((job.media_s or 0.0) / 60, self.left_min)
+        self.left_min -= minutes
         if status == "skipped":
-            self.bar.total -= hours  # the ETA counts work to do, not drives skipped
-            self.bar.refresh()
+            self.bar.total -= minutes  # the ETA counts work to do, not drives skipped
         else:
-            self.bar.update(hours)
+            self.bar.n += minutes
         self._show()
 
-    def _show(self) -> None:
-        text = f"drives {self.done}/{self.drives}"
+    def text(self) -> str:
+        """What the bar shows after its percentage: drives and media minutes done, skips, failures."""
+        text = f"{self.done}/{self.drives} drives, {self.bar.n:.1f}/{self.bar.total:.1f} media min"
         if self.skipped:
             text += f", {self.skipped} skipped"
         if self.failed:
             text += f", {self.failed} failed"
-        self.bar.set_postfix_str(text)
+        return text
+
+    def _show(self) -> None:
+        self.bar.set_description_str(self.text(), refresh=True)
 
     def note(self, line: str) -> None:
         """A warning line above the bar (printed the same without a bar)."""
