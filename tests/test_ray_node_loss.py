@@ -13,6 +13,7 @@ The cluster is torn down by the process ids this test started (SIGTERM to each `
 import contextlib
 import csv
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -39,7 +40,11 @@ CORRUPT = "VAN-09/bob/2026-11-11_broken.mp4"
 FAST = ["--analysis-fps", "2", "--no-progress"]
 NODE = ["--block", "--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--object-store-memory",
         str(80 * 2**20), "--min-worker-port", "0", "--max-worker-port", "0", "--disable-usage-stats"]
-ENV = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "GLOG_minloglevel": "2"}
+# Every process of the cluster and the batch: loopback only, and one token of its own (with
+# RAY_AUTH_MODE unset, a head turns token authentication on whenever ~/.ray/auth_token exists,
+# which any local `ray.init()` writes, and a node joining without the token is refused).
+ENV = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "GLOG_minloglevel": "2",
+       "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
 START_S, BATCH_S = 120, 540  # limits: a node's start-up, the whole batch
 
 
