@@ -244,3 +244,27 @@ def test_without_a_cjk_font_the_chart_draws_question_marks_not_boxes(tmp_path, m
         assert glyph_warnings(cjk_fleet(tmp_path)) == []
     finally:
         chart_fonts.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_replay_records_the_content_key_batch_uses(tmp_path):
+    """Two replays of one clip under two names: both sessions carry the file's SHA-256 (the hash
+    batch keys drives on), and the fleet report lists the recording once, analysed twice."""
+    import os
+
+    from conftest import VIDEO
+
+    from dms.store.content import file_sha256
+
+    clip = VIDEO / "side_montage_a.mp4"
+    renamed = tmp_path / "renamed.mp4"
+    os.symlink(clip, renamed)
+    db = tmp_path / "log.sqlite"
+    for n, video in enumerate((clip, renamed)):
+        assert main.main(["replay", str(video), "--db", str(db), "--out", str(tmp_path / f"r{n}"),
+                          "--analysis-fps", "2"]) == 0
+    with Store(db, create=False) as store:
+        sessions = store.sessions()
+        assert [s.info["recording"]["sha256"] for s in sessions] == [file_sha256(clip)] * 2
+        figures = fleet_figures(store)
+    assert figures.drives == [] and [(d.name, d.analyses) for d in figures.apart] == [("renamed.mp4", 2)]
