@@ -15,7 +15,7 @@ import main
 from dms.core.config import Settings
 from dms.core.types import Event
 from dms.report import fleet_chart
-from dms.report.fleet import fleet_figures
+from dms.report.fleet import Selection, fleet_figures
 from dms.report.fleet_chart import chart_fonts, drawable, heatmap_png
 from dms.store import Store
 from dms.store.records import SessionRecord
@@ -147,6 +147,8 @@ def test_a_recording_is_one_drive_however_often_it_was_analysed(tmp_path):
         assert not drive.other_settings and figures.superseded == 3
         assert list(figures.by_driver) == ["alice"] and figures.total.hours == 1.0
         assert [d.source for d in figures.apart] == ["/home/rev/dashcam.mp4"]
+        assert fleet_figures(store, settings=in_force, selection=Selection(drivers=frozenset({"bob"}))
+                             ).superseded == 0  # only the drives selected
         # Without the settings in force (another analysis rate, say) the latest analysis counts, marked.
         (latest,) = fleet_figures(store, settings=asdict(replace(Settings(), analysis_fps=2.0))).drives
         assert latest.session == "2026-d4" and latest.other_settings

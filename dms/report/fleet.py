@@ -294,10 +294,10 @@ def fleet_figures(store, progress=None, *, settings: dict | None = None, selecti
         if identity is None:
             apart.append(drive)
             continue
-        superseded += len(analysed) - 1
         if not selection.takes(drive):
             not_selected += 1
             continue
+        superseded += len(analysed) - 1
         drives.append(drive)
     drives.sort(key=lambda d: (d.day or date.min, d.source))
     apart.sort(key=lambda d: d.source)
