@@ -95,6 +95,7 @@ def test_score_rules_command_writes_the_conformance_report(tmp_path, capsys):
     assert main.main(argv) == 0
     out = capsys.readouterr().out
     assert "rule set eu-addw" in out and "no speed for some labels" in out
+    assert "\neyes off the road " in out and "eyes_off_road" not in out  # the table in words
     data = json.loads((tmp_path / "c" / "conformance.json").read_text())
     assert data["intervals"][0]["verdict"] == "on time" and data["intervals"][0]["time_to_warning_s"] == 3.5
     html = (tmp_path / "c" / "conformance.html").read_text()

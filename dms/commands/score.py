@@ -111,9 +111,10 @@ def run(args: argparse.Namespace) -> int:
         scores = [_score_record(r) for r in rows]
         print(json.dumps({"events": args.events, "labels": args.labels, "scores": scores}))
         return 0
-    print(f"{'behaviour':16s} {'labelled':>8s} {'found':>6s} {'missed':>6s} {'false':>6s}")
+    print(f"{'behaviour':24s} {'labelled':>8s} {'found':>6s} {'missed':>6s} {'false':>6s}")
     for r in rows:
-        print(f"{r.behaviour:16s} {r.labelled:8d} {r.found:6d} {r.missed:6d} {r.false_events:6d}")
+        name = behaviour_words(r.behaviour)
+        print(f"{name:24s} {r.labelled:8d} {r.found:6d} {r.missed:6d} {r.false_events:6d}")
     return 0
 
 
@@ -171,13 +172,14 @@ def run_conformance(args, events: list[dict], session: dict, labels: list[Label]
         return 0
     print(f"rule set {rules.name}: {rules.title}")
     print(
-        f"{'behaviour':16s} {'labelled':>8s} {'required':>8s} {'on time':>7s} {'late':>5s} {'missed':>6s} "
+        f"{'behaviour':24s} {'labelled':>8s} {'required':>8s} {'on time':>7s} {'late':>5s} {'missed':>6s} "
         f"{'median ttw':>10s} {'false':>5s}"
     )
     for r in report.summary():
         ttw = "-" if r["median_time_to_warning_s"] is None else f"{r['median_time_to_warning_s']:.2f} s"
         print(
-            f"{r['behaviour']:16s} {r['labelled']:8d} {r['required']:8d} {r['on_time']:7d} {r['late']:5d} "
+            f"{behaviour_words(r['behaviour']):24s} {r['labelled']:8d} {r['required']:8d} {r['on_time']:7d} "
+            f"{r['late']:5d} "
             f"{r['missed']:6d} {ttw:>10s} {r['false_alerts']:5d}"
         )
     rate = "-" if report.false_per_hour is None else f"{report.false_per_hour:.1f} per hour"
