@@ -14,7 +14,9 @@ from conftest import DAY_CLIP, SHARED
 
 from dms.core.config import Settings
 from dms.core.settings_check import load_settings
+from dms.core.words import behaviour_words
 from dms.pipeline.recipe import AnalysisRecipe
+from dms.report.summary import headline
 from dms.store import Store
 from main import main
 from ui.bench_gui import play_measured
@@ -58,7 +60,8 @@ def test_play_analyses_every_frame_and_keeps_the_gui_thread_running(played):
     print(f"\nplayback: {summary.frames} frames analysed; worst event-loop gap {meter.worst * 1000:.0f} ms "
           f"over {meter.ticks} ticks of a 5 ms timer")
     assert window.video.result is not None and window.video.result.frame.t > 14.0
-    assert "analysis finished" in window.status_label.full_text()
+    status = window.status_label.full_text()
+    assert status.startswith("analysis finished: ") and headline(summary.events) in status
     assert len(window.timeline.speed) == summary.frames  # the speed trace from the telemetry log
     assert window.timeline.speed[0][1] == pytest.approx(7.97 * 3.6, abs=1.0)  # the log's first row, in km/h
     assert len(window.events.events) == len(summary.events) >= 1
@@ -104,7 +107,7 @@ def test_event_click_jumps_and_review_is_stored(played, qapp):
     wait_until(qapp, lambda: abs(window.video.result.frame.t - target.start_s) < 0.3)
     wait_until(qapp, lambda: window.video.result.frame.t >= window.loop[1] - 0.5)  # it plays the span
     wait_until(qapp, lambda: abs(window.video.result.frame.t - target.start_s) < 0.3)  # and again
-    assert f"replay: {target.behaviour.replace('_', ' ')}" in window.banner.label.text()
+    assert f"replay: {behaviour_words(target.behaviour)}" in window.banner.label.text()
     event_list.relabel_box.setCurrentText("drinking or eating")
     assert event_list.review_selected("confirmed")
     stored = {e.id: e for e in store.events(window.session_id)}[target.id]

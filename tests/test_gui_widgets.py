@@ -88,7 +88,7 @@ def test_banner_colour_and_sound_escalate_and_mute(qtbot):
     banner.apply((EventUpdate("open", ev),))
     assert banner.level == "warning" and banner.sound.cue == "chime"
     assert BANNER_COLOURS["warning"][0] in banner.label.styleSheet()
-    assert "phone (warning)" in banner.label.text()
+    assert "phone use (warning)" in banner.label.text()
     critical = event(severity="critical")
     banner.apply((EventUpdate("escalate", critical),))
     assert banner.sound.cue == "critical"
@@ -99,7 +99,7 @@ def test_banner_colour_and_sound_escalate_and_mute(qtbot):
     assert banner.level is None and banner.sound.cue == "silent"
     assert banner.label.text() == "No alert"
     banner.show_review([critical])
-    assert banner.label.text() == "replay: phone (critical)" and banner.sound.cue == "silent"
+    assert banner.label.text() == "replay: phone use (critical)" and banner.sound.cue == "silent"
 
 
 def test_video_overlays_are_painted_and_toggle(qtbot, frame):

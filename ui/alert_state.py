@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dms.core.types import SEVERITIES, Event, EventUpdate
+from dms.core.words import behaviour_words
 
 
 def severity_rank(severity: str | None) -> int:
@@ -42,7 +43,7 @@ class ActiveAlerts:
 
 
 def _name(event: Event) -> str:
-    """The behaviour in words; a degraded camera says why ("camera degraded: too dark")."""
-    name = event.behaviour.replace("_", " ")
+    """The behaviour in words; a degraded camera says why ("driver not monitored: too dark")."""
+    name = behaviour_words(event.behaviour)
     reason = event.evidence.get("reason") if event.behaviour == "camera_degraded" else None
     return f"{name}: {reason}" if reason else name

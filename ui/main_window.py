@@ -30,6 +30,7 @@ from dms.core.config import Settings
 from dms.core.errors import InputError
 from dms.core.profile import CameraProfile
 from dms.pipeline.recipe import AnalysisRecipe
+from dms.report.summary import headline
 from dms.sources.readers import VIDEO_SUFFIXES, list_cameras
 from ui.alerts import AlertBanner
 from ui.analysis_process import AnalysisInfo
@@ -408,7 +409,7 @@ class MainWindow(QMainWindow):
         if summary.dropped_frames:
             why += f"; {summary.dropped_frames} camera frames dropped (the analysis was slower)"
         self.say(
-            f"analysis finished: {summary.frames} frames, {len(summary.events)} events{why}; "
+            f"analysis finished: {headline(summary.events)} {summary.frames} frames{why}; "
             "seek or click an event to review"
         )
 

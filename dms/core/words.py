@@ -96,7 +96,7 @@ RULE_WORDS = {
     "long_distraction": "long distraction",
     "visual_time_sharing": "visual time-sharing",
     "unresponsive_driver": "unresponsive driver",
-    "camera_degraded": "driver not monitorable",
+    "camera_degraded": "driver not monitored",
 }
 
 # Evidence keys shown elsewhere (the explanation, its clause, the rule set in the summary).
