@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,12 +35,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--compare-classifier", type=Path, metavar="CHECKPOINT",
                    help="also run this whole-frame classifier (e.g. the shipped "
                         f"{SHIPPED_CHECKPOINT.name}) on the same pictures")
+    p.add_argument("--threads", type=int, default=1, help="torch threads")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--out", type=Path, help="folder for metrics.json")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
     from models.commands.detector_data import read_split
     from models.detect.evaluate import detect_all, format_results, per_source
     from models.detect.inference import Detector, load_detector
@@ -55,13 +59,18 @@ def run(args: argparse.Namespace) -> int:
     split = read_split(args, drivers)
     pictures = getattr(split, args.part)
     pictures = cap(pictures, dict.fromkeys({p.source for p in pictures}, args.per_source))
+    torch.set_num_threads(max(1, args.threads))
     low = Detector(detector.model, detector.meta, threshold=0.05)
+    started = time.perf_counter()
     detections = detect_all(low, pictures, progress=not args.no_progress)
+    per_picture = (time.perf_counter() - started) / max(1, len(pictures))
     results = per_source(pictures, detections, list(detector.meta.classes), detector.threshold)
-    print(f"{args.part} pictures: {len(pictures)}; threshold {detector.threshold:.2f}")
+    print(f"{args.part} pictures: {len(pictures)}; threshold {detector.threshold:.2f}; "
+          f"{per_picture * 1000:.0f} ms a picture with {torch.get_num_threads()} thread(s), "
+          "decoding included")
     print(format_results(results))
     out = {"checkpoint": str(args.checkpoint), "part": args.part, "threshold": detector.threshold,
-           "pictures": len(pictures),
+           "pictures": len(pictures), "seconds_per_picture": per_picture, "threads": torch.get_num_threads(),
            "results": {s: {k: asdict(r) for k, r in by.items()} for s, by in results.items()}}
     if args.compare_classifier:
         rates = phone_found_by_classifier(args.compare_classifier, pictures, progress=not args.no_progress)

@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-per-source", type=int,
                    help="at most N pictures of each source in every part (a quick run)")
     p.add_argument("--views", type=int, default=2, help="augmented views cached per training picture")
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-3, help="peak AdamW learning rate")
     p.add_argument("--input-size", type=int, default=320, help="square network input, px (multiple of 32)")

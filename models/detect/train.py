@@ -21,7 +21,7 @@ from models.detect.net import losses_from_trunk
 
 @dataclass(frozen=True)
 class DetectorTrainConfig:
-    epochs: int = 10
+    epochs: int = 8
     batch_size: int = 16
     lr: float = 2e-3
     weight_decay: float = 1e-4
