@@ -8,22 +8,26 @@ real-time factor, the cores used (process CPU time / wall time), per-stage milli
 (decoding in its thread, landmarks, classifier and object detector in their thread, the time the
 step waited for them after the landmarks, the rest of the step: fusion, events, log and event media) and
 memory; with `--repeat N` the clip is played N times in a row as one long drive, so memory
-growth with drive length shows as `rss_growth_mb`, and `peak_rss_mb` is the process's high-water
-mark. When a model runs (the object detector on every view, the shipped classifier on a side-view
-profile, or `--checkpoint`), more runs at the analysis rate show its cost: `landmarks_only` (both
-off), `no_detector` (the detector off, where it runs) and `classifier_torch` (PyTorch instead of the
-default onnxruntime, where a classifier runs).
+growth with drive length shows as `rss_growth_mb`. Each run has a process of its own, so its
+`peak_rss_mb` (the process's high-water mark) is that run's; `rss_before_build_mb` is the memory
+before the models load, `rss_start_mb` after. When a model runs (the object detector on every
+view, the shipped classifier on a side-view profile, or `--checkpoint`), more runs at the
+analysis rate show its cost: `landmarks_only` (both off), `no_detector` (the detector off, where
+it runs) and `classifier_torch` (PyTorch instead of the default onnxruntime, where a classifier
+runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -143,6 +147,7 @@ def cpu_s() -> float:
 
 def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float, rate: float) -> dict:
     """One replay of the clip(s) as `recipe` says (its analysis rate); the figures as a dict."""
+    rss_before_build = rss_mb()
     with recipe.open_source(args.video) as probe:
         analysis = recipe.build(probe)
     with analysis:
@@ -184,6 +189,7 @@ def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float,
         "ms_waiting_for_models": round(1000 * waited / n, 2),
         "ms_rest_of_step": round(1000 * max(0.0, step.seconds - landmarks.seconds - waited) / n, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_before_build_mb": round(rss_before_build, 1),
         "rss_start_mb": round(rss_start, 1),
         "rss_after_each_pass_mb": [round(m, 1) for m in marks],
         "rss_growth_mb": round(marks[-1] - marks[0], 1) if marks else None,
@@ -191,6 +197,13 @@ def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float,
         "classifier": analysis.classifier.describe() if analysis.classifier is not None else None,
         "detector": "on" if analysis.detector is not None else None,
     }
+
+
+def in_own_process(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float, rate: float) -> dict:
+    """`bench_rate` in a fresh process, so each run's peak memory is its own (a process's high-water
+    mark never comes down: run after run in one process, the peak only grows)."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(bench_rate, args, recipe, media_s, rate).result()
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
@@ -203,10 +216,10 @@ def run_pipeline(args: argparse.Namespace) -> int:
         runs = {}
         for name, fps, rate in (("analysis_rate", low, low), ("native_rate", 0.0, native)):
             at_rate = replace(recipe, settings=replace(recipe.settings, analysis_fps=fps))
-            runs[name] = bench_rate(args, at_rate, media_s, rate)
+            runs[name] = in_own_process(args, at_rate, media_s, rate)
         at_low = replace(recipe, settings=replace(recipe.settings, analysis_fps=low))
         for name, variant in classifier_variants(at_low).items():
-            runs[name] = bench_rate(args, variant, media_s, low)
+            runs[name] = in_own_process(args, variant, media_s, low)
     result = {
         "video": str(args.video),
         "media_s": round(media_s, 2),
