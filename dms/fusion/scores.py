@@ -199,8 +199,8 @@ class Fusion:
         without a phone is explained away (sources: hand_at_ear, no_phone_seen; value 0)."""
         seen = _known([
             Evidence(clf.get("phone"), ("classifier",)),
-            Evidence(ties.phone_at_ear, ("phone_at_ear",)),
-            Evidence(ties.phone_in_hand, ("phone_in_hand",)),
+            Evidence(_seen(ties.phone_at_ear), ("phone_at_ear",)),
+            Evidence(_seen(ties.phone_in_hand), ("phone_in_hand",)),
         ])
         if not seen:
             return Evidence(None)  # nothing here can see a phone: not monitored
@@ -233,8 +233,8 @@ class Fusion:
         """The detector's cigarette at the mouth or in a hand; a hand at the mouth (and a classifier's
         smoking class, where it has one) only corroborate it: no cigarette, no smoking."""
         seen = _known([
-            Evidence(ties.cigarette_at_mouth, ("cigarette_at_mouth",)),
-            Evidence(ties.cigarette_in_hand, ("cigarette_in_hand",)),
+            Evidence(_seen(ties.cigarette_at_mouth), ("cigarette_at_mouth",)),
+            Evidence(_seen(ties.cigarette_in_hand), ("cigarette_in_hand",)),
         ])
         if not seen:
             return Evidence(None)
@@ -251,8 +251,8 @@ class Fusion:
         the classifier's smoking or drinking); unexplained, its sources say what was looked for and
         not seen (no_cigarette_seen: the detector ran; no_cup_seen: the classifier scores drinking)."""
         cue = self._cue(cues.hand_at_mouth, "hand_at_mouth")
-        explainers = (clf.get("smoking"), clf.get("drinking"), ties.cigarette_at_mouth,
-                      ties.cigarette_in_hand)
+        explainers = (clf.get("smoking"), clf.get("drinking"), _seen(ties.cigarette_at_mouth),
+                      _seen(ties.cigarette_in_hand))
         known = [v for v in explainers if v is not None]
         if cue.value is None or not known:
             return cue
@@ -307,6 +307,13 @@ class Fusion:
             corroborated = self._on(cue) and p >= self.weights.source_named
             return Evidence(p, ("classifier",) + ((name,) if corroborated else ()))
         return self._with_classifier(clf, behaviour, cue_ev)
+
+
+def _seen(score: float | None) -> float | None:
+    """A detector box tied to the driver as evidence: the detector keeps only boxes at or above the
+    score threshold chosen when it was trained (its operating point, docs/model_card.md), so a tied
+    box is a phone or cigarette seen (1.0), none is 0.0, unknown stays None."""
+    return None if score is None else float(score > 0)
 
 
 def _known(parts: list[Evidence]) -> list[Evidence]:
