@@ -146,11 +146,11 @@ def test_rules_needing_speed_say_so_without_telemetry_and_patterns_are_not_train
 
     addw = load_rule_set("eu-addw")
     text = speed_unchecked(addw, None)
-    assert text.startswith("rule set eu-addw without telemetry: speed conditions not checked; eyes_off_road: "
-                           "the shortest warning time of its speed bands (3.5 s) applies, it alerts at any "
-                           "speed (active above 20 km/h not checked); looking_back: ")
+    assert text.startswith("rule set eu-addw without telemetry: speed conditions not checked; "
+                           "eyes off the road: the shortest warning time of its speed bands (3.5 s) applies, "
+                           "it alerts at any speed (active above 20 km/h not checked); looking back: ")
     assert speed_unchecked(addw, object()) is None
-    assert "phone: it is not made critical by speed (from 50 km/h)" in speed_unchecked(
+    assert "phone use: it is not made critical by speed (from 50 km/h)" in speed_unchecked(
         load_rule_set("euro-ncap"), None)
     tracker = EventTracker(SETTINGS)
     updates = [u for s in stream("eyes_off_road", 7.0, 60.0) for u in tracker.step(s)]

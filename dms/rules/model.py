@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dms.core.words import behaviour_words
+
 
 @dataclass(frozen=True)
 class SpeedBand:
@@ -121,7 +123,7 @@ class RuleSet:
                 what.append(f"it alerts at any speed (active above {gate:g} km/h not checked)")
             if timing.critical_from_kmh is not None:
                 what.append(f"it is not made critical by speed (from {timing.critical_from_kmh:g} km/h)")
-            parts.append(f"{behaviour}: {', '.join(what)}")
+            parts.append(f"{behaviour_words(behaviour)}: {', '.join(what)}")
         if not parts:
             return None
         return f"rule set {self.name} without telemetry: speed conditions not checked; " + "; ".join(parts)
