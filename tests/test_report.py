@@ -327,3 +327,31 @@ def test_a_headline_counts_alerts_and_names_the_worst():
     assert headline([parked]).startswith("No alerts; 1 event logged")
     assert headline([ev("phone", "warning", 10, 14, 71.0), ev("looking_back", "critical", 20, 23.5)]) == \
         "1 critical, 1 warning: looking back 3.5 s, phone use 4.0 s at 71 km/h."
+
+
+def test_telemetry_clocks_and_rule_ids_read_in_words():
+    """The summary says how a log's time column counts in words, never the code's form names
+    (seconds_from_start, epoch_ms); every rule id of a built-in rule set has its words."""
+    from conftest import SHARED
+
+    from dms.core.words import RULE_WORDS
+    from dms.report.summary import telemetry_rows
+    from dms.rules import load_rule_set
+    from dms.telemetry import load_track
+
+    logs = ([SHARED / "faults" / "telemetry" / "ok_control.csv"],
+            [SHARED / "telemetry" / "comma2k19_can_speed_steering.csv",
+             SHARED / "telemetry" / "comma2k19_gnss.csv"],
+            [SHARED / "faults" / "round3" / "gps_nofix_zero_epoch.csv"])
+    for paths in logs:
+        description = load_track(paths, video_duration_s=4.0).describe()
+        text = " ".join(v for _, v in telemetry_rows(description, True))
+        assert not re.search(r"\b(epoch|seconds|ms)_\w+", text), text
+        assert "no wall-clock start" not in text
+    relative = dict(telemetry_rows(load_track(logs[0], video_duration_s=4.0).describe(), True))
+    assert relative["Telemetry clock"] == ("column time_s, seconds from the log's start; "
+                                           "no date or time of day in the log")
+    assert "time from column time_s (seconds from the log's start)" in relative["Telemetry file"]
+    for name in ("euro-ncap", "eu-addw", "eu-ddaw"):
+        rules = load_rule_set(name)
+        assert all(t.rule in RULE_WORDS for t in rules.timings.values() if t.rule), name

@@ -63,6 +63,23 @@ CAUSE_WORDS = {
 }
 
 
+# How a telemetry log's time column counts (dms.telemetry.timebase forms), in words.
+TIME_FORM_WORDS = {
+    "epoch_s": "seconds since 1970, UTC",
+    "epoch_ms": "milliseconds since 1970, UTC",
+    "epoch_us": "microseconds since 1970, UTC",
+    "epoch_ns": "nanoseconds since 1970, UTC",
+    "seconds_from_start": "seconds from the log's start",
+    "seconds_from_boot": "seconds from the logger's boot",
+    "ms_from_start": "milliseconds from the log's start",
+    "nmea_hhmmss": "GPS time of day, hhmmss",
+    "device_time": "the logging device's date and time",
+    "android_time": "Android date and time with its time zone",
+    "iso8601": "ISO 8601 date and time",
+    "wall clock (UTC)": "date and time, UTC",
+}
+
+
 def behaviour_words(behaviour: str | None) -> str:
     """The behaviour (or event kind) in words; an unknown id with its underscores as spaces."""
     if behaviour is None:
@@ -94,6 +111,7 @@ RULE_WORDS = {
     "microsleep": "microsleep (eyes closed 0.5 s or more)",
     "sleep": "sleep (eyes closed 3 s or more)",
     "long_distraction": "long distraction",
+    "addw_distraction": "driver distraction warning (EU ADDW)",
     "visual_time_sharing": "visual time-sharing",
     "unresponsive_driver": "unresponsive driver",
     "camera_degraded": "driver not monitored",
@@ -157,3 +175,23 @@ def evidence_rows(evidence: dict) -> list[tuple[str, str]]:
         else:
             rows.append((key.replace("_", " ").capitalize(), _plain(value)))
     return rows
+
+
+def time_form_words(form: str | None) -> str:
+    """How a telemetry time column counts, in words (an unknown form with its underscores as spaces)."""
+    if not form:
+        return "unknown"
+    return TIME_FORM_WORDS.get(form, form.replace("_", " "))
+
+
+def clock_words(clock: str | None) -> str:
+    """A telemetry log's clock as dms.telemetry describes it ("COLUMN (FORM)", or the wall clock)
+    in words: "column time_s, seconds from the log's start"."""
+    if not clock:
+        return "unknown"
+    if clock in TIME_FORM_WORDS:
+        return TIME_FORM_WORDS[clock]
+    column, paren, form = clock.rpartition(" (")
+    if paren and form.endswith(")"):
+        return f"column {column}, {time_form_words(form[:-1])}"
+    return clock

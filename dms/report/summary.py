@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from dms.classifier.choice import NO_CLASSIFIER
 from dms.core.types import SEVERITIES, Event
-from dms.core.words import alerted, behaviour_words
+from dms.core.words import alerted, behaviour_words, clock_words, time_form_words
 
 if TYPE_CHECKING:
     from dms.store.records import SessionRecord
@@ -64,7 +64,8 @@ def _log_file_text(log: dict) -> str:
     name = PurePath(str(log.get("path", "?"))).name
     signals = log.get("signals") or {}
     units = ", ".join(f"{s} [{(info or {}).get('unit', '?')}]" for s, info in signals.items())
-    clock = f"time {log['time_column']} ({log.get('time_form', '?')})" if log.get("time_column") else ""
+    clock = f"time from column {log['time_column']} ({time_form_words(log.get('time_form'))})" \
+        if log.get("time_column") else ""
     return "; ".join(p for p in (name, clock, units) if p)
 
 
@@ -88,8 +89,9 @@ def telemetry_rows(telemetry: dict | None, has_speed: bool) -> list[tuple[str, s
     if isinstance(signals, dict):
         rows.append(("Telemetry signals", ", ".join(_signal_text(n, s) for n, s in signals.items())))
     if telemetry.get("log_start_utc") or telemetry.get("clock"):
-        start = telemetry.get("log_start_utc") or "no wall-clock start"
-        rows.append(("Telemetry clock", f"{telemetry.get('clock') or '?'}; log starts {start}"))
+        start = telemetry.get("log_start_utc")
+        when = f"log starts {start}" if start else "no date or time of day in the log"
+        rows.append(("Telemetry clock", f"{clock_words(telemetry.get('clock'))}; {when}"))
     alignment = telemetry.get("alignment")
     if isinstance(alignment, dict):
         text = f"{alignment.get('rule', '?')}, log starts at {alignment.get('offset_s', '?')} s of media"
