@@ -9,6 +9,7 @@ import pytest
 import torch
 from torchvision.ops import box_iou
 
+from main import main
 from models.detect import DETECTOR_CLASSES, load_detector
 from models.detect.cache import read_picture
 from models.detect.sources import read_phone_images, read_smoking_images, read_statefarm
@@ -68,3 +69,10 @@ def test_a_held_out_driver_without_phone_or_cigarette_gives_nothing(detector, he
     picture = held_out[name]
     assert picture.group == "p014" and not picture.unboxed
     assert detector.detect(read_picture(picture)) == []
+
+
+def test_eval_detector_on_clips_names_a_missing_video_before_any_work(capsys, tmp_path):
+    assert main(["eval-detector", "--clips", str(SHARED / "video" / "day_eating.mp4"),
+                 str(tmp_path / "missing.mp4")]) == 2
+    out = capsys.readouterr()
+    assert "missing.mp4: video not found" in out.err and "day_eating" not in out.out

@@ -15,7 +15,9 @@ from __future__ import annotations
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torchvision.ops import box_iou
@@ -24,6 +26,7 @@ from tqdm import tqdm
 from models.detect.cache import read_picture
 from models.detect.inference import Detection, Detector
 from models.detect.sources import Picture
+from models.errors import ModelInputError
 
 IOU = 0.5
 
@@ -159,3 +162,25 @@ def format_results(results: dict[str, dict[str, ClassResult]]) -> str:
                          f"{r.boxes:>5} {pct(r.ap)} {pct(r.box_precision)} {pct(r.box_recall)} "
                          f"{pct(r.found)} {pct(r.false)}")
     return "\n".join(lines)
+
+
+def clip_detections(detector: Detector, path: Path, rate_hz: float = 2.0) -> list[tuple[float, list[str]]]:
+    """[(time s, sorted labels found)] for frames of a video sampled at `rate_hz`; ModelInputError
+    when the file does not open as a video."""
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise ModelInputError(path, "not a readable video")
+    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+    step = max(1, round(fps / rate_hz))
+    rows, index = [], 0
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            if index % step == 0:
+                rows.append((round(index / fps, 2), sorted({d.label for d in detector.detect(frame)})))
+            index += 1
+    finally:
+        capture.release()
+    return rows
