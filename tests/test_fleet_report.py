@@ -270,3 +270,23 @@ def test_a_replay_records_the_content_key_batch_uses(tmp_path):
         assert [s.info["recording"]["sha256"] for s in sessions] == [file_sha256(clip)] * 2
         figures = fleet_figures(store)
     assert figures.drives == [] and [(d.name, d.analyses) for d in figures.apart] == [("renamed.mp4", 2)]
+
+
+
+def test_monitored_is_the_drive_reports_coverage(tmp_path):
+    """A far camera: the upper body is found on every row but the face on none, and the drive's
+    coverage counts 10 % monitored. The fleet says 10 % too, not the rows with a body found; a
+    session logged without a coverage still counts the rows with the driver visible."""
+    far = {"share": 0.1, "monitored_s": 6.0, "drive_s": 60.0, "not_monitored_s": {"face too small": 54.0}}
+    body_only = [{**row, "body_visible": 1.0} for row in timeline(60, None, face_until=0)]
+    with Store(tmp_path / "log.sqlite") as store:
+        for n, driver, coverage in ((1, "alice", far), (2, "bob", None)):
+            fleet = {"driver": driver, "vehicle": "VAN-07", "date": "2026-11-02"}
+            info = {"duration_s": 60.0, "fleet": fleet}
+            if coverage:
+                info["coverage"] = coverage
+            record = SessionRecord(f"2026-d{n}", f"/fleet/VAN-07/{driver}.mp4", "2026-11-02T08:00:00+00:00",
+                                   "complete", info)
+            store.import_session(record, [], body_only, {})
+        monitored = {d.driver: d.monitored_hours * 3600 for d in fleet_figures(store).drives}
+    assert monitored == {"alice": pytest.approx(6.0), "bob": pytest.approx(60.0)}

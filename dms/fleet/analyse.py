@@ -98,6 +98,6 @@ def _analyse(recipe: AnalysisRecipe, drive: FleetDrive) -> DriveResult:
         events=events,
         timeline=timeline,
         media=media,
-        figures=drive_figures(events, timeline),
+        figures=drive_figures(events, timeline, session.info.get("coverage")),
         wall_s=time.perf_counter() - started,
     )

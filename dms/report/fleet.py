@@ -13,9 +13,9 @@ out and counted.
 
 Rates: events per hour of analysed media; events per 100 km over the drives whose telemetry gave
 a distance (their events over their kilometres, so drives without speed never dilute it);
-coverage: the share of analysed time with the driver visible to the landmark stage (face or
-upper body found, dms.report.stats.monitored). A rate from less than `Minimums` of exposure is
-marked too little data.
+coverage: the share of analysed time the drive's own coverage counts as monitored (the drive
+report's "Coverage", dms.events.camera_health; dms.report.stats.drive_figures). A rate from less
+than `Minimums` of exposure is marked too little data.
 """
 
 from __future__ import annotations
@@ -199,7 +199,8 @@ def drive_facts(store, session: SessionRecord, identity: SessionRecord | None = 
     info = session.info
     fleet = (identity or session).info.get("fleet") or {}
     events = store.events(session.id)
-    figures = info.get("drive_figures") or drive_figures(events, store.timeline(session.id))
+    figures = info.get("drive_figures") or drive_figures(
+        events, store.timeline(session.id), info.get("coverage"))
     return DriveFacts(
         session=session.id,
         source=session.source,

@@ -103,19 +103,27 @@ def monitored(timeline: list[dict]) -> np.ndarray:
     return (face == 1) | (body == 1)
 
 
-def drive_figures(events: list[Event], timeline: list[dict]) -> dict:
+def drive_figures(events: list[Event], timeline: list[dict], coverage: dict | None = None) -> dict:
     """What a fleet report needs of one drive, so it never has to read the drive's timeline again.
 
-    Keys: `duration_s` (media seconds covered by the timeline), `monitored_s` (of those, with the
-    driver visible), `speed_known_s`, `distance_km` (speed integrated over the rows, None without
-    speed), `time_by_band_s` (drive time per speed band) and `exposure_s` (seconds of each
-    behaviour's events per speed band, see exposure_by_speed_band; {} without speed).
+    Keys: `duration_s` (media seconds covered by the timeline), `monitored_s` (of those, the time
+    the drive's own coverage counts as monitored: `coverage` is the session's info["coverage"],
+    dms.events.camera_health, so the fleet and the drive report say the same; sessions logged
+    without it count the rows with the driver visible), `speed_known_s`, `distance_km` (speed
+    integrated over the rows, None without speed), `time_by_band_s` (drive time per speed band)
+    and `exposure_s` (seconds of each behaviour's events per speed band, see
+    exposure_by_speed_band; {} without speed).
     """
     t = column(timeline, "t")
     span = row_spans(t) - t if len(t) else t
+    duration_s = round(float(span.sum()), 3)
+    if coverage and isinstance(coverage.get("monitored_s"), int | float):
+        monitored_s = min(float(coverage["monitored_s"]), duration_s)
+    else:
+        monitored_s = round(float(span[monitored(timeline)].sum()), 3) if len(t) else 0.0
     figures: dict = {
-        "duration_s": round(float(span.sum()), 3),
-        "monitored_s": round(float(span[monitored(timeline)].sum()), 3) if len(t) else 0.0,
+        "duration_s": duration_s,
+        "monitored_s": monitored_s,
         "speed_known_s": 0.0,
         "distance_km": None,
         "time_by_band_s": {},
