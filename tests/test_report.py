@@ -236,6 +236,10 @@ def test_report_command(store, tmp_path, capsys, monkeypatch):
     session_id = record(store)
     assert main.main(["report", "--latest", "--db", str(store.path), "--out", str(tmp_path / "r")]) == 0
     assert (tmp_path / "r" / "report.html").is_file()
+    capsys.readouterr()
+    assert main.main(["report", "--latest", "--no-progress", "--db", str(store.path), "--out",
+                      str(tmp_path / "quiet")]) == 0
+    assert "report:" not in capsys.readouterr().err  # like replay and batch: no progress bar
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DMS_DB", str(store.path))
     assert main.main(["report", session_id]) == 0

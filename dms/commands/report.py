@@ -46,6 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="html: the report folder (default); openlabel: openlabel.json, the events with their review "
              "as ASAM OpenLABEL",
     )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     fleet = parser.add_argument_group("fleet report (--fleet)")
     fleet.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only drives on or after this day")
     fleet.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="only drives on or before this day")
@@ -86,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
 
         options = fleet_options(args)
         with Store(db, create=False) as store:
-            written = write_fleet_report(store, args.out or Path("fleet-report"), progress=True, **options)
+            written = write_fleet_report(store, args.out or Path("fleet-report"),
+                                         progress=not args.no_progress, **options)
         print(written["fleet.html"])
         return 0
     with Store(db, create=False) as store:
@@ -101,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
             print(write_session_openlabel(store, session_id, out))
             return 0
-        written = write_session_report(store, session_id, out, progress=True)
+        written = write_session_report(store, session_id, out, progress=not args.no_progress)
     for path in written.values():
         print(path)
     return 0
