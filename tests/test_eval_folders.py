@@ -112,3 +112,15 @@ def test_a_bad_tree_gives_one_error_line_and_exit_2(tmp_path, capsys, make, prob
 def test_folders_needs_its_root(tmp_path, capsys):
     assert main.main(["eval", "--format", "folders", "--out", str(tmp_path)]) == 2
     assert "give the folder tree" in capsys.readouterr().err
+
+
+def test_the_tables_name_behaviours_in_words():
+    """What eval prints names behaviours as a reviewer says them, never the code's ids."""
+    from dms.scoring.pipeline_eval import BehaviourScore, format_found, format_scores
+
+    table = format_scores([BehaviourScore("looking_back", 0.0, None, 0, 5, 0),
+                           BehaviourScore("drinking", 1.0, 0.5, 2, 1, 0)])
+    assert "looking back " in table and "drinking or eating " in table
+    assert "looking_back" not in table
+    found = format_found({"hands_off_wheel": {"face": 0.5}})
+    assert "  hands off the wheel: " in found and "hands_off_wheel" not in found

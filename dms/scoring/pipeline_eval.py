@@ -22,6 +22,7 @@ import numpy as np
 
 from dms.core.errors import InputError
 from dms.core.types import BEHAVIOURS, Frame, FrameResult
+from dms.core.words import behaviour_words
 from dms.pipeline.recipe import AnalysisRecipe
 from dms.sources.picture import shrink
 from dms.sources.readers import IMAGE_SUFFIXES
@@ -223,13 +224,16 @@ def found_shares(results: list[ItemResult], detector_ran: bool) -> dict[str, dic
 
 
 def format_scores(scores: list[BehaviourScore]) -> str:
+    """The scores as a terminal table, behaviours in words (a label folder's own name otherwise)."""
     def cell(value: float | None) -> str:
         return "-" if value is None else f"{value:.3f}"
 
-    head = f"{'behaviour':<14}{'precision':>10}{'recall':>8}{'labelled':>10}{'decided':>9}"
+    names = [behaviour_words(s.behaviour) for s in scores]
+    width = max([len("behaviour"), *map(len, names)]) + 2
+    head = f"{'behaviour':<{width}}{'precision':>10}{'recall':>8}{'labelled':>10}{'decided':>9}"
     lines = [head + f"{'not seen by any model':>23}"]
-    lines += [f"{s.behaviour:<14}{cell(s.precision):>10}{cell(s.recall):>8}{s.support:>10}{s.decided:>9}"
-              f"{s.not_monitored:>23}" for s in scores]
+    lines += [f"{name:<{width}}{cell(s.precision):>10}{cell(s.recall):>8}{s.support:>10}{s.decided:>9}"
+              f"{s.not_monitored:>23}" for name, s in zip(names, scores, strict=True)]
     return "\n".join(lines)
 
 
@@ -237,5 +241,5 @@ def format_found(shares: dict[str, dict[str, float]]) -> str:
     lines = ["found on (share of the pictures of each label):"]
     for truth, found in shares.items():
         parts = ", ".join(f"{FOUND[name]} {100 * share:.0f}%" for name, share in found.items())
-        lines.append(f"  {truth}: {parts}")
+        lines.append(f"  {behaviour_words(truth)}: {parts}")
     return "\n".join(lines)
