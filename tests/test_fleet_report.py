@@ -33,9 +33,11 @@ def timeline(seconds: int, speed_kmh: float | None, face_until: float) -> list[d
 
 
 def add_drive(store, tmp_path, n, driver, vehicle, day, seconds, speed, events, face_until=None, *,
-              source=None, started="2026-11-29T10:00:00+00:00", **info_extra):
+              source=None, started="2026-11-29T10:00:00+00:00", source_info=None, **info_extra):
     report = str(tmp_path / "drives" / f"d{n}" / "report.html")
     info = {"duration_s": float(seconds), "batch": {"report": report}, **info_extra}
+    if source_info:
+        info["source"] = source_info
     if driver or vehicle:
         info["fleet"] = {"driver": driver, "vehicle": vehicle, "date": day}
     source = source or f"/fleet/{vehicle}/drive{n}.mp4"
@@ -140,13 +142,16 @@ def test_a_recording_is_one_drive_however_often_it_was_analysed(tmp_path):
                   recording=key, settings=in_force)  # then watched in the GUI: the latest in force
         add_drive(store, tmp_path, 5, None, None, None, 600, None, [ev(3, "phone", "critical", 1, 9)],
                   source="/home/rev/dashcam.mp4", recording={"sha256": "b" * 64}, settings=in_force)
+        for n in (6, 7):  # two GUI sessions on the live camera: two recordings, not one
+            add_drive(store, tmp_path, n, None, None, None, 60, None, [], source="camera 0",
+                      started=f"2026-11-0{n}T08:00:00+00:00", settings=in_force, source_info={"live": True})
         figures = fleet_figures(store, settings=in_force)
         (drive,) = figures.drives
         assert (drive.session, drive.driver, drive.vehicle) == ("2026-d4", "alice", "VAN-07")
         assert drive.analyses == 4
         assert not drive.other_settings and figures.superseded == 3
         assert list(figures.by_driver) == ["alice"] and figures.total.hours == 1.0
-        assert [d.source for d in figures.apart] == ["/home/rev/dashcam.mp4"]
+        assert [d.source for d in figures.apart] == ["/home/rev/dashcam.mp4", "camera 0", "camera 0"]
         assert fleet_figures(store, settings=in_force, selection=Selection(drivers=frozenset({"bob"}))
                              ).superseded == 0  # only the drives selected
         # Without the settings in force (another analysis rate, say) the latest analysis counts, marked.
@@ -156,7 +161,8 @@ def test_a_recording_is_one_drive_however_often_it_was_analysed(tmp_path):
     assert main.main(["report", "--fleet", "--db", str(tmp_path / "log.sqlite"), "--out", str(out)]) == 0
     rows = read(out / "fleet_drives.csv")
     assert [(r["video"], r["counted"], r["driver"]) for r in rows] == [
-        ("copy of am.mp4", "True", "alice"), ("dashcam.mp4", "False", "not given")]
+        ("copy of am.mp4", "True", "alice"), ("dashcam.mp4", "False", "not given"),
+        ("camera 0", "False", "not given"), ("camera 0", "False", "not given")]
     html = (out / "fleet.html").read_text()
     assert "Recordings without a driver or vehicle (not counted)" in html
     assert ">unknown<" not in html and "3 more" in html

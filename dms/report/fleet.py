@@ -225,12 +225,14 @@ def iso_week(day: date) -> str:
 
 
 def recording_key(session: SessionRecord, hashed: dict[str, str | None]) -> str:
-    """The recording a session analysed: its content key, else (sessions logged before it was
-    recorded) the hash of its file if the file is still there, else its path. `hashed` caches
-    file hashes by path for one report."""
+    """The recording a session analysed: its content key; a live camera session its own; else
+    (sessions logged before the key was recorded) the hash of its file if the file is still
+    there, else its path. `hashed` caches file hashes by path for one report."""
     content = (session.info.get("recording") or {}).get("sha256")
     if content:
         return content
+    if (session.info.get("source") or {}).get("live"):
+        return f"live:{session.id}"  # a camera session is a recording of its own
     if session.source not in hashed:
         try:
             hashed[session.source] = file_sha256(session.source) if Path(session.source).is_file() else None
