@@ -5,6 +5,7 @@ kill of tests/test_ray_node_loss.py, run once with the moments printed.
 """
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,7 @@ def main() -> int:
     for name, clip in t.CLIPS.items():
         (fleet / name).parent.mkdir(parents=True, exist_ok=True)
         os.symlink(t.VIDEO / clip, fleet / name)
-    (fleet / t.CORRUPT).write_bytes(os.urandom(40_000))
+    (fleet / t.CORRUPT).write_bytes(random.Random(0).randbytes(40_000))
     print(f"load before: {os.getloadavg()[0]:.1f}")
     cluster = t.cluster.__wrapped__()
     started = time.monotonic()

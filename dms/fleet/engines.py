@@ -219,7 +219,14 @@ class RayEngine:
 
     def result(self, handle) -> DriveResult:
         import ray
-        from ray.exceptions import NodeDiedError, ObjectLostError, RayError, RayTaskError, WorkerCrashedError
+        from ray.exceptions import (
+            NodeDiedError,
+            ObjectLostError,
+            OutOfMemoryError,
+            RayError,
+            RayTaskError,
+            WorkerCrashedError,
+        )
 
         try:
             return ray.get(handle)
@@ -231,6 +238,8 @@ class RayEngine:
             raise DriveError("the Ray node it ran on left the cluster") from None
         except ObjectLostError:
             raise DriveError("its result was lost (the Ray node that held it left the cluster)") from None
+        except OutOfMemoryError:
+            raise DriveError("Ray killed its worker: the node ran low on memory") from None
         except WorkerCrashedError:
             raise DriveError("the Ray worker process died (killed or out of memory)") from None
         except RayError as exc:
