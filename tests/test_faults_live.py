@@ -173,7 +173,7 @@ def test_a_stop_is_answered_while_the_stream_stalls():
     threading.Thread(target=press_ctrl_c, daemon=True).start()
     try:
         with open_source(camera.url) as source:
-            source.interrupt = stop
+            source.stop_with(stop)
             frames = [frame.t for frame in source]
             assert stop.is_set() and 1 <= len(frames) <= 6  # ended on the stop: no frame came after the stall
             assert source.stalls and source.stalls[0][1] is None  # noticed, never came back

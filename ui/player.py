@@ -84,6 +84,7 @@ class Player:
         self.send = send
         self.history = AnalysedHistory()
         self.stop = threading.Event()
+        source.stop_with(self.stop)  # a live source blocked on a stalled stream still stops at once
         self.playing = playing
         self.speed = speed
         self.step_pending = False

@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from dms.commands import bench_batch
 from dms.commands.common import add_common_arguments, recipe_from_args
+from dms.core.config import Settings, analysis_rate
 from dms.core.types import Frame
 from dms.pipeline.recipe import AnalysisRecipe
 from dms.sources.prefetch import Prefetched
@@ -212,7 +213,8 @@ def run_pipeline(args: argparse.Namespace) -> int:
         with recipe.open_source(args.video) as probe:
             media_s = media_length(probe) * args.repeat
             native = probe.fps
-        low = recipe.settings.analysis_fps if 0 < recipe.settings.analysis_fps < native else 10.0
+        rate = analysis_rate(recipe.settings.analysis_fps, native)
+        low = rate if rate < native else Settings.analysis_fps  # below the native rate, else the default
         runs = {}
         for name, fps, rate in (("analysis_rate", low, low), ("native_rate", 0.0, native)):
             at_rate = replace(recipe, settings=replace(recipe.settings, analysis_fps=fps))

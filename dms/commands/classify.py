@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
 from tqdm import tqdm
 
-from dms.classifier.choice import BACKENDS, resolve_backend
-from dms.classifier.stage import ClassifierStage
+from dms.classifier.choice import BACKENDS
 from dms.core.config import Settings
-from dms.sources.readers import open_source
+from dms.pipeline.recipe import AnalysisRecipe
 
 
 def add_parser(subparsers) -> None:
@@ -44,15 +44,18 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from models.checkpoints import guess_note
 
-    stage = ClassifierStage(args.checkpoint, backend=resolve_backend(args.backend), smooth_frames=args.smooth,
-                            allow_offline=args.allow_offline, n_segment=args.segments)
+    recipe = AnalysisRecipe(
+        settings=replace(Settings(), analysis_fps=args.analysis_fps), checkpoint=args.checkpoint,
+        backend=args.backend, allow_offline=args.allow_offline, segments=args.segments,
+    )
+    stage = recipe.classifier_stage(smooth_frames=args.smooth)
     if guess_note(stage.meta):
         print(f"warning: {args.checkpoint}: {guess_note(stage.meta)}", file=sys.stderr)
     if stage.meta.view:
         print(f"note: {args.checkpoint}: trained for the {stage.meta.view} camera view only; on another view "
               "its output means nothing (replay and the GUI do not run it there)", file=sys.stderr)
     rows = []
-    with open_source(args.video, analysis_fps=args.analysis_fps) as source:
+    with recipe.open_source(args.video) as source:
         for frame in tqdm(source, desc="classify", unit="frame", disable=args.no_progress, file=sys.stderr):
             probs = stage(frame)
             top, p = probs.top()

@@ -12,6 +12,19 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 
+def analysis_period_s(analysis_fps: float) -> float:
+    """Media seconds between analysed frames: 1 / `analysis_fps`, or 0 (every frame) when it is 0.
+    The one place the analysis rate (`Settings.analysis_fps`, frames per second) is turned into
+    time; the sources thin by it, the pipeline's gap limit and the clips' rate follow from it."""
+    return 1.0 / analysis_fps if analysis_fps > 0 else 0.0
+
+
+def analysis_rate(analysis_fps: float, native_fps: float) -> float:
+    """Frames analysed per second of media: `analysis_fps`, or every frame (`native_fps`, the
+    source's own rate) when it is 0."""
+    return analysis_fps if analysis_fps > 0 else native_fps
+
+
 @dataclass(frozen=True)
 class BehaviourRule:
     """How one behaviour's score becomes an event.

@@ -36,7 +36,7 @@ import numpy as np
 
 from dms.core.config import Settings
 from dms.core.types import Cues, Event, EventUpdate, Frame, VehicleState
-from dms.events.shared import event_update, new_event_id
+from dms.events.shared import closing, event_update, new_event_id
 from dms.perception.face_lost import head_out_of_frame, head_turned_away
 
 BLOCKED_STD = 6.0
@@ -179,7 +179,5 @@ class CameraHealth:
 
     def _close(self, end_s: float) -> list[EventUpdate]:
         self._since = None
-        if self.event is None:
-            return []
         event, self.event = self.event, None
-        return [event_update("close", replace(event, end_s=round(max(end_s, event.start_s), 3)))]
+        return closing(event, end_s)

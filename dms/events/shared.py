@@ -10,6 +10,7 @@ with one `SampleClock` each.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from dms.core.types import Event, EventUpdate
 
@@ -22,6 +23,14 @@ def new_event_id() -> str:
 def event_update(kind: str, event: Event) -> EventUpdate:
     """An update carries the event's snapshot of this frame (events are immutable)."""
     return EventUpdate(kind, event)
+
+
+def closing(event: Event | None, end_s: float) -> list[EventUpdate]:
+    """The "close" update of a pattern's open `event` ending at `end_s` (s; never before its start),
+    or no update when nothing is open."""
+    if event is None:
+        return []
+    return [event_update("close", replace(event, end_s=round(max(end_s, event.start_s), 3)))]
 
 
 class SampleClock:

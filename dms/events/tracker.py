@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from dms.core.config import BehaviourRule, Settings
 from dms.core.types import BEHAVIOURS, SEVERITIES, Event, EventUpdate, Scores, VehicleState
-from dms.events.shared import SampleClock, event_update, new_event_id
+from dms.events.shared import SampleClock, closing, event_update, new_event_id
 from dms.events.unresponsive import UnresponsiveTracker
 from dms.rules import RuleSet, load_rule_set
 from dms.rules.explain import Crossing, Trace, why
@@ -397,10 +397,8 @@ class TimeSharingTracker:
         return updates
 
     def _close(self, end_s: float) -> list[EventUpdate]:
-        if self.event is None:
-            return []
         event, self.event = self.event, None
-        return [event_update("close", replace(event, end_s=round(max(end_s, event.start_s), 3)))]
+        return closing(event, end_s)
 
     def finish(self, t: float) -> list[EventUpdate]:
         return self._close(t)

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from dms.core.config import Settings
 from dms.core.types import Event, EventUpdate, Scores
-from dms.events.shared import SampleClock, event_update, new_event_id
+from dms.events.shared import SampleClock, closing, event_update, new_event_id
 from dms.rules.model import Unresponsive
 
 WATCHED = ("eyes_off_road", "eyes_closed")
@@ -106,10 +106,8 @@ class UnresponsiveTracker:
         return updates
 
     def _close(self, t: float) -> list[EventUpdate]:
-        if self.event is None:
-            return []
         event, self.event = self.event, None
-        return [event_update("close", replace(event, end_s=round(max(t, event.start_s), 3)))]
+        return closing(event, t)
 
     def finish(self, t: float) -> list[EventUpdate]:
         return self._close(t)

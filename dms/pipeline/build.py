@@ -6,7 +6,7 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from dms.core.config import Settings
+from dms.core.config import Settings, analysis_period_s, analysis_rate
 from dms.core.profile import CameraProfile
 from dms.events.camera_health import CameraHealth
 from dms.events.tracker import EventTracker
@@ -17,21 +17,33 @@ from dms.rules import RuleSet, load_rule_set
 from dms.sources.readers import FrameSource, VideoFileSource
 
 
+def classifier_stage(checkpoint: str | Path, backend: str = "auto", allow_offline: bool = False,
+                     segments: int | None = None, smooth_frames: int | None = None):
+    """The one constructor of the classifier stage: `checkpoint` (.pth or .onnx) on `backend`
+    ("auto": onnxruntime where installed), `segments` for a checkpoint that does not state its
+    segment count, `smooth_frames` of probability smoothing (None: the stage's default).
+    InputError or ModelInputError on a checkpoint that cannot be used."""
+    from dms.classifier.choice import resolve_backend
+    from dms.classifier.stage import ClassifierStage
+
+    options = {} if smooth_frames is None else {"smooth_frames": smooth_frames}
+    return ClassifierStage(checkpoint, backend=resolve_backend(backend), allow_offline=allow_offline,
+                           n_segment=segments, **options)
+
+
 def load_classifier(checkpoint: str | Path | None, backend: str = "auto", allow_offline: bool = False,
-                    profile: CameraProfile | None = None, detector: str | Path | None = None):
+                    profile: CameraProfile | None = None, detector: str | Path | None = None,
+                    segments: int | None = None):
     """`(ClassifierStage or None, DetectorStage or None, note)`: the stages
     `dms.classifier.choice.choose_models` picks for `checkpoint` (None = the shipped TSM where the
     profile's view matches it, "none" = off) and `detector` (None = the shipped detector, on every
     view; "none" = off), and the one line that says which ran on which view."""
-    from dms.classifier.choice import choose_models, resolve_backend
+    from dms.classifier.choice import choose_models
 
     choice = choose_models(checkpoint, detector, profile or CameraProfile.load())
     stage = found = None
     if choice.classifier.checkpoint is not None:
-        from dms.classifier.stage import ClassifierStage
-
-        stage = ClassifierStage(choice.classifier.checkpoint, backend=resolve_backend(backend),
-                                allow_offline=allow_offline)
+        stage = classifier_stage(choice.classifier.checkpoint, backend, allow_offline, segments)
     if choice.detector is not None:
         from dms.classifier.detector_stage import DetectorStage
 
@@ -93,7 +105,7 @@ def max_frame_gap_s(settings: Settings, source: FrameSource | None) -> float:
     """Frames further apart than this leave the time between unknown (Pipeline.max_frame_gap_s):
     the unknown-hold, or 1.5 analysis periods when frames come rarer; a live source 2 s (a stall,
     not a slow analysis that drops frames)."""
-    period = 1.0 / settings.analysis_fps if settings.analysis_fps > 0 else 0.0
+    period = analysis_period_s(settings.analysis_fps)
     floor = 2.0 if source is not None and source.is_live else 1.5 * period
     return max(settings.unknown_hold_s, floor)
 
@@ -147,8 +159,7 @@ def build_pipeline(
         info = session_info(source, settings, profile, classifier, telemetry, rules, classifier_note,
                             detector)
         session_id = store.create_session(name, info)
-        native = source.fps if source else Settings.analysis_fps
-        fps = settings.analysis_fps if settings.analysis_fps > 0 else native
+        fps = analysis_rate(settings.analysis_fps, source.fps if source else Settings.analysis_fps)
         media_recorder = EventMediaRecorder(
             store.media_dir(session_id),
             pre_roll_s=settings.pre_roll_s,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dms.core.config import Settings
+from dms.core.config import Settings, analysis_rate
 from dms.pipeline.recipe import AnalysisRecipe
 from dms.sources.prefetch import Prefetched
 from dms.sources.readers import FrameSource
@@ -41,7 +41,7 @@ class ReplayResult:
 
 def progress_bar(source: FrameSource, settings: Settings, disable: bool) -> tqdm:
     """A frame bar sized from the source's duration and the analysis rate (open-ended for live)."""
-    rate = settings.analysis_fps if settings.analysis_fps > 0 else source.fps
+    rate = analysis_rate(settings.analysis_fps, source.fps)
     total = int(source.duration_s * rate) + 1 if source.duration_s else None
     return tqdm(total=total, unit="frame", desc="analysing", disable=disable, file=sys.stderr, smoothing=0.1)
 
@@ -69,6 +69,8 @@ def replay_drive(
 
         recipe = replace(recipe, db_path=str(default_db_path()))
     with recipe.open_source(str(video)) as source:
+        if stop is not None:
+            source.stop_with(stop)  # a live source blocked on a stalled stream still stops at once
         analysis = recipe.build(source)
         try:
             bar = progress_bar(source, recipe.settings, not progress)

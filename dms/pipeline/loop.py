@@ -215,8 +215,6 @@ class Pipeline:
         summary = RunSummary()
         started = time.perf_counter()
         last: FrameResult | None = None
-        if stop is not None and getattr(frames, "is_live", False):
-            frames.interrupt = stop  # a live source blocked on a stalled stream still stops at once
         for frame in _until(frames, stop):
             last = self.step(frame)
             summary.frames += 1

@@ -14,7 +14,7 @@ from pathlib import Path
 from dms.core.config import Settings
 from dms.core.errors import model_errors_as_input_errors
 from dms.core.profile import CameraProfile
-from dms.pipeline.build import build_pipeline, load_classifier, load_telemetry
+from dms.pipeline.build import build_pipeline, classifier_stage, load_classifier, load_telemetry
 from dms.pipeline.loop import Pipeline
 from dms.sources.readers import IMAGE_FPS, FrameSource, open_source
 
@@ -62,7 +62,9 @@ class AnalysisRecipe:
     `backend` is "auto" (onnxruntime where installed), "torch" or "onnx"; `allow_offline` lets
     bi-directional TSM weights run causally. `telemetry` lists the drive's vehicle logs (paths),
     `telemetry_map` a column mapping JSON and `telemetry_offset_s` a manual clock offset in seconds.
-    `image_fps` is the playback rate of an image folder (images per second). `db_path` is the
+    `segments` is the TSM segment count of a checkpoint that does not state it (None: read or
+    guessed, see models.checkpoints). `image_fps` is the playback rate of an image folder (images
+    per second). `db_path` is the
     SQLite event log the session is written to; None analyses without logging.
     """
 
@@ -72,6 +74,7 @@ class AnalysisRecipe:
     detector: str | None = None
     backend: str = "auto"
     allow_offline: bool = False
+    segments: int | None = None
     telemetry: tuple[str, ...] = ()
     telemetry_map: str | None = None
     telemetry_offset_s: float | None = None
@@ -90,7 +93,14 @@ class AnalysisRecipe:
         view, or why not. InputError on a checkpoint that cannot be used."""
         with model_errors_as_input_errors():
             return load_classifier(self.checkpoint, self.backend, self.allow_offline, self.profile,
-                                   self.detector)
+                                   self.detector, self.segments)
+
+    def classifier_stage(self, smooth_frames: int | None = None):
+        """The classifier stage of the recipe's own checkpoint, whatever the profile's view
+        (`classify`); InputError on a checkpoint that cannot be used."""
+        with model_errors_as_input_errors():
+            return classifier_stage(self.checkpoint, self.backend, self.allow_offline, self.segments,
+                                    smooth_frames)
 
     def load_telemetry(self, source: FrameSource):
         """The telemetry track aligned to `source`, or None without logs (InputError on a bad log)."""

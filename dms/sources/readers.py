@@ -24,7 +24,7 @@ import av
 import cv2
 import numpy as np
 
-from dms.core.config import Settings
+from dms.core.config import Settings, analysis_period_s
 from dms.core.errors import InputError
 from dms.core.types import Frame
 from dms.sources.picture import ANALYSIS_MAX_SIDE, shrink
@@ -59,6 +59,7 @@ class FrameSource(ABC):
         self.max_side = max_side
         self.display_max_side: int | None = None  # set (e.g. by the GUI) for frames with a display copy
         self.sample_aspect = 1.0  # a pixel's width / height (video_probe.sample_aspect)
+        self.interrupt: threading.Event | None = None  # see stop_with
 
     def _frame(self, index: int, t: float, image: np.ndarray, turns: int = 0) -> Frame:
         """The Frame of a decoded picture: at its display aspect, scaled to the analysis size (and to
@@ -74,6 +75,12 @@ class FrameSource(ABC):
 
     def seek(self, t: float) -> None:
         raise InputError(self.name, "this source cannot seek")
+
+    def stop_with(self, stop: threading.Event) -> None:
+        """Told by whoever runs the analysis: `stop` set ends the iteration (`interrupt`). A
+        recording's frames end on their own; a live source blocked on a stalled stream needs it
+        (CameraSource)."""
+        self.interrupt = stop
 
     @abstractmethod
     def close(self) -> None:
@@ -101,7 +108,7 @@ class _Thinner:
     """Keeps one frame per 1/analysis_fps of media time (all frames when analysis_fps <= 0)."""
 
     def __init__(self, analysis_fps: float, native_fps: float):
-        self.step = 1.0 / analysis_fps if analysis_fps > 0 else 0.0
+        self.step = analysis_period_s(analysis_fps)
         self.tolerance = 0.5 / native_fps if native_fps > 0 else 0.0
         self.next_t: float | None = None
 
@@ -305,7 +312,7 @@ class CameraSource(FrameSource):
     then reconnects with a backoff (0.5, 1, 2, 4, 8 s) for up to `reconnect_for_s` and the frames
     go on in the same session (a local camera or a file:// URL that ends is over); the time
     without frames becomes a gap in the pipeline (no evidence, events end). Setting `interrupt`
-    (the pipeline passes its stop event) ends iteration within 0.2 s, even during a stall.
+    (`stop_with`: the analysis's stop event) ends iteration within 0.2 s, even during a stall.
     """
 
     is_live = True
@@ -326,7 +333,6 @@ class CameraSource(FrameSource):
         self.name = f"camera {spec}" if isinstance(spec, int) else str(spec)
         self.open_timeout_s = open_timeout_s
         self.reconnect_for_s = reconnect_for_s
-        self.interrupt: threading.Event | None = None
         # Network streams come back after a stall; a local camera or a file:// URL that ends is over.
         self.reconnectable = isinstance(spec, str) and spec.split("://")[0].lower() in self.NETWORK_SCHEMES
         self.stalls: list[list[float | None]] = []
@@ -413,7 +419,7 @@ class CameraSource(FrameSource):
         return False
 
     def __iter__(self) -> Iterator[Frame]:
-        period = 1.0 / self.analysis_fps if self.analysis_fps > 0 else 0.0
+        period = analysis_period_s(self.analysis_fps)
         next_due = 0.0
         while True:
             with self._lock:
