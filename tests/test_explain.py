@@ -20,7 +20,7 @@ IR_NIGHT = Path(__file__).resolve().parents[2] / "shared" / "data" / "video" / "
 
 def events_of(frames, rules="euro-ncap", has_telemetry=True, settings=SETTINGS):
     """The last snapshot of every event the stream raised, by id."""
-    tracker = EventTracker(settings, load_rule_set(rules, settings), has_telemetry=has_telemetry)
+    tracker = EventTracker(settings, load_rule_set(rules), has_telemetry=has_telemetry)
     last = {}
     for scores in frames:
         for update in tracker.step(scores):

@@ -38,10 +38,9 @@ def assert_refused(code, err, out, db, *words):
         ('{"speed_gate_kmh": Infinity}', "speed_gate_kmh", "finite"),
         ('{"perclos_warning": 1.5}', "perclos_warning", "out of range"),
         ('{"blur_faces": "yes"}', "blur_faces", "true or false"),
-        ('{"vats_total_s": 40}', "vats_total_s", "exceeds vats_window_s"),
+        ('{"vats_total_s": 40}', "vats_total_s", "belong to the rule set"),
         ('{"rules": {"eyes_off_road": {"on": 0.3, "off": 0.5}}}', "rules.eyes_off_road.off", "above on"),
-        ('{"rules": {"phone": {"warning_s": 5, "critical_s": 2}}}', "rules.phone.critical_s",
-         "below warning_s"),
+        ('{"rules": {"phone": {"warning_s": 5, "critical_s": 2}}}', "rule phone", "belong to the rule set"),
         ('{"rules": {"phone": {"min_s": -1}}}', "rules.phone.min_s", "out of range"),
         ('{"rules": {"phne": {"min_s": 1}}}', "rules.phne", "unknown behaviour"),
         ('{"rules": {"phone": 3}}', "rules.phone", "must be an object"),
@@ -54,6 +53,23 @@ def test_bad_settings_are_one_line_before_any_analysis(tmp_path, capsys, setting
     path = tmp_path / "settings.json"
     path.write_text(settings)
     code, err, out, db = replay(tmp_path, capsys, "--settings", str(path))
+    assert_refused(code, err, out, db, str(path), key, problem)
+
+
+@pytest.mark.parametrize(
+    ("rules", "key", "problem"),
+    [
+        ('{"base": "euro-ncap", "time_sharing": {"total_s": 40, "window_s": 30, "reset_s": 2}}',
+         "time_sharing.total_s", "exceeds window_s"),
+        ('{"base": "euro-ncap", "timings": {"phone": {"warning_s": 5, "critical_s": 2}}}',
+         "timings.phone.critical_s", "below warning_s"),
+    ],
+)
+def test_bad_rule_set_timings_are_one_line_before_any_analysis(tmp_path, capsys, rules, key, problem):
+    """The alert timings are the rule set's: their ordered pairs are checked where they are written."""
+    path = tmp_path / "rules.json"
+    path.write_text(rules)
+    code, err, out, db = replay(tmp_path, capsys, "--rules", str(path))
     assert_refused(code, err, out, db, str(path), key, problem)
 
 

@@ -117,7 +117,7 @@ def test_every_fusion_weight_and_rule_field_refuses_every_wrong_kind(tmp_path):
     for behaviour in Settings().rules:
         for f in fields(BehaviourRule):
             default = getattr(BehaviourRule(), f.name)
-            nullable = f.name in ("warning_s", "critical_s", "smooth_s")  # null: never / the default
+            nullable = f.name == "smooth_s"  # null: the general smoothing
             values = [v for v in bad_values(default) if not (v is None and nullable)]
             for value in values:
                 key = f"rules.{behaviour}.{f.name}"

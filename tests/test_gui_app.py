@@ -17,10 +17,12 @@ from dms.core.settings_check import load_settings
 from dms.core.words import behaviour_words
 from dms.pipeline.recipe import AnalysisRecipe
 from dms.report.summary import headline
+from dms.rules import load_rule_set
 from dms.store import Store
 from main import main
 from ui.bench_gui import play_measured
 from ui.main_window import MainWindow
+from ui.settings_dialog import RULE_FIELDS
 
 CLIP = DAY_CLIP
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,6 +259,19 @@ def test_calibration_and_settings_dialogs_apply_to_the_window(played, tmp_path):
     recipe = window.recipe
     assert recipe.settings.speed_gate_kmh == 30.0 and recipe.checkpoint == str(tmp_path / "tsm.pth")
     assert load_settings(tmp_path / "settings.json") == recipe.settings
+    # The dialog edits the rule set in force: under eu-addw its own timings, saved as a rule set file.
+    dialog = window.show_settings()
+    dialog.rules_box.setCurrentText("eu-addw")
+    row, column = dialog.rule_names.index("eyes_off_road"), RULE_FIELDS.index("critical_s")
+    assert dialog.rules_table.item(row, RULE_FIELDS.index("warning_s")).text() == ""  # speed bands instead
+    dialog.rules_table.item(row, column).setText("8")
+    dialog.accept()
+    rules = window.recipe.rules
+    assert rules.name == "eu-addw-edited" and rules.timing("eyes_off_road").critical_s == 8.0
+    assert rules.timing("eyes_off_road").bands == load_rule_set("eu-addw").timing("eyes_off_road").bands
+    assert window.recipe.settings.rule_set == rules.origin == str(tmp_path / "rules.json")
+    assert load_rule_set(rules.origin) == rules
+    assert load_settings(tmp_path / "settings.json").rule_set == rules.origin
 
 
 def test_bad_file_is_reported_not_crashed(qtbot, tmp_path):

@@ -255,13 +255,13 @@ def test_settings_dialog_edits_values_rules_and_checkpoint(qtbot, tmp_path):
     dialog.inputs["blur_faces"].setChecked(True)
     dialog.fusion_inputs["head_down_hands_off_phone"].setValue(0.5)
     row = dialog.rule_names.index("phone")
-    column = RULE_FIELDS.index("critical_s")
+    column = RULE_FIELDS.index("critical_s")  # the rule set's timing, edited in the same table
     dialog.rules_table.item(row, column).setText("")
     dialog.checkpoint_edit.setText(str(tmp_path / "tsm.pth"))
     settings = dialog.settings()
     assert settings.speed_gate_kmh == 25.0 and settings.blur_faces
     assert settings.fusion.head_down_hands_off_phone == 0.5 and settings.fusion.hand_at_ear_phone == 0.8
-    assert settings.rule("phone").critical_s is None
+    assert dialog.rule_set().timing("phone").critical_s is None
     assert dialog.checkpoint() == tmp_path / "tsm.pth"
     settings.save(tmp_path / "settings.json")
     assert load_settings(tmp_path / "settings.json") == settings
@@ -369,18 +369,18 @@ def test_settings_dialog_checks_with_the_command_lines_checker_before_saving(qtb
     accepted = []
     dialog.accepted.connect(lambda: accepted.append(dialog.settings()))
     ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok)
-    dialog.inputs["vats_total_s"].setValue(40.0)  # longer than its 30 s window: never reached
+    dialog.sharing_inputs["total_s"].setValue(40.0)  # longer than its 30 s window: never reached
     qtbot.mouseClick(ok, Qt.LeftButton)
     assert not accepted and dialog.result() != QDialog.Accepted
-    assert dialog.error_label.text().startswith("vats_total_s: 40.0 exceeds vats_window_s")
-    dialog.inputs["vats_total_s"].setValue(10.0)
+    assert dialog.error_label.text().startswith("time-sharing: total off road 40 s exceeds its window")
+    dialog.sharing_inputs["total_s"].setValue(10.0)
     row, column = dialog.rule_names.index("phone"), RULE_FIELDS.index("off")
     dialog.rules_table.item(row, column).setText("0.95")  # off above on
     qtbot.mouseClick(ok, Qt.LeftButton)
     assert not accepted and dialog.error_label.text().startswith("rules.phone.off: 0.95 is above on")
     dialog.rules_table.item(row, column).setText("0.3")
     qtbot.mouseClick(ok, Qt.LeftButton)
-    assert len(accepted) == 1 and accepted[0].vats_total_s == 10.0
+    assert len(accepted) == 1 and dialog.rule_set().time_sharing.total_s == 10.0
     accepted[0].save(tmp_path / "settings.json")
     assert load_settings(tmp_path / "settings.json") == accepted[0]  # what the dialog passes, the CLI takes
 

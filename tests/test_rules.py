@@ -3,7 +3,7 @@ just above, at speeds inside each band and without telemetry; the warning lands 
 analysed frame (10 Hz) of where the rule puts it. Plus user rule files and explanations."""
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, fields, replace
 
 import pytest
 
@@ -107,7 +107,7 @@ def test_a_user_rule_file_bases_on_a_built_in_set(tmp_path):
         "timings": {"phone": {"warning_s": 0.5, "critical_s": 1.5, "clause": "policy 4.2"}, "smoking": None},
         "unresponsive": None,
     }))
-    rules = load_rule_set(str(path), SETTINGS)
+    rules = load_rule_set(str(path))
     assert rules.name == "fleet" and rules.origin == str(path)
     assert rules.timing("phone").warning_s == 0.5 and rules.timing("smoking") is None
     assert rules.unresponsive is None and rules.time_sharing is not None
@@ -132,12 +132,25 @@ def test_a_bad_rule_file_is_one_error_naming_it(tmp_path, content, problem):
         load_rule_set("eu-nope")
 
 
-def test_euro_ncap_follows_tuned_settings():
-    rule = replace(SETTINGS.rule("eyes_off_road"), warning_s=4.0)
-    settings = replace(SETTINGS, rules={**SETTINGS.rules, "eyes_off_road": rule})
-    rules = load_rule_set("euro-ncap", settings)
+def test_a_tuned_timing_is_judged_as_tuned(tmp_path):
+    """The timings are the rule set's alone: tuned in a rule set file on euro-ncap (or in the app,
+    which saves such a file), they are what the events are judged by; the settings hold none."""
+    path = tmp_path / "tuned.json"
+    path.write_text(json.dumps({"base": "euro-ncap", "timings": {"eyes_off_road": {
+        **asdict(load_rule_set("euro-ncap").timing("eyes_off_road")), "warning_s": 4.0}}}))
+    settings = replace(SETTINGS, rule_set=str(path))
+    rules = load_rule_set(settings.rule_set)
     assert rules.timing("eyes_off_road").warning_s == 4.0
     assert all(run_case(c, settings, rules).ok for c in threshold_cases(rules, settings))
+    assert not {"warning_s", "critical_s"} & {f.name for f in fields(type(settings.rule("phone")))}
+
+
+def test_an_edited_rule_set_is_saved_whole_and_reads_back_equal(tmp_path):
+    from dms.rules import save_rule_set
+
+    edited = replace(load_rule_set("eu-addw"), name="eu-addw-edited")
+    saved = save_rule_set(edited, tmp_path / "rules.json")
+    assert load_rule_set(str(tmp_path / "rules.json")) == saved == replace(edited, origin=saved.origin)
 
 
 def test_rules_needing_speed_say_so_without_telemetry_and_patterns_are_not_training_classes():

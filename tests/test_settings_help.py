@@ -12,7 +12,15 @@ from PyQt5.QtWidgets import QFormLayout, QLabel  # noqa: E402
 
 import main  # noqa: E402
 from dms.core.config import BehaviourRule, FusionWeights, Settings  # noqa: E402
-from dms.core.settings_help import FUSION_FIELDS, RULE_FIELDS, SETTINGS, label, missing, tooltip  # noqa: E402
+from dms.core.settings_help import (  # noqa: E402
+    FUSION_FIELDS,
+    RULE_FIELDS,
+    SETTINGS,
+    SHARING_FIELDS,
+    label,
+    missing,
+    tooltip,
+)
 from ui.settings_dialog import SettingsDialog  # noqa: E402
 
 
@@ -22,7 +30,7 @@ def test_every_setting_has_a_text_and_a_unit_where_it_has_one():
         for key, (name, _unit, text) in texts.items():
             assert name and text and "_" not in name, key
     assert label(SETTINGS["speed_gate_kmh"]) == "speed gate (km/h)"
-    assert tooltip(SETTINGS["vats_total_s"]) == (
+    assert tooltip(SHARING_FIELDS["total_s"]) == (
         "Visual time-sharing warns when glances away from the road add up to this (s).")
     assert SETTINGS["harsh_brake_ms2"][1] == "m/s²" and RULE_FIELDS["on"][1] == "score 0-1"
 
@@ -47,7 +55,7 @@ def test_the_dialog_names_each_setting_in_words_with_its_unit_and_explains_it(qt
         row, _ = form.getWidgetPosition(box)
         shown = form.itemAt(row, QFormLayout.LabelRole).widget()
         assert isinstance(shown, QLabel) and shown.text() == label(SETTINGS[name])
-    assert [label(SETTINGS[n]) for n in ("vats_total_s", "harsh_brake_ms2")] == [
+    assert [label(SHARING_FIELDS["total_s"]), label(SETTINGS["harsh_brake_ms2"])] == [
         "time-sharing: total off road (s)", "harsh braking (m/s²)"]
     table = dialog.rules_table
     for c, name in enumerate(f.name for f in fields(BehaviourRule)):

@@ -31,6 +31,7 @@ from dms.core.errors import InputError
 from dms.core.profile import CameraProfile
 from dms.pipeline.recipe import AnalysisRecipe
 from dms.report.summary import headline
+from dms.rules import RuleSet, load_rule_set, save_rule_set
 from dms.sources.readers import VIDEO_SUFFIXES, list_cameras
 from ui.alerts import AlertBanner
 from ui.analysis_process import AnalysisInfo
@@ -49,6 +50,8 @@ from ui.video_view import VideoView
 from ui.worker import STOP_WAIT_S, AnalysisWorker, analysis_context
 
 EVENTS_MIN_W = 440
+RULES_FILE = "rules.json"  # timings edited in the settings dialog, beside the settings file
+EDITED = "-edited"  # a rule set whose timings were edited here is no longer the one it was
 WINDOW_SIZE = (1280, 800)  # the window opens at this size, or the screen's if that is smaller
 VIDEO_FILTER = "Videos ({})".format(" ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)))
 
@@ -443,15 +446,35 @@ class MainWindow(QMainWindow):
 
     def show_settings(self) -> SettingsDialog:
         checkpoint = Path(self.recipe.checkpoint) if self.recipe.checkpoint else None
-        dialog = SettingsDialog(self.recipe.settings, checkpoint, self)
-        dialog.accepted.connect(lambda: self.apply_settings(dialog.settings(), dialog.checkpoint()))
+        dialog = SettingsDialog(self.recipe.settings, checkpoint, self, rules=self.recipe.rules)
+        dialog.accepted.connect(
+            lambda: self.apply_settings(dialog.settings(), dialog.checkpoint(), dialog.rule_set())
+        )
         self.dialogs.append(dialog)
         dialog.open()
         return dialog
 
-    def apply_settings(self, settings: Settings, checkpoint: Path | None) -> None:
+    def apply_settings(
+        self, settings: Settings, checkpoint: Path | None, rules: RuleSet | None = None
+    ) -> None:
+        """Carry the dialog's settings, checkpoint and rule set in the recipe and save them: timings
+        edited in the dialog are saved as a rule set file beside the settings (RULES_FILE), which
+        the settings then name, so the next start judges by them too."""
+        rules = rules or load_rule_set(settings.rule_set)
+        edited = rules != load_rule_set(settings.rule_set)
+        if edited and not rules.name.endswith(EDITED):
+            rules = replace(rules, name=rules.name + EDITED)
+        if edited and self.settings_path is not None:
+            try:
+                rules = save_rule_set(rules, self.settings_path.with_name(RULES_FILE))
+            except OSError as exc:
+                self.say(f"error: {self.settings_path.with_name(RULES_FILE)}: rule set not saved "
+                         f"({exc.strerror or exc})")
+                return
+            settings = replace(settings, rule_set=rules.origin)
         self.recipe = replace(
-            self.recipe, settings=settings, checkpoint=str(checkpoint) if checkpoint is not None else None
+            self.recipe, settings=settings, rules=rules,
+            checkpoint=str(checkpoint) if checkpoint is not None else None,
         )
         self.banner.sound.set_muted(not settings.sound or self.banner.mute_button.isChecked())
         if self.settings_path is None:

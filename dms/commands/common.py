@@ -86,7 +86,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace, settings: Settings | None = None) -> Settings:
     """`settings` (else --settings FILE, else the defaults) with --analysis-fps, --blur-faces and
-    --rules applied on top; a bad rule set name or file is an InputError before any work."""
+    --rules (the rule set's name or file) applied on top."""
     if settings is None:
         settings = load_settings(args.settings) if args.settings else Settings()
     if getattr(args, "analysis_fps", None) is not None:
@@ -94,7 +94,6 @@ def settings_from_args(args: argparse.Namespace, settings: Settings | None = Non
     if getattr(args, "blur_faces", False):
         settings = replace(settings, blur_faces=True)
     if getattr(args, "rules", None):
-        load_rule_set(args.rules, settings)
         settings = replace(settings, rule_set=args.rules)
     return settings
 
@@ -108,6 +107,7 @@ def recipe_from_args(
 ) -> AnalysisRecipe:
     """The analysis recipe the options describe (InputError on a bad settings or profile file).
 
+    Every command that analyses (replay, batch, bench, gui, eval) builds its recipe here.
     `settings` replaces what --settings would give (the GUI's saved settings; the other options
     still apply on top); `db_path` is the event log to write (None: no log).
     """
@@ -116,16 +116,18 @@ def recipe_from_args(
         if value is not None and not math.isfinite(value):
             raise InputError(f"--{option.replace('_', '-')}", f"must be a finite number, not {value}")
     extra = {"image_fps": args.image_fps} if getattr(args, "image_fps", None) is not None else {}
+    settings = settings_from_args(args, settings)
     return AnalysisRecipe(
-        settings=settings_from_args(args, settings),
+        settings=settings,
+        rules=load_rule_set(settings.rule_set),  # resolved once: InputError on a bad name or file
         profile=CameraProfile.load(args.profile),
         checkpoint=_text(args.checkpoint),
         detector=_text(args.detector),
         backend=args.backend,
         allow_offline=args.allow_offline,
-        telemetry=tuple(str(p) for p in args.telemetry or ()),
-        telemetry_map=_text(args.telemetry_map),
-        telemetry_offset_s=args.telemetry_offset,
+        telemetry=tuple(str(p) for p in getattr(args, "telemetry", None) or ()),  # eval takes none
+        telemetry_map=_text(getattr(args, "telemetry_map", None)),
+        telemetry_offset_s=getattr(args, "telemetry_offset", None),
         db_path=_text(db_path),
         **extra,
     )

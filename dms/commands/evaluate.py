@@ -20,10 +20,8 @@ import cv2
 from tqdm import tqdm
 
 from dms.classifier.choice import OFF
-from dms.commands.common import add_classifier_arguments, add_rules_argument, settings_from_args
+from dms.commands.common import add_classifier_arguments, add_rules_argument, recipe_from_args
 from dms.core.errors import InputError
-from dms.core.profile import CameraProfile
-from dms.pipeline.recipe import AnalysisRecipe
 from dms.scoring.pipeline_eval import (
     NONE,
     LabelledItem,
@@ -82,9 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from models.commands.evaluation_run import run_evaluation
 
-    recipe = AnalysisRecipe(settings=settings_from_args(args), profile=CameraProfile.load(args.profile),
-                            checkpoint=args.checkpoint, detector=args.detector, backend=args.backend,
-                            allow_offline=args.allow_offline)
+    recipe = recipe_from_args(args)
     if args.format == FOLDERS:
         if args.folder is None:
             raise InputError("--format folders", "give the folder tree: eval --format folders ROOT --out DIR")

@@ -232,7 +232,7 @@ def run_scripted(args: argparse.Namespace) -> int:
     names = [args.rules] if args.rules else list(RULE_SET_NAMES)
     failed = total = 0
     for name in names:
-        rules = load_rule_set(name, settings)
+        rules = load_rule_set(name)
         for case in threshold_cases(rules, settings):
             outcome = run_case(case, settings, rules)
             total += 1

@@ -1,8 +1,8 @@
-"""Thresholds and timings, with Euro NCAP driver-monitoring defaults; all user-editable.
+"""Detection thresholds, all user-editable: when a cue counts, when a behaviour's score is an event.
 
-Euro NCAP (2023+ DSM protocol): a long distraction is eyes off road for >= 3 s; visual
-time-sharing is >= 10 s of eyes off road accumulated within 30 s, reset by >= 2 s on the road;
-eye closures >= 0.5 s are microsleeps, >= 3 s sleep. Fleet products gate alerts by speed.
+When an event becomes a warning or a critical alert (durations, speed bands, critical speeds,
+visual time-sharing) is the rule set's alone (dms.rules: Euro NCAP by default), so one number has
+one owner. Settings name the rule set in force (`rule_set`); fleet products gate alerts by speed.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ def analysis_rate(analysis_fps: float, native_fps: float) -> float:
 
 @dataclass(frozen=True)
 class BehaviourRule:
-    """How one behaviour's score becomes an event.
+    """When one behaviour's score is an event (detection; when an event alerts is the rule set's:
+    dms.rules, docs/rules.md).
 
     on/off: hysteresis thresholds on the smoothed score. min_s: shortest event kept.
     gap_s: a drop below `off` shorter than this does not end the event.
     cooldown_s: after an event ends, a new one of the same behaviour is not opened (announced)
     before this long has passed; it keeps its true start time when it is.
-    warning_s / critical_s: durations at which severity escalates (None = never).
     """
 
     on: float = 0.6
@@ -41,29 +41,28 @@ class BehaviourRule:
     min_s: float = 1.0
     gap_s: float = 0.5
     cooldown_s: float = 2.0
-    warning_s: float | None = 2.0
-    critical_s: float | None = 5.0
     smooth_s: float | None = None  # score smoothing time constant; None = Settings.smoothing_s
-    speed_critical: bool = False  # critical at once when the vehicle is above critical_speed_kmh
+
+
+# Alert timings that settings files held before the rule set owned them (docs/rules.md).
+RULE_SET_KEYS = frozenset({"warning_s", "critical_s", "speed_critical"})
+RULE_SET_SETTINGS = frozenset({"vats_total_s", "vats_window_s", "vats_reset_s", "critical_speed_kmh"})
 
 
 def _default_rules() -> dict[str, BehaviourRule]:
     return {
-        "phone": BehaviourRule(min_s=1.0, warning_s=2.0, critical_s=5.0, speed_critical=True),
-        "smoking": BehaviourRule(min_s=1.0, warning_s=3.0, critical_s=None),
-        "drinking": BehaviourRule(min_s=1.0, warning_s=3.0, critical_s=None),
-        "looking_back": BehaviourRule(min_s=0.5, warning_s=1.5, critical_s=3.0, speed_critical=True),
-        "console": BehaviourRule(min_s=0.5, warning_s=2.0, critical_s=4.0),
-        "hands_off_wheel": BehaviourRule(min_s=5.0, warning_s=5.0, critical_s=10.0),
-        # Long distraction: eyes off road >= 3 s is a warning (Euro NCAP), logged from 1 s.
-        "eyes_off_road": BehaviourRule(min_s=1.0, gap_s=0.3, warning_s=3.0, critical_s=6.0),
-        # Microsleep >= 0.5 s logged (info), >= 1.5 s warning, >= 3 s sleep (critical).
-        "eyes_closed": BehaviourRule(
-            on=0.5, off=0.5, min_s=0.5, gap_s=0.15, cooldown_s=0.0,
-            warning_s=1.5, critical_s=3.0, smooth_s=0.0,
-        ),
-        "yawning": BehaviourRule(min_s=0.8, gap_s=0.4, cooldown_s=1.0, warning_s=None, critical_s=None),
-        "hand_at_mouth": BehaviourRule(min_s=1.0, warning_s=None, critical_s=None),
+        "phone": BehaviourRule(min_s=1.0),
+        "smoking": BehaviourRule(min_s=1.0),
+        "drinking": BehaviourRule(min_s=1.0),
+        "looking_back": BehaviourRule(min_s=0.5),
+        "console": BehaviourRule(min_s=0.5),
+        "hands_off_wheel": BehaviourRule(min_s=5.0),
+        # Eyes off road logged from 1 s (the rule set warns from 3 s: Euro NCAP's long distraction).
+        "eyes_off_road": BehaviourRule(min_s=1.0, gap_s=0.3),
+        # Eye closures from 0.5 s (a microsleep), unsmoothed.
+        "eyes_closed": BehaviourRule(on=0.5, off=0.5, min_s=0.5, gap_s=0.15, cooldown_s=0.0, smooth_s=0.0),
+        "yawning": BehaviourRule(min_s=0.8, gap_s=0.4, cooldown_s=1.0),
+        "hand_at_mouth": BehaviourRule(min_s=1.0),
     }
 
 
@@ -98,10 +97,6 @@ class Settings:
     smoothing_s: float = 0.2  # exponential smoothing time constant of behaviour scores
     rules: dict[str, BehaviourRule] = field(default_factory=_default_rules)
     fusion: FusionWeights = field(default_factory=FusionWeights)
-    # Visual time-sharing (Euro NCAP): >= vats_total_s eyes off road within vats_window_s.
-    vats_total_s: float = 10.0
-    vats_window_s: float = 30.0
-    vats_reset_s: float = 2.0
     perclos_window_s: float = 60.0
     perclos_min_s: float = 10.0  # PERCLOS is reported once this much eye state has been seen
     perclos_warning: float = 0.15  # share of time with eyes closed that raises a drowsiness warning
@@ -119,7 +114,6 @@ class Settings:
     camera_degraded_s: float = 3.0  # driver not monitorable this long: camera_degraded (NCAP: < 10 s)
     # Speed gating (fleet practice): below this, events are logged as stationary, severity info.
     speed_gate_kmh: float = 10.0
-    critical_speed_kmh: float = 50.0  # rules with speed_critical escalate to critical above this
     harsh_brake_ms2: float = 3.5
     harsh_accel_ms2: float = 3.0
     # Evidence and export.
@@ -128,7 +122,7 @@ class Settings:
     blur_faces: bool = False
     sound: bool = True
     # What events are judged by: a built-in rule set (euro-ncap, eu-addw, eu-ddaw) or a JSON file
-    # (dms/rules, docs/rules.md). The timings above are the euro-ncap rule set's numbers.
+    # (dms/rules, docs/rules.md), which holds the alert timings.
     rule_set: str = "euro-ncap"
 
     def rule(self, behaviour: str) -> BehaviourRule:
@@ -146,7 +140,9 @@ class Settings:
         known = {f.name for f in fields(Settings)}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            moved = " (alert timings belong to the rule set: --rules FILE, docs/rules.md)" \
+                if unknown & RULE_SET_SETTINGS else ""
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}{moved}")
         values = dict(data)
         if "rules" in values:
             rules = dict(base.rules)
@@ -158,7 +154,9 @@ class Settings:
                     raise ValueError(f"rules.{name}: must be an object of rule fields")
                 bad = set(rule) - rule_fields
                 if bad:
-                    raise ValueError(f"rule {name}: unknown field(s) {', '.join(sorted(bad))}")
+                    moved = " (alert timings belong to the rule set: --rules FILE, docs/rules.md)" \
+                        if bad & RULE_SET_KEYS else ""
+                    raise ValueError(f"rule {name}: unknown field(s) {', '.join(sorted(bad))}{moved}")
                 rules[name] = replace(rules.get(name, BehaviourRule()), **rule)
             values["rules"] = rules
         if "fusion" in values:

@@ -22,9 +22,6 @@ from dms.core.types import BEHAVIOURS
 RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "analysis_fps": (0.0, 240.0, True),
     "smoothing_s": (0.0, 60.0, True),
-    "vats_total_s": (0.0, None, False),
-    "vats_window_s": (0.0, None, False),
-    "vats_reset_s": (0.0, None, True),
     "perclos_window_s": (0.0, None, False),
     "perclos_min_s": (0.0, None, True),
     "perclos_warning": (0.0, 1.0, False),
@@ -35,7 +32,6 @@ RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "unknown_hold_s": (0.0, None, True),
     "camera_degraded_s": (0.0, 10.0, False),
     "speed_gate_kmh": (0.0, None, True),
-    "critical_speed_kmh": (0.0, None, True),
     "harsh_brake_ms2": (0.0, None, False),
     "harsh_accel_ms2": (0.0, None, False),
     "pre_roll_s": (0.0, 60.0, True),
@@ -47,8 +43,6 @@ _RULE_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
     "min_s": (0.0, None, True),
     "gap_s": (0.0, None, True),
     "cooldown_s": (0.0, None, True),
-    "warning_s": (0.0, None, True),
-    "critical_s": (0.0, None, True),
     "smooth_s": (0.0, None, True),
 }
 
@@ -77,9 +71,6 @@ def check_settings(settings: Settings, subject: object) -> Settings:
             raise InputError(subject, f"{name}: must be true or false, not {getattr(settings, name)!r}")
     if not isinstance(settings.rule_set, str) or not settings.rule_set.strip():
         raise InputError(subject, f"rule_set: must be a rule set name or file, not {settings.rule_set!r}")
-    if settings.vats_total_s > settings.vats_window_s:
-        raise InputError(subject, f"vats_total_s: {settings.vats_total_s} exceeds vats_window_s "
-                                  f"({settings.vats_window_s}); it can never be reached")
     if not isinstance(settings.rules, dict) or not settings.rules:
         raise InputError(subject, "rules: must be a non-empty object of behaviour rules")
     for behaviour, rule in settings.rules.items():
@@ -93,16 +84,11 @@ def check_settings(settings: Settings, subject: object) -> Settings:
 def _check_rule(subject: object, key: str, rule: BehaviourRule) -> None:
     for name, (low, high, closed) in _RULE_RANGES.items():
         value = getattr(rule, name)
-        if value is None and name in ("warning_s", "critical_s", "smooth_s"):
+        if value is None and name == "smooth_s":
             continue
         _number(subject, f"{key}.{name}", value, low, high, closed)
-    if not isinstance(rule.speed_critical, bool):
-        raise InputError(subject, f"{key}.speed_critical: must be true or false, not {rule.speed_critical!r}")
     if rule.off > rule.on:
         raise InputError(subject, f"{key}.off: {rule.off} is above on ({rule.on}); off must not exceed on")
-    if rule.warning_s is not None and rule.critical_s is not None and rule.critical_s < rule.warning_s:
-        problem = f"{rule.critical_s} is below warning_s ({rule.warning_s})"
-        raise InputError(subject, f"{key}.critical_s: {problem}")
 
 
 def _number(

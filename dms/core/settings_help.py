@@ -15,14 +15,8 @@ from dms.core.config import BehaviourRule, FusionWeights, Settings
 SETTINGS: dict[str, tuple[str, str, str]] = {
     "analysis_fps": ("analysis rate", "frames/s", "frames of the video analysed per second; 0 = every frame"),
     "smoothing_s": ("score smoothing", "s", "time constant of the exponential smoothing of behaviour scores"),
-    "rules": ("behaviour rules", "", "per behaviour: thresholds, minimum duration, gap and timings"),
+    "rules": ("behaviour rules", "", "per behaviour: thresholds, minimum duration, gap and cool-down"),
     "fusion": ("fusion weights", "", "how strongly each landmark cue supports a behaviour"),
-    "vats_total_s": ("time-sharing: total off road", "s",
-                     "visual time-sharing warns when glances away from the road add up to this"),
-    "vats_window_s": ("time-sharing: window", "s",
-                      "the sliding window over which those glances are added up"),
-    "vats_reset_s": ("time-sharing: look back to reset", "s",
-                     "a look back at the road this long clears the glance count"),
     "perclos_window_s": ("PERCLOS window", "s", "how much recent eye state PERCLOS (share of time with eyes "
                                                 "closed) is measured over"),
     "perclos_min_s": ("PERCLOS minimum", "s", "PERCLOS is reported once this much eye state has been seen"),
@@ -42,8 +36,6 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
                           "the driver not monitorable this long raises a 'driver not monitored' event"),
     "speed_gate_kmh": ("speed gate", "km/h",
                        "below this speed events are logged as stationary, never alerted"),
-    "critical_speed_kmh": ("critical speed", "km/h",
-                           "rules marked 'critical at speed' are critical at once above this speed"),
     "harsh_brake_ms2": ("harsh braking", "m/s²", "deceleration beyond this is marked as harsh braking"),
     "harsh_accel_ms2": ("harsh acceleration", "m/s²", "acceleration beyond this is marked as harsh"),
     "pre_roll_s": ("clip pre-roll", "s", "each event's clip starts this long before the event"),
@@ -60,10 +52,23 @@ RULE_FIELDS: dict[str, tuple[str, str, str]] = {
     "min_s": ("minimum", "s", "shortest stretch kept as an event"),
     "gap_s": ("gap", "s", "a drop below 'off' shorter than this does not end the event"),
     "cooldown_s": ("cool-down", "s", "after an event ends, a new one is not announced before this"),
+    "smooth_s": ("smoothing", "s", "this behaviour's own score smoothing (none = the general one)"),
+}
+
+# The rule set's alert timings (dms.rules.model: Timing and TimeSharing), which the settings dialog
+# edits for the rule set in force.
+TIMING_FIELDS: dict[str, tuple[str, str, str]] = {
     "warning_s": ("warning after", "s", "duration at which the event becomes a warning (none = never)"),
     "critical_s": ("critical after", "s", "duration at which it becomes critical (none = never)"),
-    "smooth_s": ("smoothing", "s", "this behaviour's own score smoothing (none = the general one)"),
-    "speed_critical": ("critical at speed", "", "critical at once above the critical speed"),
+    "critical_from_kmh": ("critical from", "km/h", "at or above this speed it is critical at once (none = "
+                                                   "never)"),
+}
+SHARING_FIELDS: dict[str, tuple[str, str, str]] = {
+    "total_s": ("time-sharing: total off road", "s",
+                "visual time-sharing warns when glances away from the road add up to this"),
+    "window_s": ("time-sharing: window", "s", "the sliding window over which those glances are added up"),
+    "reset_s": ("time-sharing: look back to reset", "s",
+                "a look back at the road this long clears the glance count"),
 }
 
 FUSION_FIELDS: dict[str, tuple[str, str, str]] = {
@@ -117,8 +122,10 @@ def help_text() -> str:
     return "\n".join([
         "Settings (a settings JSON file: --settings FILE; key = default: name):", "",
         *_lines(SETTINGS, Settings()), "",
-        'Behaviour rules ("rules": {"phone": {"warning_s": 2.0}, ...}); the defaults of a rule:', "",
+        'Behaviour rules ("rules": {"phone": {"min_s": 1.0}, ...}); the defaults of a rule:', "",
         *_lines(RULE_FIELDS, BehaviourRule()), "",
         'Fusion weights ("fusion": {"cue_present": 0.5, ...}):', "",
-        *_lines(FUSION_FIELDS, FusionWeights()),
+        *_lines(FUSION_FIELDS, FusionWeights()), "",
+        "When an event warns or is critical (durations, critical speeds, visual time-sharing) is the",
+        "rule set's: --rules NAME|FILE (docs/rules.md), or the app's settings dialog.",
     ])

@@ -20,6 +20,7 @@ from dms.core.types import BEHAVIOURS, SEVERITIES, Event, EventUpdate, Scores, V
 from dms.events.shared import SampleClock, closing, event_update, new_event_id
 from dms.events.unresponsive import UnresponsiveTracker
 from dms.rules import RuleSet, load_rule_set
+from dms.rules.euro_ncap import TIMINGS as EURO_NCAP_TIMINGS
 from dms.rules.explain import Crossing, Trace, why
 from dms.rules.model import TimeSharing, Timing
 
@@ -107,7 +108,7 @@ class BehaviourTracker:
         self.behaviour = behaviour
         self.rule = rule
         self.settings = settings
-        self.rules = rules or load_rule_set(settings.rule_set, settings)
+        self.rules = rules or load_rule_set(None)
         self.timing: Timing | None = self.rules.timing(behaviour)
         self.has_telemetry = has_telemetry
         self.active: _Active | None = None
@@ -264,7 +265,7 @@ class BehaviourTracker:
             "frames": len(active.scores),
             "rule_set": self.rules.name,
         }
-        rule = _rule_name(self.behaviour, event.end_s - event.start_s, self.rule, self.timing)
+        rule = _rule_name(self.behaviour, event.end_s - event.start_s, self.timing)
         if rule:
             evidence["rule"] = rule
         if self.timing is not None and self.timing.clause:
@@ -304,9 +305,9 @@ class BehaviourTracker:
         return self._end(end)
 
 
-def _rule_name(behaviour: str, duration: float, rule: BehaviourRule, timing: Timing | None) -> str | None:
-    if behaviour == "eyes_closed":
-        critical = timing.critical_s if timing is not None else rule.critical_s
+def _rule_name(behaviour: str, duration: float, timing: Timing | None) -> str | None:
+    if behaviour == "eyes_closed":  # named by the rule set's sleep time, else by Euro NCAP's
+        critical = timing.critical_s if timing is not None else EURO_NCAP_TIMINGS["eyes_closed"].critical_s
         return "sleep" if critical is not None and duration >= critical else "microsleep"
     if timing is None or not timing.rule:
         return None
@@ -408,12 +409,12 @@ class EventTracker:
     """All behaviours' state machines plus the rule set's patterns (visual time-sharing, the
     unresponsive driver); the pipeline's tracker stage.
 
-    `rules`: the rule set (default: the one `settings.rule_set` names); `has_telemetry`: whether a
+    `rules`: the rule set in force (the recipe's; None: the default, euro-ncap); `has_telemetry`: whether a
     speed log was given, so explanations can say when a speed rule could not be checked."""
 
     def __init__(self, settings: Settings, rules: RuleSet | None = None, has_telemetry: bool = False):
         self.settings = settings
-        self.rules = rules or load_rule_set(settings.rule_set, settings)
+        self.rules = rules or load_rule_set(None)
         self.has_telemetry = has_telemetry
         self.reset()
 

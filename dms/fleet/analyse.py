@@ -33,13 +33,8 @@ def recipe_fingerprint(recipe: AnalysisRecipe) -> dict:
         "allow_offline": recipe.allow_offline,
         "telemetry_map": file_sha256(recipe.telemetry_map) if recipe.telemetry_map else None,
         "image_fps": recipe.image_fps,
-        "rule_set_file": _file_hash(getattr(recipe.settings, "rule_set", None)),
+        "rules": asdict(replace(recipe.rules, origin="")),  # the rule set in force, by content
     }
-
-
-def _file_hash(name: str | None) -> str | None:
-    """Content hash of a rule set given as a file (a built-in name is covered by the settings)."""
-    return file_sha256(name) if name and Path(name).is_file() else None
 
 
 class DriveError(RuntimeError):

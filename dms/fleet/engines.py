@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]  # the checkout: what Ray workers nee
 WORKER_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
 NODE_LOOK_S = 2.0  # how often the Ray engine reads the cluster's node list
 # Not sent to a remote cluster with the code: environments, outputs, logs, large files; but the
-# shipped classifier (data/models) goes with it, as the workers choose it (dms.classifier_choice).
+# shipped classifier (data/models) goes with it, as the workers choose it (dms.classifier.choice).
 UPLOAD_EXCLUDES = [".venv", ".git", "out", "*.sqlite", "*.pth", "!/data/models/*.pth", "*.onnx", "*.mp4",
                    "__pycache__"]
 

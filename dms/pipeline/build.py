@@ -72,11 +72,10 @@ def load_telemetry(
 
 def session_info(
     source: FrameSource | None, settings: Settings, profile: CameraProfile, classifier, telemetry,
-    rules: RuleSet | None = None, classifier_note: str | None = None, detector=None,
+    rules: RuleSet, classifier_note: str | None = None, detector=None,
 ) -> dict:
     """What the store and the report say about how a session was analysed; `classifier_note` says
     which classifier runs, or why none does (see dms.classifier.choice)."""
-    rules = rules or load_rule_set(settings.rule_set, settings)
     return {
         "source": source.describe() if source is not None else None,
         "classifier": classifier.describe() if classifier is not None else None,
@@ -120,9 +119,11 @@ def build_pipeline(
     store=None,
     classifier_note: str | None = None,
     detector=None,
+    rules: RuleSet | None = None,
 ) -> tuple[Pipeline, str | None]:
     """A ready pipeline, and the id of the store session it writes (None without a store).
 
+    `rules` is the rule set in force (the recipe's, resolved once; None: the default, euro-ncap).
     `classifier` is a ClassifierStage and `detector` a DetectorStage (see load_classifier) or None
     each; `telemetry` a loaded
     TelemetryTrack or None. With a store, one SessionWriter logs every frame and event as it
@@ -132,7 +133,7 @@ def build_pipeline(
     from dms.perception.cuts import CutDetector
     from dms.perception.object_ties import tie_objects
 
-    rules = load_rule_set(settings.rule_set, settings)
+    rules = rules or load_rule_set(None)
     unchecked = speed_unchecked(rules, telemetry)
     if unchecked:
         print(f"warning: {unchecked}", file=sys.stderr)

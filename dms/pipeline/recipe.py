@@ -16,6 +16,7 @@ from dms.core.errors import model_errors_as_input_errors
 from dms.core.profile import CameraProfile
 from dms.pipeline.build import build_pipeline, classifier_stage, load_classifier, load_telemetry
 from dms.pipeline.loop import Pipeline
+from dms.rules import RuleSet, load_rule_set
 from dms.sources.readers import IMAGE_FPS, FrameSource, open_source
 
 
@@ -62,6 +63,8 @@ class AnalysisRecipe:
     `backend` is "auto" (onnxruntime where installed), "torch" or "onnx"; `allow_offline` lets
     bi-directional TSM weights run causally. `telemetry` lists the drive's vehicle logs (paths),
     `telemetry_map` a column mapping JSON and `telemetry_offset_s` a manual clock offset in seconds.
+    `rules` is the rule set in force, resolved once from the settings' `rule_set` (by
+    `recipe_from_args`, or the GUI's settings dialog, which edits it); its alert timings are its own.
     `segments` is the TSM segment count of a checkpoint that does not state it (None: read or
     guessed, see models.checkpoints). `image_fps` is the playback rate of an image folder (images
     per second). `db_path` is the
@@ -80,6 +83,7 @@ class AnalysisRecipe:
     telemetry_offset_s: float | None = None
     image_fps: float = IMAGE_FPS
     db_path: str | None = None
+    rules: RuleSet = field(default_factory=lambda: load_rule_set(None))
 
     def open_source(self, spec: str | int | Path, display_max_side: int | None = None) -> FrameSource:
         """The frame source for a file, folder, URL or camera index (InputError if it cannot open);
@@ -124,7 +128,7 @@ class AnalysisRecipe:
             pipeline, session_id = build_pipeline(
                 self.settings, self.profile,
                 source=source, classifier=classifier, telemetry=track, store=store, classifier_note=note,
-                detector=detector,
+                detector=detector, rules=self.rules,
             )
         except BaseException:
             if store is not None:

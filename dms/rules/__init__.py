@@ -1,6 +1,6 @@
 """Rule sets: what a drive is judged by (`--rules NAME|FILE`, the settings dialog, each session).
 
-`load_rule_set(name_or_path, settings)` gives a `RuleSet`: `euro-ncap` (default), `eu-addw`,
+`load_rule_set(name_or_path)` gives a `RuleSet`: `euro-ncap` (default), `eu-addw`,
 `eu-ddaw`, or a user JSON file (dms/rules/user_file.py). See docs/rules.md.
 """
 
@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dms.core.config import Settings
 from dms.core.errors import InputError
 from dms.rules import eu_addw, eu_ddaw, euro_ncap
 from dms.rules.model import RuleSet, SpeedBand, TimeSharing, Timing, Unresponsive
-from dms.rules.user_file import load_user_rule_set
+from dms.rules.user_file import load_user_rule_set, save_rule_set
 
 DEFAULT_RULE_SET = euro_ncap.NAME
 BUILT_IN = {module.NAME: module.rule_set for module in (euro_ncap, eu_addw, eu_ddaw)}
@@ -27,23 +26,22 @@ __all__ = [
     "Timing",
     "Unresponsive",
     "load_rule_set",
+    "save_rule_set",
 ]
 
 
-def load_rule_set(name: str | Path | None, settings: Settings | None = None) -> RuleSet:
-    """A built-in rule set by name, or a user's JSON file (a path ending in .json).
-
-    Raises InputError naming the rule set when it is neither."""
-    settings = settings or Settings()
+def load_rule_set(name: str | Path | None) -> RuleSet:
+    """A built-in rule set by name (None: the default), or a user's JSON file (a path ending in
+    .json). Raises InputError naming the rule set when it is neither."""
     name = str(name or DEFAULT_RULE_SET)
     if name in BUILT_IN:
-        return BUILT_IN[name](settings)
+        return BUILT_IN[name]()
     if name.lower().endswith(".json") or Path(name).is_file():
-        return load_user_rule_set(name, lambda base: _built_in(base, name, settings))
+        return load_user_rule_set(name, lambda base: _built_in(base, name))
     raise InputError(name, f"unknown rule set (built in: {', '.join(RULE_SET_NAMES)}; or a JSON file)")
 
 
-def _built_in(base: str, path: str, settings: Settings) -> RuleSet:
+def _built_in(base: str, path: str) -> RuleSet:
     if base not in BUILT_IN:
         raise InputError(path, f"base {base!r} is not a built-in rule set ({', '.join(RULE_SET_NAMES)})")
-    return BUILT_IN[base](settings)
+    return BUILT_IN[base]()

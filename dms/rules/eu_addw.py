@@ -11,7 +11,6 @@ Head pose stands in for gaze here (docs/perception.md).
 
 from __future__ import annotations
 
-from dms.core.config import Settings
 from dms.rules.model import RuleSet, SpeedBand, Timing
 
 NAME = "eu-addw"
@@ -22,7 +21,7 @@ BANDS = (SpeedBand(20.0, 6.0), SpeedBand(50.0, 3.5))
 GAZE_BEHAVIOURS = ("eyes_off_road", "looking_back")
 
 
-def rule_set(settings: Settings) -> RuleSet:
+def rule_set() -> RuleSet:
     timing = Timing(
         warning_s=None, bands=BANDS, active_above_kmh=20.0, rule="addw_distraction", clause=TRIGGERS
     )

@@ -16,7 +16,7 @@ Unknown keys are an error naming the file.
 from __future__ import annotations
 
 import json
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 from dms.core.errors import InputError
@@ -56,6 +56,10 @@ def _timing(path: Path, behaviour: str, data: object) -> Timing:
                 raise ValueError(f"{name} must be a non-negative number or null")
     except (TypeError, ValueError) as exc:
         raise InputError(path, f"timings.{behaviour}: {exc}") from None
+    warning, critical = timing.warning_s, timing.critical_s
+    if warning is not None and critical is not None and critical < warning:
+        problem = f"{timing.critical_s} is below warning_s ({timing.warning_s})"
+        raise InputError(path, f"timings.{behaviour}.critical_s: {problem}")
     return timing
 
 
@@ -87,6 +91,10 @@ def load_user_rule_set(path: str | Path, base_loader) -> RuleSet:
         if key in data:
             value = data[key]
             changes[key] = None if value is None else cls(**_checked(path, key, value, cls))
+    sharing = changes.get("time_sharing")
+    if sharing is not None and sharing.total_s > sharing.window_s:
+        raise InputError(path, f"time_sharing.total_s: {sharing.total_s} exceeds window_s "
+                               f"({sharing.window_s}); it can never be reached")
     if "zone_yaw_deg" in data:
         changes["zone_yaw_deg"] = None if data["zone_yaw_deg"] is None else float(data["zone_yaw_deg"])
     for key in ("name", "title", "source", "zone_clause"):
@@ -96,3 +104,20 @@ def load_user_rule_set(path: str | Path, base_loader) -> RuleSet:
     if not ruleset.name:
         ruleset = replace(ruleset, name=path.stem)
     return ruleset
+
+
+def save_rule_set(rules: RuleSet, path: str | Path) -> RuleSet:
+    """Write `rules` whole (no base) as a rule set file that `load_user_rule_set` reads back equal;
+    the rule set as it now is, with `path` as its origin. OSError when it cannot be written."""
+    path = Path(path)
+    data = {
+        "name": rules.name, "title": rules.title, "source": rules.source,
+        "timings": {behaviour: {**asdict(timing), "bands": [[b.above_kmh, b.warning_s] for b in timing.bands]}
+                    for behaviour, timing in rules.timings.items()},
+        "time_sharing": asdict(rules.time_sharing) if rules.time_sharing is not None else None,
+        "unresponsive": asdict(rules.unresponsive) if rules.unresponsive is not None else None,
+        "zone_yaw_deg": rules.zone_yaw_deg, "zone_clause": rules.zone_clause,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return replace(rules, origin=str(path))
