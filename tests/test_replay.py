@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def replays(tmp_path_factory):
-    """Replay each labelled clip once (landmark cues only, 10 Hz) into one event log."""
+    """Replay each labelled clip once (default frontal profile: the object detector and the landmark
+    cues, 10 Hz) into one event log."""
     tmp = tmp_path_factory.mktemp("replay")
     db = tmp / "events.sqlite"
     out = {}
@@ -40,6 +41,17 @@ def test_eating_shows_as_hand_at_mouth_and_looking_down(replays):
     assert result["drinking"].found >= 1  # found through hand_at_mouth: no classifier here
     assert result["eyes_off_road"].found >= 2  # looking down at the burger (3.8-6.6 s, 13.25-14.9 s)
     assert not [e for e in out["day_eating"]["events"] if e["behavior"] in ("smoking", "drinking")]
+    # the burger at the mouth: no cigarette seen by the detector (on every profile), so cause unknown
+    burger = next(e for e in out["day_eating"]["events"] if e["behavior"] == "hand_at_mouth")
+    why = " ".join(burger["evidence"]["why"])
+    assert "cause unknown: no cigarette was seen (object detector)" in why
+
+
+def test_the_detector_runs_on_the_frontal_clips_and_raises_no_phone_smoking_or_drinking(replays):
+    _, _, out = replays
+    for name, report in out.items():
+        assert report["session"]["detector"] is not None, name
+        assert not {e["behavior"] for e in report["events"]} & {"phone", "smoking", "drinking"}, name
 
 
 def test_yawns_come_out_as_yawning_events(replays):

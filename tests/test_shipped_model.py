@@ -19,7 +19,7 @@ from dms.core.profile import CameraProfile
 from models.checkpoints import CheckpointMeta, load_checkpoint, save_checkpoint
 from models.online import OnlineTSM
 from models.preprocess import Preprocess
-from models.shipped import SHIPPED_CHECKPOINT
+from models.shipped import SHIPPED_CHECKPOINT, SHIPPED_DETECTOR
 from models.tsm import TSN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,19 +101,24 @@ def test_side_montage_replay_finds_the_phone_console_and_drinking_cuts(clip, tmp
     assert (frames.clf_top == "c6").mean() >= 0.8
 
 
-def test_a_frontal_profile_does_not_run_the_side_model_and_says_so(tmp_path, capsys):
+def test_a_frontal_profile_runs_the_detector_not_the_side_model_and_says_which_ran(tmp_path, capsys):
     out = tmp_path / "out"
     assert main.main(["replay", str(VIDEO / "ir_night_drowsy.mp4"), "--out", str(out),
                       "--db", str(tmp_path / "db.sqlite"), "--no-progress", "--analysis-fps", "5"]) == 0
     said = capsys.readouterr().err
-    assert "classifier not run: the shipped model was trained for the side camera view" in said
+    assert ("object detector: shipped phone/cigarette model (frontal view); whole-frame classifier not run: "
+            "the shipped model was trained for the side camera view") in said
     session = json.loads((out / "events.json").read_text())
     assert session["session"]["classifier"] is None
+    assert session["session"]["detector"]["checkpoint"].endswith(SHIPPED_DETECTOR.name)
     assert "side camera view" in session["session"]["classifier_note"]
-    assert "classifier not run" in (out / "report.html").read_text()
+    html = (out / "report.html").read_text()
+    assert "object detector: shipped phone/cigarette model (frontal view)" in html
+    assert "classifier not run" in html
     assert not {e["behavior"] for e in session["events"]} & {"phone", "smoking", "drinking"}
     timeline = pd.read_csv(out / "timeline.csv")
     assert "clf_top" not in timeline or timeline["clf_top"].isna().all()
+    assert timeline["phone_at_ear"].notna().any()  # the detector's ties, where a body was found
 
 
 def test_the_choice_of_classifier(tmp_path):
