@@ -45,6 +45,15 @@ def test_the_stage_turns_detections_into_normalised_boxes(untrained):
     assert stage.describe()["checkpoint"] == str(untrained) and stage.describe()["threshold"] == 0.01
 
 
+def test_it_detects_at_five_hertz_and_at_once_after_a_restart(untrained):
+    stage = DetectorStage(untrained)
+    picture = np.zeros((120, 160, 3), np.uint8)
+    said = [stage(Frame(i, t, picture)) for i, t in enumerate((0.0, 0.1, 0.2, 0.3))]
+    assert [s is not None for s in said] == [True, False, True, False]
+    stage.reset()  # a cut
+    assert stage(Frame(4, 0.35, picture)) is not None
+
+
 def test_the_pipeline_ties_the_boxes_to_the_driver_and_the_timeline_keeps_them():
     pose = np.zeros((33, 4))
     pose[:, 3] = 0.9

@@ -56,11 +56,14 @@ class FrameClassifier(Protocol):
 
 
 class ObjectDetector(Protocol):
-    """What the pipeline needs of an object detector (dms.classifier.detector_stage.DetectorStage)."""
+    """What the pipeline needs of an object detector (dms.classifier.detector_stage.DetectorStage);
+    None: it did not detect on this frame."""
 
-    def __call__(self, frame: Frame) -> Objects: ...
+    def __call__(self, frame: Frame) -> Objects | None: ...
 
     def describe(self) -> dict: ...
+
+    def reset(self) -> None: ...
 
 
 class TieStage(Protocol):
@@ -194,6 +197,8 @@ class Pipeline:
                 self.classifier.reset()
             probs = self.classifier(frame)
         if self.detector is not None:
+            if cut:
+                self.detector.reset()
             objects = self.detector(frame)
         return probs, objects
 
