@@ -4,6 +4,7 @@ the problem, exit 2, before any analysis and with nothing written; the same for 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import SHARED
@@ -138,3 +139,32 @@ def test_out_under_a_folder_that_takes_no_files_is_refused_at_start(tmp_path, ca
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and err[-1].startswith(f"error: {target}: --out folder is not writable")
     assert not db.exists()
+
+
+def test_json_files_saved_with_a_byte_order_mark_are_read(tmp_path):
+    """Windows Notepad saves UTF-8 with a BOM: settings, profiles, rule sets and telemetry maps
+    written so read as the same file without it (it was refused: "Unexpected UTF-8 BOM")."""
+    from dms.core.profile import CameraProfile
+    from dms.core.settings_check import load_settings
+    from dms.rules import load_rule_set
+    from dms.telemetry.mapping import load_mapping
+
+    def bom(name: str, data: dict):
+        path = tmp_path / name
+        path.write_bytes(b"\xef\xbb\xbf" + json.dumps(data).encode("utf-8"))
+        return path
+
+    assert load_settings(bom("settings.json", {"analysis_fps": 5})).analysis_fps == 5
+    data = Path(main.__file__).resolve().parent / "data"
+    profile = json.loads((data / "profile_side.json").read_text())
+    assert CameraProfile.load(bom("profile.json", profile)).view == "side"
+    rules = load_rule_set(str(bom("rules.json", {"name": "fleet-bom", "base": "euro-ncap"})))
+    assert rules.name == "fleet-bom"
+    mapping = json.loads((data / "telemetry_map.example.json").read_text())
+    assert load_mapping(bom("map.json", mapping)) == load_mapping(data / "telemetry_map.example.json")
+    from models.datasets.openlabel import read_openlabel
+
+    dmd = SHARED / "annotations" / "dmd_gA_1_s1_rgb_ann_distraction.json"
+    with_bom = tmp_path / "dmd_bom.json"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + dmd.read_bytes())
+    assert read_openlabel(with_bom).actions == read_openlabel(dmd).actions

@@ -97,7 +97,7 @@ class CameraProfile:
     def load(path: str | Path | None = None) -> CameraProfile:
         path = Path(path) if path else DEFAULT_PROFILE_PATH
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise InputError(path, "camera profile not found") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

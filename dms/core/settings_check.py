@@ -50,7 +50,7 @@ _RULE_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
 def load_settings(path: str | Path) -> Settings:
     """Read and check a settings file (JSON, possibly partial); InputError naming file, key, problem."""
     try:
-        settings = Settings.from_dict(json.loads(Path(path).read_text()))
+        settings = Settings.from_dict(json.loads(Path(path).read_text(encoding="utf-8-sig")))
     except FileNotFoundError:
         raise InputError(path, "settings file not found") from None
     except IsADirectoryError:

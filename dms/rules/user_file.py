@@ -67,7 +67,7 @@ def load_user_rule_set(path: str | Path, base_loader) -> RuleSet:
     """The rule set in `path`; `base_loader(name)` gives a named base rule set."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError(path, "rule set file not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

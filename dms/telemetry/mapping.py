@@ -83,7 +83,7 @@ def load_mapping(path: Path | str) -> TelemetryMap:
     """Read and check a mapping file; any problem is an InputError naming the file."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError(path, "telemetry map not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

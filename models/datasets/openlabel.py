@@ -36,7 +36,7 @@ def read_openlabel(path: str | Path, what: str = "OpenLABEL annotation") -> Anno
     """Read `path`; ModelInputError names the file and the problem (`what` says what it was meant to be)."""
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
         root = doc["openlabel"] if "openlabel" in doc else doc["vcd"]
         streams, raw_actions = root.get("streams", {}), root.get("actions", {})
         metadata = root.get("metadata", {})
