@@ -174,7 +174,7 @@ def test_head_pose_outside_the_road_zone_is_eyes_off_road_and_far_is_looking_bac
     turned = np.zeros((33, 4))  # the head turned away: nose hidden, one ear and the shoulders seen
     turned[:, :2], turned[:, 3] = (0.5, 0.4), 0.9
     turned[0, 3] = 0.1
-    lost = fusion.evidence(Cues(face_visible=Cue(0.0), body_visible=Cue(1.0),
+    lost = fusion.evidence(Cues(face_visible=Cue(0.0), body_visible=Cue(1.0), head_turned_away=Cue(1.0),
                                 landmarks=Landmarks(pose=turned)), None)
     assert ahead["eyes_off_road"].value == 0.0 and down["eyes_off_road"].value == 1.0
     assert down["looking_back"].value == 0.0 and back["looking_back"].value == 1.0

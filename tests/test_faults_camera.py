@@ -20,6 +20,7 @@ from dms.core.types import Cue, Cues, Event, EventUpdate, Frame, Landmarks, Vehi
 from dms.events.camera_health import CameraHealth
 from dms.fusion.scores import Fusion
 from dms.perception.face_lost import head_out_of_frame, head_turned_away
+from dms.perception.person_size import head_turned_away_cue
 from ui.alert_state import ActiveAlerts
 
 BASE = SHARED / "faults" / "base_day4.mp4"
@@ -39,8 +40,10 @@ def pose(nose=(0.48, 0.38), nose_seen=True, ears_seen=True):
 
 
 def face_lost(landmark_pose):
+    """The cues of a 1280x720 picture where the face mesh is lost and the pose is found."""
+    marks = Landmarks(pose=landmark_pose)
     return Cues(face_visible=Cue(0.0), body_visible=Cue(1.0),
-                landmarks=Landmarks(pose=landmark_pose))
+                head_turned_away=head_turned_away_cue(marks, 1280, 720), landmarks=marks)
 
 
 # --- point 4: why a face was lost ---------------------------------------------------------------

@@ -4,8 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dms.core.types import SEVERITIES, Event, EventUpdate
+from dms.core.types import EYES_NOT_VISIBLE, FACE_TOO_SMALL, SEVERITIES, Event, EventUpdate, Monitoring
 from dms.core.words import behaviour_words
+
+# The window's reasons for not monitoring that do not come from a frame.
+NO_CAMERA = "no camera"
+MODELS_LOADING = "models loading"
+NOT_OPENED = "the recording cannot be opened"
+FINISHED = "the recording has ended"
+DRIVER_NOT_IN_VIEW = "driver not in view"
+# Camera health conditions (dms.events.camera_health) in the words the banner uses.
+_CONDITIONS = {
+    FACE_TOO_SMALL: FACE_TOO_SMALL,
+    "face out of frame": DRIVER_NOT_IN_VIEW,
+    "no face while driving": DRIVER_NOT_IN_VIEW,
+    "driver not in view while driving": DRIVER_NOT_IN_VIEW,
+}
+
+
+def not_monitoring_reason(monitoring: Monitoring | None) -> str | None:
+    """Why a frame's driver is not (fully) monitored, in the banner's words; None: monitored.
+
+    The picture's own faults (too dark, over-exposed, blocked, frozen) read "camera degraded
+    (...)"; a driver out of view, a face too small and eyes not visible say so.
+    """
+    if monitoring is None:
+        return None
+    condition = monitoring.not_monitored
+    if condition is not None:
+        return _CONDITIONS.get(condition, f"camera degraded ({condition})")
+    return EYES_NOT_VISIBLE if monitoring.eyes_not_visible else None
 
 
 def severity_rank(severity: str | None) -> int:

@@ -14,6 +14,7 @@ from ui.tones import chime, critical_tone, write_wav
 
 BANNER_COLOURS = {
     None: ("#2e7d32", "white"),
+    "not_monitoring": ("#616161", "white"),  # grey: neither "all clear" nor an alert
     "info": ("#1565c0", "white"),
     "warning": ("#f9a825", "black"),
     "critical": ("#c62828", "white"),
@@ -85,11 +86,15 @@ class AlertSound:
 
 
 class AlertBanner(QWidget):
-    """A strip above the video: what is happening now, coloured by the highest severity."""
+    """A strip above the video: what is happening now, coloured by the highest severity.
+
+    "No alert" (green) only while the driver is monitored: otherwise it says "Not monitoring:" and
+    why (`set_not_monitoring`), grey, or in the colour of the events still open."""
 
     def __init__(self, parent=None, sound: AlertSound | None = None):
         super().__init__(parent)
         self.alerts = ActiveAlerts()
+        self.not_monitoring: str | None = None  # the window says why (set_not_monitoring)
         self.sound = sound if sound is not None else AlertSound()
         self.label = QLabel("No alert")
         self.label.setMinimumHeight(28)
@@ -121,6 +126,12 @@ class AlertBanner(QWidget):
         self.sound.follow(previous, None)
         self._show(None)
 
+    def set_not_monitoring(self, reason: str | None) -> None:
+        """Why the driver is not monitored now (alert_state's words), or None once monitored."""
+        if reason != self.not_monitoring:
+            self.not_monitoring = reason
+            self._show(self.alerts.level)
+
     def show_review(self, events: list) -> None:
         """While replaying analysed moments: show the events that covered that moment, silently."""
         self.alerts.clear()
@@ -129,8 +140,14 @@ class AlertBanner(QWidget):
         self._show(self.alerts.level, prefix="replay: ")
 
     def _show(self, level: str | None, prefix: str = "") -> None:
-        background, foreground = BANNER_COLOURS[level]
-        self.label.setText(prefix + (self.alerts.summary() or "No alert"))
+        text = self.alerts.summary()
+        if self.not_monitoring is not None:
+            state = f"Not monitoring: {self.not_monitoring}"
+            text = f"{state}   {text}" if text else state
+        background, foreground = BANNER_COLOURS[
+            "not_monitoring" if level is None and self.not_monitoring is not None else level
+        ]
+        self.label.setText(prefix + (text or "No alert"))
         self.label.setStyleSheet(
             f"background:{background}; color:{foreground}; font-weight:bold; padding:4px;"
         )

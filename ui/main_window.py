@@ -33,6 +33,7 @@ from dms.pipeline.recipe import AnalysisRecipe
 from dms.report.summary import headline
 from dms.rules import RuleSet, load_rule_set, save_rule_set
 from dms.sources.readers import VIDEO_SUFFIXES, list_cameras
+from ui.alert_state import FINISHED, MODELS_LOADING, NO_CAMERA, NOT_OPENED, not_monitoring_reason
 from ui.alerts import AlertBanner
 from ui.analysis_process import AnalysisInfo
 from ui.background import run_with_progress
@@ -131,6 +132,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.RightDockWidgetArea, dock)
         self.status_label = ElidedLabel("")
         self.statusBar().addWidget(self.status_label, 1)
+        self.monitor_label = QLabel("")  # whether the driver is monitored now, as the banner says
+        self.statusBar().addPermanentWidget(self.monitor_label)
+        self.set_monitoring(NO_CAMERA)
 
         self.controls.play_requested.connect(self.play)
         self.controls.pause_requested.connect(self.pause)
@@ -183,6 +187,11 @@ class MainWindow(QMainWindow):
     def say(self, text: str) -> None:
         self.status_label.setText(text)
 
+    def set_monitoring(self, reason: str | None) -> None:
+        """Banner and status bar: monitoring, or not and why (ui.alert_state's words)."""
+        self.banner.set_not_monitoring(reason)
+        self.monitor_label.setText("Monitoring" if reason is None else f"Not monitoring: {reason}")
+
     # --- opening ---
     def open_source(self, spec: str | int | Path) -> None:
         """Stop what plays and start analysing `spec`. Everything slow, opening the source included,
@@ -200,6 +209,7 @@ class MainWindow(QMainWindow):
         self.video.show_message(f"Opening {spec} …")
         self.stack.setCurrentWidget(self.video)
         self.say(f"{spec}: opening …")
+        self.set_monitoring(MODELS_LOADING)
         recipe = replace(self.recipe, db_path=str(self.store.path) if self.store is not None else None)
         self.worker = AnalysisWorker(spec, recipe, speed=self._speed())
         self.worker.opened.connect(self._opened)
@@ -394,6 +404,7 @@ class MainWindow(QMainWindow):
             elif t + self._frame_interval() >= end:  # the span's last frame was shown
                 self.loop_wrapping = True
                 self._seek(start)
+        self.set_monitoring(not_monitoring_reason(last.result.monitoring))
         if not last.fresh:  # the analysed moment shown: its time is the one events are stamped with
             analysed_t = last.result.scores.t
             covering = [e for e in self.timeline.events.values() if e.start_s <= analysed_t <= e.end_s]
@@ -407,6 +418,7 @@ class MainWindow(QMainWindow):
             self.events.apply_updates((update,))
             self.timeline.apply_updates((update,))
         self.banner.clear()
+        self.set_monitoring(NO_CAMERA if self.worker is not None and self.worker.live else FINISHED)
         self.timeline.update()
         why = f" (stopped early: {summary.stopped_early})" if summary.stopped_early else ""
         if summary.dropped_frames:
@@ -420,6 +432,8 @@ class MainWindow(QMainWindow):
         self.last_error = message
         self.say(f"error: {message}")
         self.controls.set_playing(False)
+        camera = self.worker is not None and isinstance(self.worker.spec, int)
+        self.set_monitoring(NO_CAMERA if camera else NOT_OPENED)
         if self.video.result is not None:
             return
         if self.worker is not None and isinstance(self.worker.spec, int) and not self.source_info:

@@ -38,15 +38,27 @@ class Frame:
     display: np.ndarray | None = None  # a larger copy for a window to show; the analysis never reads it
 
 
+# Why a cue's evidence was not usable (`Cue.missing`), in the words the report and the GUI show.
+NO_FACE = "no face found"
+FACE_TOO_SMALL = "face too small"  # dms/perception/person_size.py
+EYES_NOT_VISIBLE = "eyes not visible"  # dms/perception/eye_visibility.py
+HEAD_TURNED = "head turned from the camera"
+EYES_LEARNING = "open-eye baseline still being learned"
+NO_HAND = "no hand found"
+NO_BODY = "no body found"
+
+
 @dataclass(frozen=True)
 class Cue:
-    """A landmark-derived measurement; `value is None` means unknown (not seen, never "false")."""
+    """A landmark-derived measurement; `value is None` means unknown: its evidence was not usable
+    (not seen, never "false"), and `missing` says why (one of the reasons above, or None)."""
 
     value: float | None
+    missing: str | None = None
 
     @staticmethod
-    def unknown() -> Cue:
-        return Cue(None)
+    def unknown(missing: str | None = None) -> Cue:
+        return Cue(None, missing)
 
     @property
     def known(self) -> bool:
@@ -102,6 +114,8 @@ class Cues:
     mouth_open: Cue = field(default_factory=Cue.unknown)  # mouth aspect ratio (inner lips)
     face_visible: Cue = field(default_factory=Cue.unknown)  # 0/1
     body_visible: Cue = field(default_factory=Cue.unknown)  # 0/1: pose (shoulders) found
+    # 0/1: the face lost with the whole head in the picture turned away (dms.face_lost)
+    head_turned_away: Cue = field(default_factory=Cue.unknown)
     landmarks: Landmarks = field(default_factory=Landmarks)
     picture: PictureArea = field(default_factory=PictureArea)  # where the profile's regions were placed
 
@@ -125,6 +139,7 @@ CUE_NAMES: tuple[str, ...] = (
     "mouth_open",
     "face_visible",
     "body_visible",
+    "head_turned_away",
 )
 
 
@@ -213,13 +228,14 @@ class Scores:
     t: float
     values: dict[str, float]
     sources: dict[str, tuple[str, ...]]
-    perclos: float | None = None  # share of the last minute with eyes closed
+    perclos: float | None = None  # share of the last minute's seen eye time with the eyes closed
     vehicle: VehicleState | None = None
     classifier_top: str | None = None  # the classifier's most probable behaviour (None: none, or no model)
     # Each behaviour's raw (unsmoothed) support on this frame, None where nothing was observed: the
     # frame that shows a behaviour best (an event's thumbnail) is where this peaks, not where the
     # smoothed score, which lags the picture, does.
     evidence: dict[str, float | None] = field(default_factory=dict)
+    perclos_seen_s: float | None = None  # seconds of the PERCLOS window with the eye state seen
 
 
 @dataclass(frozen=True)
@@ -260,6 +276,20 @@ class EventUpdate:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """Whether the driver was monitored on one frame (dms.camera_health decides).
+
+    `not_monitored`: why not, in words ("face too small", "too dark", ...; None: monitored); the
+    coverage counts the frame as not monitored and no behaviour is scored from it.
+    `eyes_not_visible`: monitored, but the eyes cannot be seen (sunglasses, a hand, glare): eye
+    closure and PERCLOS are not measured; head pose, hands and the classifier go on.
+    """
+
+    not_monitored: str | None = None
+    eyes_not_visible: bool = False
+
+
+@dataclass(frozen=True)
 class FrameResult:
     """Everything the pipeline knows after one analysed frame; observers (GUI, store) read it."""
 
@@ -271,6 +301,7 @@ class FrameResult:
     markers: tuple[str, ...] = ()  # e.g. "harsh_braking", from telemetry
     objects: Objects | None = None  # the object detector's boxes; None where no detector ran
     ties: ObjectTies = field(default_factory=ObjectTies)  # those boxes tied to ears, mouth, hands
+    monitoring: Monitoring | None = None  # None: the pipeline has no camera health stage
 
 
 @dataclass

@@ -12,6 +12,9 @@ read, the first that applies:
   below 0.25 grey levels between analysed frames; a live sensor always shows some noise);
 * `face out of frame`: head points at the image border and no head pose read from the face
   (camera aim, dms.perception.face_lost);
+* `face too small`: the driver is in the picture but too small for the face and head cues (a far
+  or wide-angle camera; the limits and how they were measured: dms/perception/person_size.py),
+  whatever the speed;
 * `no face while driving`: the face lost, not explained by a head turned away, with the vehicle
   moving (speed at or above the speed gate, or unknown);
 * on a side view (profile `view: side`, the State Farm rig beside the driver) the face is often
@@ -20,10 +23,15 @@ read, the first that applies:
   `driver not in view while driving`: no body (pose shoulders) seen, with the vehicle moving.
 
 A condition lasting `camera_degraded_s` (default 3 s, well inside the 10 s) opens a
-`camera_degraded` event (warning; info below the speed gate) from the condition's start; it ends
-when the camera has been fine for 1 s. Coverage is the share of the analysed drive time in which
-the driver was actually monitored: the picture fine and the face (or a head turned away) seen, on
-a side view the body seen.
+`camera_degraded` event (warning; info below the speed gate, and info for `face too small`: the
+camera works, it is mounted too far or too wide for the face, which the coverage, the fleet
+report's low-coverage list and the GUI's monitoring state say on every drive) from the
+condition's start; it ends when the camera has been fine for 1 s. Coverage is the share of the
+analysed drive time in which the driver was actually monitored: the picture fine and the face (or
+a head turned away) seen, on a side view the body seen. No behaviour is scored from the time it
+counts as not monitored (dms.fusion). Time with the eyes not visible (sunglasses, a hand, glare;
+`Cues.eyes_closed` unknown for that reason) is monitored, since head pose, hands and the
+classifier go on, and is counted apart (`eyes_not_visible_s`).
 """
 
 from __future__ import annotations
@@ -35,9 +43,18 @@ import cv2
 import numpy as np
 
 from dms.core.config import Settings
-from dms.core.types import Cues, Event, EventUpdate, Frame, VehicleState
+from dms.core.types import (
+    EYES_NOT_VISIBLE,
+    FACE_TOO_SMALL,
+    Cues,
+    Event,
+    EventUpdate,
+    Frame,
+    Monitoring,
+    VehicleState,
+)
 from dms.events.shared import closing, event_update, new_event_id
-from dms.perception.face_lost import head_out_of_frame, head_turned_away
+from dms.perception.face_lost import head_out_of_frame
 
 BLOCKED_STD = 6.0
 DARK_MEAN = 20.0
@@ -48,6 +65,8 @@ FROZEN_S = 2.0  # a picture unchanged this long is frozen (a still in a slidesho
 CLEAR_S = 1.0
 THUMB = (64, 36)
 KIND = "camera_degraded"
+# Conditions of the installation rather than a fault of the camera: logged as info, never alerted.
+INFO_ONLY = frozenset({FACE_TOO_SMALL})
 
 
 class CameraHealth:
@@ -60,6 +79,7 @@ class CameraHealth:
         self.monitored_s = 0.0
         self.observed_s = 0.0
         self.lost_s: Counter = Counter()  # seconds per condition
+        self.eyes_not_visible_s = 0.0  # monitored time with the eyes not visible
         self.reset()
 
     def reset(self) -> None:
@@ -98,9 +118,11 @@ class CameraHealth:
                 return None
             lost = "driver not in view while driving"
         else:
+            if cues.head_yaw.missing == FACE_TOO_SMALL:
+                return FACE_TOO_SMALL
             if cues.face_visible.value is not None and cues.face_visible.value >= 0.5:
                 return None
-            if head_turned_away(pose):
+            if cues.head_turned_away.value:
                 return None
             lost = "no face while driving"
         speed = vehicle.speed_kmh if vehicle is not None else None
@@ -108,14 +130,26 @@ class CameraHealth:
             return lost
         return None
 
-    def step(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> list[EventUpdate]:
-        t = frame.t
+    def assess(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> Monitoring:
+        """Whether the driver is monitored on this frame (call once per frame, in order)."""
         reason = self.condition(frame, cues, vehicle)
+        hidden = reason is None and cues.eyes_closed.missing == EYES_NOT_VISIBLE
+        return Monitoring(reason, hidden)
+
+    def step(
+        self, frame: Frame, cues: Cues, vehicle: VehicleState | None, monitoring: Monitoring | None = None
+    ) -> list[EventUpdate]:
+        """Count this frame's time and open, extend or close the `camera_degraded` event;
+        `monitoring`: this frame's `assess` (made here when not given)."""
+        t = frame.t
+        monitoring = monitoring if monitoring is not None else self.assess(frame, cues, vehicle)
+        reason = monitoring.not_monitored
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t
         self.observed_s += dt
         if reason is None:
             self.monitored_s += dt
+            self.eyes_not_visible_s += dt * monitoring.eyes_not_visible
             if self._fine_since is None:
                 self._fine_since = t
             if self._since is not None and t - self._fine_since >= CLEAR_S - 1e-6:
@@ -143,21 +177,23 @@ class CameraHealth:
         return updates
 
     def coverage(self, gaps_s: float = 0.0) -> dict:
-        """{"share", "monitored_s", "drive_s", "not_monitored_s": {condition: s, "gaps": s}}."""
+        """{"share", "monitored_s", "drive_s", "not_monitored_s": {condition: s, "gaps": s},
+        "eyes_not_visible_s": monitored seconds with the eyes not visible}."""
         drive = self.observed_s + gaps_s
         lost = {reason: round(seconds, 1) for reason, seconds in self.lost_s.most_common()}
         if gaps_s:
             lost["no frames (gaps)"] = round(gaps_s, 1)
         share = None if drive <= 0 else round(self.monitored_s / drive, 3)
         return {"share": share, "monitored_s": round(self.monitored_s, 1), "drive_s": round(drive, 1),
-                "not_monitored_s": lost}
+                "not_monitored_s": lost, "eyes_not_visible_s": round(self.eyes_not_visible_s, 1)}
 
     def _open(self, t: float, vehicle: VehicleState | None) -> Event:
         speed = vehicle.speed_kmh if vehicle is not None else None
         stationary = speed is not None and speed < self.settings.speed_gate_kmh
+        installation = self._reasons.most_common(1)[0][0] in INFO_ONLY
         return Event(
             id=new_event_id(), behaviour=KIND, start_s=round(self._since, 3), end_s=round(t, 3),
-            severity="info" if stationary else "warning", peak_score=1.0, mean_score=1.0,
+            severity="info" if stationary or installation else "warning", peak_score=1.0, mean_score=1.0,
             evidence=self._evidence(t), stationary=stationary if speed is not None else None,
             speed_kmh=None if speed is None else {"start": round(speed, 1), "mean": round(speed, 1),
                                                    "max": round(speed, 1)},

@@ -275,6 +275,7 @@ class BehaviourTracker:
             evidence[f"{severity}_by"] = crossing.cause
         if scores.perclos is not None and self.behaviour in ("eyes_closed", "yawning"):
             evidence["perclos"] = round(scores.perclos, 3)
+            evidence["perclos_eyes_seen_s"] = scores.perclos_seen_s  # the window's time with eyes seen
         return evidence
 
     def _why(self, active: _Active) -> list[str]:

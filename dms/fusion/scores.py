@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from dms.core.config import Settings
 from dms.core.profile import CameraProfile
 from dms.core.types import BEHAVIOURS, ClassProbs, Cue, Cues, Frame, ObjectTies, Scores, VehicleState
-from dms.perception.face_lost import head_turned_away
 
 # Source names that say what was looked for and not seen (an explained-away cue), not what raised it.
 NOT_SEEN = ("no_phone_seen", "no_cigarette_seen", "no_cup_seen")
@@ -42,24 +41,33 @@ class Evidence:
 
 
 class PerclosMeter:
-    """Share of time with eyes closed over a sliding window (PERCLOS), from frames where the eye
-    state was seen. None until enough has been seen to say anything."""
+    """PERCLOS: the share of time with the eyes closed over a sliding window, counted only over the
+    time the eye state was seen (eyes visible and measurable: time with the eyes hidden behind
+    sunglasses is neither open nor closed). `seen_s` is how much eye time the window holds; the
+    share is None until `min_s` of it has been seen."""
 
     def __init__(self, window_s: float, min_s: float):
         self.window_s = window_s
         self.min_s = min_s
-        self._samples: deque[tuple[float, bool]] = deque()
-        self._closed = 0
+        self._samples: deque[tuple[float, bool, float]] = deque()  # (t, closed, seconds it stands for)
+        self._last_t: float | None = None
+        self.seen_s = 0.0
+        self._closed_s = 0.0
 
     def step(self, t: float, closed: bool | None) -> float | None:
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        self._last_t = t
         if closed is not None:
-            self._samples.append((t, closed))
-            self._closed += closed
+            self._samples.append((t, closed, dt))
+            self.seen_s += dt
+            self._closed_s += dt * closed
         while self._samples and self._samples[0][0] < t - self.window_s:
-            self._closed -= self._samples.popleft()[1]
-        if not self._samples or t - self._samples[0][0] < min(self.min_s, self.window_s):
+            _, was_closed, seconds = self._samples.popleft()
+            self.seen_s -= seconds
+            self._closed_s -= seconds * was_closed
+        if self.seen_s <= 0 or self.seen_s < min(self.min_s, self.window_s) - 1e-6:
             return None
-        return self._closed / len(self._samples)
+        return min(1.0, max(0.0, self._closed_s / self.seen_s))
 
 
 class Fusion:
@@ -93,9 +101,19 @@ class Fusion:
     def step(
         self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None,
         ties: ObjectTies | None = None,
+        monitored: bool = True,
     ) -> Scores:
         """This frame's smoothed scores; `ties` are the detector's boxes tied to the driver
-        (dms.perception.object_ties; None: no detector ran)."""
+        (dms.perception.object_ties; None: no detector ran). A frame on which the driver is not
+        monitored (`monitored` False: the camera health stage's coverage counts it as not
+        monitored) is evidence of nothing: every score is 0 there, so no event is raised from that
+        time, and the next monitored frame starts afresh from its own evidence."""
+        if not monitored:
+            self.restart()
+            perclos = self._perclos.step(frame.t, None)
+            top = probs.top_behaviour()[0] if probs is not None else None
+            return Scores(frame.index, frame.t, dict.fromkeys(BEHAVIOURS, 0.0), dict.fromkeys(BEHAVIOURS, ()),
+                          perclos, vehicle, top, dict.fromkeys(BEHAVIOURS), round(self._perclos.seen_s, 2))
         fresh = self._last_t is None  # nothing to smooth from: the scores are this frame's evidence
         dt = 0.0 if fresh else max(0.0, frame.t - self._last_t)
         self._last_t = frame.t
@@ -118,7 +136,8 @@ class Fusion:
         perclos = self._perclos.step(frame.t, closed)
         top = probs.top_behaviour()[0] if probs is not None else None
         raw = {behaviour: ev.value for behaviour, ev in evidence.items()}
-        return Scores(frame.index, frame.t, values, sources, perclos, vehicle, top, raw)
+        seen = round(self._perclos.seen_s, 2)
+        return Scores(frame.index, frame.t, values, sources, perclos, vehicle, top, raw, seen)
 
     def _smooth(self, behaviour: str, previous: float, target: float, dt: float) -> float:
         tau = self.settings.rule(behaviour).smooth_s
@@ -270,10 +289,10 @@ class Fusion:
 
     def _face_turned_away(self, cues: Cues) -> bool:
         """The face lost with the whole head in the picture and the pose showing it turned
-        (dms.perception.face_lost); a face cut by the image border is a camera-aim condition, no gaze
-        evidence."""
+        (`Cues.head_turned_away`, dms.perception.face_lost, unknown for a person too small for it); a
+        face cut by the image border is a camera-aim condition, no gaze evidence."""
         body_only = self._off(cues.face_visible) and self._on(cues.body_visible)
-        return body_only and head_turned_away(cues.landmarks.pose)
+        return body_only and self._on(cues.head_turned_away)
 
     def _with_classifier(self, clf: dict[str, float], behaviour: str, cue: Evidence) -> Evidence:
         """Classifier and cue support the same behaviour: the stronger one wins, both are named.

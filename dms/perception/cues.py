@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from dms.core.config import Settings
 from dms.core.profile import CameraProfile
-from dms.core.types import Cue, Cues, Frame, PictureArea
+from dms.core.types import (
+    EYES_LEARNING,
+    EYES_NOT_VISIBLE,
+    FACE_TOO_SMALL,
+    HEAD_TURNED,
+    NO_FACE,
+    NO_HAND,
+    Cue,
+    Cues,
+    Frame,
+    PictureArea,
+)
 from dms.perception.calibration import EyeBaseline
 from dms.perception.cuts import CutDetector
+from dms.perception.eye_visibility import eye_views
 from dms.perception.face_ratios import eye_openness, mouth_aspect_ratio, to_pixels
 from dms.perception.hands import (
     NEAR_EAR,
@@ -24,6 +37,7 @@ from dms.perception.hands import (
 from dms.perception.head_pose import head_angles
 from dms.perception.head_reference import ForwardPose, HeadReference
 from dms.perception.head_turn import CameraHeadPose, merge_head_pose, pose_yaw
+from dms.perception.person_size import head_turned_away_cue, mesh_big_enough, pose_big_enough
 from dms.perception.picture_area import PictureAreaFinder
 from dms.perception.pose_rate import PoseRate
 from dms.perception.runner import Detections, MediaPipeRunner
@@ -107,7 +121,7 @@ class LandmarkCues:
             self._pose_rate.ran(frame.t, found.landmarks)
         marks = found.landmarks
         hands = locate_hands(marks, found.width, found.height)
-        face = self._face_cues(frame.t, found)
+        face = self._face_cues(frame.t, found, image)
         ears = ear_points_px(marks, found.width, found.height)
         mouth = mouth_point_px(marks, found.width, found.height)
         return Cues(
@@ -117,31 +131,46 @@ class LandmarkCues:
             hand_in_console=self._hand_in_console(hands),
             face_visible=_face_visible(found),
             body_visible=_body_visible(found),
+            head_turned_away=head_turned_away_cue(marks, found.width, found.height),
             landmarks=marks,
             picture=area,
             **face,
         )
 
-    def _face_cues(self, t: float, found: Detections) -> dict[str, Cue]:
+    def _face_cues(self, t: float, found: Detections, image: np.ndarray) -> dict[str, Cue]:
+        """Head pose, eye and mouth cues; each unknown one says why (no face, face too small, eyes
+        not visible, ...). `image`: the picture the landmarks were found on."""
         face = found.landmarks.face
-        cues: dict[str, Cue] = {}
+        big_pose = pose_big_enough(found.landmarks, found.width, found.height)
+        small_mesh = face is not None and not mesh_big_enough(face, found.width, found.height)
+        no_face = FACE_TOO_SMALL if small_mesh or (face is None and found.landmarks.pose is not None
+                                                   and not big_pose) else NO_FACE
+        cues: dict[str, Cue] = {name: Cue.unknown(no_face) for name in
+                                ("mouth_open", "head_yaw", "head_pitch", "eye_openness", "eyes_closed")}
         mesh = face_px = None
-        if face is not None:
+        if face is not None and not small_mesh:
             face_px = to_pixels(face, found.width, found.height)
             cues["mouth_open"] = Cue(mouth_aspect_ratio(face_px))
             angles = head_angles(face, found.width, found.height)
             if angles is not None and angles.error <= MAX_FIT_ERROR:
                 mesh = angles
         fit = None if mesh is None else (mesh.yaw_deg, mesh.pitch_deg)
-        head = merge_head_pose(fit, pose_yaw(found.landmarks.pose, found.width, found.height))
+        turn = pose_yaw(found.landmarks.pose, found.width, found.height) if big_pose else None
+        head = merge_head_pose(fit, turn)
         if head is not None:
             cues.update(self._head_cues(t, head))
-        if (
-            mesh is not None
-            and abs(mesh.yaw_deg) <= EYES_MEASURABLE_YAW_DEG
-            and abs(mesh.pitch_deg) <= EYES_MEASURABLE_PITCH_DEG
-        ):
-            cues.update(self._eye_cues(t, eye_openness(face_px, mesh.yaw_deg)))
+        if mesh is None:
+            return cues
+        if abs(mesh.yaw_deg) > EYES_MEASURABLE_YAW_DEG or abs(mesh.pitch_deg) > EYES_MEASURABLE_PITCH_DEG:
+            cues["eye_openness"] = cues["eyes_closed"] = Cue.unknown(HEAD_TURNED)
+            return cues
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+        visible = tuple(view.visible for view in eye_views(gray, face_px, found.landmarks))
+        openness = eye_openness(face_px, mesh.yaw_deg, visible)
+        if openness is None:
+            cues["eye_openness"] = cues["eyes_closed"] = Cue.unknown(EYES_NOT_VISIBLE)
+            return cues
+        cues.update(self._eye_cues(t, openness))
         return cues
 
     def _head_cues(self, t: float, head: CameraHeadPose) -> dict[str, Cue]:
@@ -167,21 +196,23 @@ class LandmarkCues:
         cues = {"eye_openness": Cue(openness)}
         baseline = self._eyes.value
         if baseline is None or baseline <= 0:
-            return cues
+            return cues | {"eyes_closed": Cue.unknown(EYES_LEARNING)}
         cues["eyes_closed"] = Cue(1.0 if openness / baseline < self.settings.eye_closed_ratio else 0.0)
         return cues
 
     def _hand_in_console(self, hands: list[HandPosition]) -> Cue:
         if not hands:
-            return Cue.unknown()
+            return Cue.unknown(NO_HAND)
         return Cue(float(any(self._placed.contains("console", *h.centre) for h in hands)))
 
     def _hand_near(
         self, found: Detections, hands: list[HandPosition], targets: list[np.ndarray], within: float
     ) -> Cue:
         scale = face_scale_px(found.landmarks, found.width, found.height)
-        if not hands or not targets or scale is None or scale <= 0:
-            return Cue.unknown()
+        if not hands:
+            return Cue.unknown(NO_HAND)
+        if not targets or scale is None or scale <= 0:
+            return Cue.unknown(NO_FACE)
         distance = min(nearest_distance(hands, target) for target in targets) / scale
         return Cue(1.0 if distance <= within else 0.0)
 
@@ -193,3 +224,4 @@ def _face_visible(found: Detections) -> Cue:
 def _body_visible(found: Detections) -> Cue:
     pose = found.landmarks.pose
     return Cue(1.0 if pose is not None and float(pose[[11, 12], 3].mean()) >= POSE_VISIBLE else 0.0)
+

@@ -35,13 +35,18 @@ def eye_measure(face_px: np.ndarray, eye: tuple[int, ...]) -> EyeMeasure:
     return EyeMeasure(float(gap / (width + 1e-6)), width)
 
 
-def eye_openness(face_px: np.ndarray, yaw_deg: float | None) -> float:
-    """Both eyes averaged when the head faces the camera, else the eye seen wider."""
-    right = eye_measure(face_px, RIGHT_EYE)
-    left = eye_measure(face_px, LEFT_EYE)
+def eye_openness(
+    face_px: np.ndarray, yaw_deg: float | None, visible: tuple[bool, bool] = (True, True)
+) -> float | None:
+    """Both eyes averaged when the head faces the camera, else the eye seen wider; only eyes that
+    `visible` (right, left) says can be seen (dms/perception/eye_visibility.py) count. None when
+    none of the eyes that would be read is visible."""
+    measures = (eye_measure(face_px, RIGHT_EYE), eye_measure(face_px, LEFT_EYE))
     if yaw_deg is not None and abs(yaw_deg) > TURNED_HEAD_DEG:
-        return max((right, left), key=lambda m: m.width).ratio
-    return (right.ratio + left.ratio) / 2.0
+        wider = max((0, 1), key=lambda i: measures[i].width)
+        return measures[wider].ratio if visible[wider] else None
+    seen = [m.ratio for m, v in zip(measures, visible, strict=True) if v]
+    return sum(seen) / len(seen) if seen else None
 
 
 def mouth_aspect_ratio(face_px: np.ndarray) -> float:

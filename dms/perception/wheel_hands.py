@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from dms.core.profile import CameraProfile
-from dms.core.types import Cue
+from dms.core.types import NO_HAND, Cue
 from dms.perception.hands import POSE_VISIBLE, HandPosition
 
 ARMS = {"left": (13, 15), "right": (14, 16)}  # pose elbow, wrist
@@ -31,7 +31,7 @@ ARMS = {"left": (13, 15), "right": (14, 16)}  # pose elbow, wrist
 
 def hands_on_wheel(hands: list[HandPosition], pose: np.ndarray | None, profile: CameraProfile) -> Cue:
     """Cue(0, 1 or 2 hands on the wheel) from the located hands and the pose (rows x, y, z,
-    visibility, normalised); Cue.unknown() when the count cannot be told."""
+    visibility, normalised); unknown (no hand found) when the count cannot be told."""
     on_wheel: dict[str, bool] = {hand.side: profile.contains("wheel", *hand.centre) for hand in hands}
     for side, (elbow, wrist) in ARMS.items():
         if side not in on_wheel and pose is not None and _hidden_at_rim(pose[elbow], pose[wrist], profile):
@@ -41,7 +41,7 @@ def hands_on_wheel(hands: list[HandPosition], pose: np.ndarray | None, profile: 
         return Cue(float(on))
     if on:  # one side known on the wheel, the other unknown: at least one hand on it
         return Cue(1.0)
-    return Cue.unknown()
+    return Cue.unknown(NO_HAND)
 
 
 def _hidden_at_rim(elbow: np.ndarray, wrist: np.ndarray, profile: CameraProfile) -> bool:

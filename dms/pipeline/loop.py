@@ -25,6 +25,7 @@ from dms.core.types import (
     EventUpdate,
     Frame,
     FrameResult,
+    Monitoring,
     Objects,
     ObjectTies,
     RunSummary,
@@ -84,6 +85,7 @@ class FusionStage(Protocol):
     def step(
         self, frame: Frame, cues: Cues, probs: ClassProbs | None, vehicle: VehicleState | None,
         ties: ObjectTies | None = None,
+        monitored: bool = True,
     ) -> Scores: ...
 
     def reset(self) -> None: ...
@@ -100,9 +102,14 @@ class TrackerStage(Protocol):
 
 
 class HealthStage(Protocol):
-    """The camera's own state (dms.events.camera_health): `camera_degraded` events and coverage."""
+    """The camera's own state (dms.events.camera_health): whether the driver is monitored on a
+    frame, `camera_degraded` events and coverage."""
 
-    def step(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> list[EventUpdate]: ...
+    def assess(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> Monitoring: ...
+
+    def step(
+        self, frame: Frame, cues: Cues, vehicle: VehicleState | None, monitoring: Monitoring | None = None
+    ) -> list[EventUpdate]: ...
 
     def finish(self, t: float) -> list[EventUpdate]: ...
 
@@ -172,11 +179,13 @@ class Pipeline:
         if objects is not None and self.tie is not None:
             height, width = frame.image.shape[:2]
             ties = self.tie(objects, cues.landmarks, width, height)
-        scores = self.fusion.step(frame, cues, probs, vehicle, ties)
+        monitoring = self.health.assess(frame, cues, vehicle) if self.health is not None else None
+        monitored = monitoring is None or monitoring.not_monitored is None
+        scores = self.fusion.step(frame, cues, probs, vehicle, ties, monitored=monitored)
         updates = closed + tuple(self.tracker.step(scores))
         if self.health is not None:
-            updates += tuple(self.health.step(frame, cues, vehicle))
-        result = FrameResult(frame, cues, probs, scores, updates, markers, objects, ties)
+            updates += tuple(self.health.step(frame, cues, vehicle, monitoring))
+        result = FrameResult(frame, cues, probs, scores, updates, markers, objects, ties, monitoring)
         for observer in self.observers:
             observer.on_frame(result)
         return result

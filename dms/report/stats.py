@@ -21,9 +21,14 @@ UNKNOWN_BAND = "unknown"
 
 @dataclass(frozen=True)
 class PerclosSummary:
-    mean: float
-    max: float
-    t_max: float
+    """PERCLOS over a drive (None where never reported) and how much of the drive it could see:
+    `eyes_seen_s` of `duration_s` analysed seconds had the eye state (open or closed) seen."""
+
+    mean: float | None
+    max: float | None
+    t_max: float | None
+    eyes_seen_s: float = 0.0
+    duration_s: float = 0.0
 
 
 def column(timeline: list[dict], name: str) -> np.ndarray:
@@ -74,12 +79,19 @@ def exposure_by_speed_band(events: list[Event], timeline: list[dict]) -> dict[st
 
 
 def perclos_summary(timeline: list[dict]) -> PerclosSummary | None:
-    values = column(timeline, "perclos")
-    known = ~np.isnan(values)
-    if not known.any():
+    """None for an empty timeline; PERCLOS counts only the time with the eye state seen."""
+    if not timeline:
         return None
+    t = column(timeline, "t")
+    span = row_spans(t) - t
+    seen = round(float(span[~np.isnan(column(timeline, "eyes_closed"))].sum()), 1)
+    duration = round(float(span.sum()), 1)
+    values = column(timeline, "perclos")
+    if np.isnan(values).all():
+        return PerclosSummary(None, None, None, seen, duration)
     i = int(np.nanargmax(values))
-    return PerclosSummary(float(np.nanmean(values)), float(values[i]), float(timeline[i]["t"]))
+    mean, peak = float(np.nanmean(values)), float(values[i])
+    return PerclosSummary(mean, peak, float(timeline[i]["t"]), seen, duration)
 
 
 def yawn_count(events: list[Event]) -> int:
@@ -98,7 +110,10 @@ def markers(timeline: list[dict]) -> list[tuple[float, str]]:
 
 
 def monitored(timeline: list[dict]) -> np.ndarray:
-    """Per row: whether the driver was visible to the landmark stage (face or upper body found)."""
+    """Per row: whether the driver was monitored, as the camera health stage judged it (the row's
+    `not_monitored` reason is empty); rows logged before it was kept: face or upper body found."""
+    if timeline and "not_monitored" in timeline[0]:
+        return np.array([not r.get("not_monitored") for r in timeline], dtype=bool)
     face, body = column(timeline, "face_visible"), column(timeline, "body_visible")
     return (face == 1) | (body == 1)
 

@@ -181,6 +181,10 @@ def summary_rows(session: SessionRecord, frames: int, has_speed: bool) -> list[t
     if isinstance(coverage, dict) and coverage.get("share") is not None:
         lost = coverage.get("not_monitored_s") or {}
         why = "; not monitored: " + ", ".join(f"{k} {v:.1f} s" for k, v in lost.items()) if lost else ""
+        hidden = coverage.get("eyes_not_visible_s") or 0.0
+        if hidden:
+            why += (f"; eyes not visible {hidden:.1f} s (eye closure and PERCLOS not measured there; "
+                    "head pose, hands and the classifier went on)")
         rows.append(("Coverage", (
             f"{coverage['share'] * 100:.0f} % of {coverage['drive_s']:.1f} s: driver monitored "
             f"{coverage['monitored_s']:.1f} s{why}"

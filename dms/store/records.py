@@ -85,6 +85,9 @@ def timeline_row(result: FrameResult) -> dict:
     for name, value in result.cues.as_dict().items():
         row[name] = _num(value)
     row["perclos"] = _num(scores.perclos)
+    row["perclos_eyes_seen_s"] = _num(scores.perclos_seen_s, 2)
+    monitoring = result.monitoring
+    row["not_monitored"] = monitoring.not_monitored if monitoring is not None else None
     if scores.vehicle is not None:
         for name in VEHICLE_FIELDS:
             digits = 7 if name in ("latitude", "longitude") else 3
