@@ -27,6 +27,7 @@ from dms.perception.eye_visibility import eye_views
 from dms.perception.face_ratios import to_pixels
 from dms.perception.runner import MediaPipeRunner
 from dms.sources.readers import open_source
+from scripts.measure_landmark_trust import lenses  # lenses drawn as the measurement draws them
 
 ROUND3 = SHARED / "faults" / "round3"
 BASE = SHARED / "faults" / "base_day4.mp4"
@@ -150,24 +151,6 @@ def test_the_sunglasses_replay_names_eyes_not_visible_and_raises_nothing(tmp_pat
     assert "eyes not visible" in html and "Eyes seen" in html
     with open(tmp_path / "out" / "timeline.csv") as rows:
         assert {row["eyes_closed"] for row in csv.DictReader(rows)} == {""}  # unknown, never 0 (open)
-
-
-def lenses(image, face_px, kind):
-    """Opaque or tinted lenses, or an infrared glare spot, drawn where the eyes are."""
-    image = image.copy()
-    for outer, inner in ((33, 133), (263, 362)):
-        a, b = face_px[outer, :2], face_px[inner, :2]
-        centre = tuple(int(v) for v in (a + b) / 2)
-        width = float(np.linalg.norm(a - b))
-        if kind == "glare":
-            cv2.ellipse(image, centre, (int(width * 0.8), int(width * 0.5)), 0, 0, 360, (255, 255, 255), -1)
-            continue
-        colour = (0, 0, 0) if kind == "black" else (45, 40, 38)
-        cv2.ellipse(image, centre, (int(width), int(width * 0.75)), 0, 0, 360, colour, -1)
-        if kind == "tinted":  # a reflection on the lens
-            cv2.ellipse(image, (centre[0] - int(width / 3), centre[1] - int(width / 4)),
-                        (max(1, int(width / 5)), max(1, int(width / 6))), -20, 0, 360, (160, 160, 160), -1)
-    return image
 
 
 @pytest.mark.parametrize(

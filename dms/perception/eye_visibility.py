@@ -46,6 +46,18 @@ EYE_CORNERS = ((33, 133), (263, 362))
 
 
 @dataclass(frozen=True)
+class EyeRegion:
+    """One eye's region measured against the driver's skin: its median and 10-90 % grey-level
+    range as shares of the skin's median grey level (None when no skin patch lies in the
+    picture), the share of saturated pixels, and the region's box (x0, y0, x1, y1) in pixels."""
+
+    median_share: float | None
+    range_share: float | None
+    saturated_share: float
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
 class EyeView:
     """What hides one eye, if anything: None, "covered", "glare" or "hand"."""
 
@@ -56,37 +68,48 @@ class EyeView:
         return self.hidden_by is None
 
 
-def eye_views(gray: np.ndarray, face_px: np.ndarray, landmarks: Landmarks) -> tuple[EyeView, EyeView]:
-    """(right eye, left eye) of the driver: `gray` the picture the mesh was found on (uint8, H x W),
-    `face_px` the mesh in its pixels (N, >= 2), `landmarks` for the hands (normalised)."""
+def eye_regions(gray: np.ndarray, face_px: np.ndarray) -> tuple[EyeRegion | None, EyeRegion | None]:
+    """(right eye, left eye) regions of the driver; None for a region with too few pixels to say
+    (the face size checks, person_size.py, judge such faces). `gray`: the picture the mesh was
+    found on (uint8, H x W); `face_px`: the mesh in its pixels (N, >= 2)."""
     skin = _skin_level(gray, face_px)
-    hands = [h[:, :2] * (gray.shape[1], gray.shape[0]) for h in (landmarks.left_hand, landmarks.right_hand)
-             if h is not None]
-    views = []
+    regions = []
     for outer, inner in EYE_CORNERS:
         box = _eye_box(face_px[outer, :2], face_px[inner, :2], gray.shape)
-        views.append(EyeView(_hidden_by(gray, box, skin, hands)))
+        x0, y0, x1, y1 = box
+        region = gray[y0:y1, x0:x1]
+        if region.size < 9:
+            regions.append(None)
+            continue
+        low, median, high = (float(v) for v in np.percentile(region, (10, 50, 90)))
+        known = skin is not None and skin > 0
+        regions.append(EyeRegion(median / skin if known else None, (high - low) / skin if known else None,
+                                 float((region >= SATURATED).mean()), box))
+    return regions[0], regions[1]
+
+
+def eye_views(gray: np.ndarray, face_px: np.ndarray, landmarks: Landmarks) -> tuple[EyeView, EyeView]:
+    """(right eye, left eye) of the driver: whether each can be seen (arguments as `eye_regions`;
+    `landmarks` for the hands, normalised)."""
+    hands = [h[:, :2] * (gray.shape[1], gray.shape[0]) for h in (landmarks.left_hand, landmarks.right_hand)
+             if h is not None]
+    views = tuple(EyeView(_hidden_by(region, hands)) for region in eye_regions(gray, face_px))
     return views[0], views[1]
 
 
-def _hidden_by(gray: np.ndarray, box: tuple[int, int, int, int], skin: float | None,
-               hands: list[np.ndarray]) -> str | None:
-    x0, y0, x1, y1 = box
-    for hand in hands:
-        inside = (hand[:, 0] >= x0) & (hand[:, 0] < x1) & (hand[:, 1] >= y0) & (hand[:, 1] < y1)
-        if inside.any():
-            return "hand"
-    region = gray[y0:y1, x0:x1]
-    if region.size < 9:
-        return None  # too few pixels to say: the face size checks (person_size) judge this
-    if float((region >= SATURATED).mean()) > GLARE_SHARE:
-        return "glare"
-    if skin is None or skin <= 0:
+def _hidden_by(region: EyeRegion | None, hands: list[np.ndarray]) -> str | None:
+    if region is None:
         return None
-    low, median, high = np.percentile(region, (10, 50, 90))
-    if median < DARK_SHARE * skin or (median < DIM_SHARE * skin and high - low < FLAT_SHARE * skin):
-        return "covered"
-    return None
+    x0, y0, x1, y1 = region.box
+    for hand in hands:
+        if ((hand[:, 0] >= x0) & (hand[:, 0] < x1) & (hand[:, 1] >= y0) & (hand[:, 1] < y1)).any():
+            return "hand"
+    if region.saturated_share > GLARE_SHARE:
+        return "glare"
+    if region.median_share is None:
+        return None
+    dim_and_flat = region.median_share < DIM_SHARE and region.range_share < FLAT_SHARE
+    return "covered" if region.median_share < DARK_SHARE or dim_and_flat else None
 
 
 def _eye_box(outer: np.ndarray, inner: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
