@@ -114,7 +114,7 @@ class Cues:
     mouth_open: Cue = field(default_factory=Cue.unknown)  # mouth aspect ratio (inner lips)
     face_visible: Cue = field(default_factory=Cue.unknown)  # 0/1
     body_visible: Cue = field(default_factory=Cue.unknown)  # 0/1: pose (shoulders) found
-    # 0/1: the face lost with the whole head in the picture turned away (dms.face_lost)
+    # 0/1: the face lost with the whole head in the picture turned away (dms.perception.face_lost)
     head_turned_away: Cue = field(default_factory=Cue.unknown)
     landmarks: Landmarks = field(default_factory=Landmarks)
     picture: PictureArea = field(default_factory=PictureArea)  # where the profile's regions were placed
@@ -277,7 +277,7 @@ class EventUpdate:
 
 @dataclass(frozen=True)
 class Monitoring:
-    """Whether the driver was monitored on one frame (dms.camera_health decides).
+    """Whether the driver was monitored on one frame (dms.events.camera_health decides).
 
     `not_monitored`: why not, in words ("face too small", "too dark", ...; None: monitored); the
     coverage counts the frame as not monitored and no behaviour is scored from it.

@@ -29,7 +29,7 @@ report's low-coverage list and the GUI's monitoring state say on every drive) fr
 condition's start; it ends when the camera has been fine for 1 s. Coverage is the share of the
 analysed drive time in which the driver was actually monitored: the picture fine and the face (or
 a head turned away) seen, on a side view the body seen. No behaviour is scored from the time it
-counts as not monitored (dms.fusion). Time with the eyes not visible (sunglasses, a hand, glare;
+counts as not monitored (dms.fusion.scores). Time with the eyes not visible (sunglasses, a hand, glare;
 `Cues.eyes_closed` unknown for that reason) is monitored, since head pose, hands and the
 classifier go on, and is counted apart (`eyes_not_visible_s`).
 """

@@ -61,7 +61,7 @@ def pose_big_enough(landmarks: Landmarks, width: int, height: int) -> bool:
 
 def head_turned_away_cue(landmarks: Landmarks, width: int, height: int) -> Cue:
     """`Cues.head_turned_away`: 1 when the pose shows the whole head in the picture turned away
-    (dms.face_lost), 0 when not; unknown without a pose or for a person too small for its head
+    (dms.perception.face_lost), 0 when not; unknown without a pose or for a person too small for its head
     points."""
     if landmarks.pose is None:
         return Cue.unknown(NO_BODY)
