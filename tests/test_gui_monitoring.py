@@ -33,7 +33,7 @@ def window(qtbot):
 def shown(monitoring: Monitoring, t: float = 1.0, updates=()) -> Shown:
     frame = Frame(10, t, np.zeros((36, 64, 3), np.uint8))
     scores = Scores(frame.index, t, {}, {})
-    return Shown(FrameResult(frame, Cues(), None, scores, tuple(updates), (), monitoring), True)
+    return Shown(FrameResult(frame, Cues(), None, scores, tuple(updates), monitoring=monitoring), True)
 
 
 def says(window: MainWindow, reason: str) -> bool:
