@@ -22,7 +22,7 @@ from dms.core.config import Settings
 from dms.core.profile import CameraProfile
 from dms.core.types import EYES_NOT_VISIBLE, FACE_TOO_SMALL, Cue, Cues, Frame, Landmarks
 from dms.fusion.scores import Fusion, PerclosMeter
-from dms.perception import LandmarkCues
+from dms.perception.cues import LandmarkCues
 from dms.perception.eye_visibility import eye_views
 from dms.perception.face_ratios import to_pixels
 from dms.perception.runner import MediaPipeRunner
