@@ -224,4 +224,3 @@ def _face_visible(found: Detections) -> Cue:
 def _body_visible(found: Detections) -> Cue:
     pose = found.landmarks.pose
     return Cue(1.0 if pose is not None and float(pose[[11, 12], 3].mean()) >= POSE_VISIBLE else 0.0)
-
