@@ -83,5 +83,5 @@ def test_an_open_alert_is_shown_with_the_reason_in_its_own_colour(window):
     window._show_results([shown(Monitoring("too dark"), updates=(EventUpdate("open", event),))])
     text = window.banner.label.text()
     assert text.startswith("Not monitoring: camera degraded (too dark)")
-    assert "camera degraded: too dark (warning)" in text
+    assert "driver not monitored: too dark (warning)" in text
     assert BANNER_COLOURS["warning"][0] in window.banner.label.styleSheet()
