@@ -122,6 +122,16 @@ def test_bad_numbers_on_the_command_line_are_one_line_before_any_analysis(
     assert_refused(code, err, out, db, f"error: {option}: ", problem)
 
 
+
+@pytest.mark.parametrize("option", ["--telemetry-map", "--telemetry-offset"])
+def test_a_telemetry_option_without_a_log_is_refused(tmp_path, capsys, option):
+    """A telemetry map or offset without --telemetry applied to nothing and said nothing: a
+    user who forgot the log believed the speeds were mapped."""
+    value = str(Path(main.__file__).resolve().parent / "data" / "telemetry_map.example.json") \
+        if option == "--telemetry-map" else "2.5"
+    code, err, out, db = replay(tmp_path, capsys, option, value)
+    assert_refused(code, err, out, db, f"error: {option}: given without --telemetry")
+
 def test_out_naming_an_existing_file_is_refused_at_start(tmp_path, capsys):
     target = tmp_path / "report.html"
     target.write_text("an older report")

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from dms.commands.common import add_common_arguments, recipe_from_args, stop_on_interrupt
+from dms.core.errors import InputError
 from dms.pipeline.drive import replay_drive
 
 
@@ -23,6 +24,10 @@ def run(args: argparse.Namespace) -> int:
     from dms.report.files import check_out_dir
 
     recipe = recipe_from_args(args, db_path=args.db)
+    for option in ("telemetry_map", "telemetry_offset"):
+        if getattr(args, option) is not None and not args.telemetry:
+            flag = f"--{option.replace('_', '-')}"
+            raise InputError(flag, "given without --telemetry: there is no vehicle log for it to apply to")
     check_out_dir(args.out or "out")
     with stop_on_interrupt() as stop:
         result = replay_drive(recipe, args.video, args.out, progress=not args.no_progress, stop=stop)
