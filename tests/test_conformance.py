@@ -231,3 +231,15 @@ def test_labels_split_per_cut_are_one_stretch_and_normal_driving_is_counted_exac
         ("phone", 1.0, 5.0, "on time"), ("console", 5.0, 6.0, "not required")]
     assert report.normal_s == 1.0 and "3 label(s) continue the one before them" in report.notes[0]
     assert [r.verdict for r in report.rules if r.behaviour == "phone"] == ["met"]
+
+
+def test_a_missing_or_folder_events_file_is_one_plain_error(tmp_path, capsys):
+    """No errno text: the file is missing, or a report folder was given for its events.json."""
+    from conftest import LABELS
+
+    labels = LABELS / "side_montage_a.csv"
+    assert main.main(["score", str(tmp_path / "none.json"), str(labels)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'none.json'}: events file not found"
+    assert main.main(["score", str(tmp_path), str(labels)]) == 2
+    folder = f"error: {tmp_path}: is a folder; give the events.json inside it"
+    assert capsys.readouterr().err.strip() == folder

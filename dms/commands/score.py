@@ -95,8 +95,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.events or not args.labels:
         raise InputError("score", "give EVENTS_JSON and LABELS (or --scripted --rules NAME)")
     try:
-        document = json.loads(Path(args.events).read_text())
+        document = json.loads(Path(args.events).read_text(encoding="utf-8"))
         events, session = document["events"], document.get("session") or {}
+    except FileNotFoundError:
+        raise InputError(args.events, "events file not found") from None
+    except IsADirectoryError:
+        raise InputError(args.events, "is a folder; give the events.json inside it") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(args.events, f"not an events.json ({exc})") from None
     labels = read_labels(args.labels, args.label_fps, args.label_stream)
