@@ -137,3 +137,15 @@ def test_bad_input_gives_one_clear_line_and_exit_2(tmp_path, args, problem):
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and problem in errors[0], proc.stderr
     assert not (tmp_path / "db.sqlite").exists()
+
+
+@pytest.mark.parametrize("analysis_fps", [10.0, 7.0, 0.0])
+def test_the_progress_bar_total_is_the_frames_analysed(analysis_fps):
+    """The bar ended at 40/41 (98 %) on a 4 s clip: its total is now what the analysis keeps."""
+    from dms.core.config import Settings
+    from dms.pipeline.drive import progress_bar
+    from dms.sources.readers import open_source
+
+    with open_source(SHARED / "faults" / "base_day4.mp4", analysis_fps=analysis_fps) as source:
+        bar = progress_bar(source, Settings(analysis_fps=analysis_fps), disable=True)
+        assert bar.total == sum(1 for _ in source)

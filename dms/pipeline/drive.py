@@ -6,6 +6,7 @@ once per drive in worker processes.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from dataclasses import dataclass, replace
@@ -40,9 +41,10 @@ class ReplayResult:
 
 
 def progress_bar(source: FrameSource, settings: Settings, disable: bool) -> tqdm:
-    """A frame bar sized from the source's duration and the analysis rate (open-ended for live)."""
+    """A frame bar sized from the source's duration and the analysis rate (open-ended for live):
+    one frame per 1/rate of media in [0, duration), so a 4.0 s clip at 10/s is 40 frames."""
     rate = analysis_rate(settings.analysis_fps, source.fps)
-    total = int(source.duration_s * rate) + 1 if source.duration_s else None
+    total = math.ceil(source.duration_s * rate - 1e-6) if source.duration_s else None
     return tqdm(total=total, unit="frame", desc="analysing", disable=disable, file=sys.stderr, smoothing=0.1)
 
 
