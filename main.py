@@ -44,8 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    args = parser.parse_args(argv or ["gui"])
-    if args.help_settings:
+    # --help-settings also after a command (`replay --help-settings`), as --help is
+    args = parser.parse_args(argv or ["gui"]) if "--help-settings" not in argv else None
+    if args is None or args.help_settings:
         from dms.core.settings_help import help_text
 
         print(help_text())

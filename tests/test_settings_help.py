@@ -45,6 +45,15 @@ def test_help_settings_prints_every_key_its_default_and_meaning(capsys):
             "      Deceleration beyond this is marked as harsh braking (m/s²).") in out
 
 
+def test_help_settings_after_a_command_prints_the_same(capsys):
+    """`replay --help-settings` was refused ("the following arguments are required: video")."""
+    assert main.main(["--help-settings"]) == 0
+    expected = capsys.readouterr().out
+    for argv in (["replay", "--help-settings"], ["batch", "drives/", "--help-settings"]):
+        assert main.main(argv) == 0
+        assert capsys.readouterr().out == expected
+
+
 def test_the_dialog_names_each_setting_in_words_with_its_unit_and_explains_it(qtbot):
     dialog = SettingsDialog(Settings(), None)
     qtbot.addWidget(dialog)

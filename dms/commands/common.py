@@ -74,7 +74,8 @@ def add_telemetry_arguments(parser: argparse.ArgumentParser) -> None:
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """The analysis options shared by replay, batch and bench."""
     add_classifier_arguments(parser)
-    parser.add_argument("--settings", help="settings JSON (thresholds, timings, speed gate)")
+    parser.add_argument("--settings",
+                        help="settings JSON (thresholds, timings, speed gate; every key: --help-settings)")
     add_rules_argument(parser)
     parser.add_argument("--analysis-fps", type=float,
                         help=f"frames analysed per second (default {Settings.analysis_fps:g}; 0 = all)")

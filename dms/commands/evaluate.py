@@ -50,7 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=(*FORMATS, FOLDERS), required=True, help="annotation format")
     p.add_argument("--list", nargs="+", type=Path, help="list/annotation file(s) (the other formats)")
     add_classifier_arguments(p)
-    p.add_argument("--settings", help="settings JSON (thresholds)")
+    p.add_argument("--settings", help="settings JSON (thresholds; every key: --help-settings)")
     add_rules_argument(p)
     p.add_argument("--drivers", metavar="LIST|validation",
                    help="evaluate only these drivers (comma-separated), or 'validation': those the "
