@@ -134,3 +134,15 @@ def test_classify_with_a_bad_checkpoint_is_one_line_and_exit_2(tmp_path, capsys)
     assert main.main(["classify", str(DAY_CLIP), "--checkpoint", str(bad), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "bad.pth" in err
+
+
+def test_the_classify_table_says_what_each_class_stands_for():
+    """The table printed c9 and looking_back=0.06; now the class with its behaviour, in words."""
+    from dms.commands.classify import _table_row
+
+    behaviour_of = {"c1": "phone", "c9": None}
+    row = {"t": 1.2, "top": "c1", "top_prob": 0.91, "behaviours": {"phone": 0.93, "looking_back": 0.02}}
+    line = _table_row(row, behaviour_of)
+    assert line.lstrip().startswith("1.20s  c1 (phone use) ")
+    assert line.endswith("0.91  looking back 0.02, phone use 0.93")
+    assert "c9 (no monitored behaviour)" in _table_row({**row, "top": "c9"}, behaviour_of)

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from dms.classifier.choice import BACKENDS
 from dms.core.config import Settings
+from dms.core.words import behaviour_words
 from dms.pipeline.recipe import AnalysisRecipe
 
 
@@ -73,6 +74,14 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"video": str(args.video), "classifier": stage.describe(), "frames": rows}))
         return 0
     for row in rows:
-        behaviours = " ".join(f"{b}={v:.2f}" for b, v in sorted(row["behaviours"].items()))
-        print(f"{row['t']:8.2f}s  {row['top']:<24} {row['top_prob']:.2f}  {behaviours}")
+        print(_table_row(row, stage.behaviour_of))
     return 0
+
+
+def _table_row(row: dict, behaviour_of: dict[str, str | None]) -> str:
+    """One frame as a table line a person reads: the top class with the behaviour it stands for,
+    and each behaviour's probability, in words ("c1 (phone use) 0.91  phone use 0.93, ...")."""
+    mapped = behaviour_of.get(row["top"])
+    top = f"{row['top']} ({behaviour_words(mapped) if mapped else 'no monitored behaviour'})"
+    behaviours = ", ".join(f"{behaviour_words(b)} {v:.2f}" for b, v in sorted(row["behaviours"].items()))
+    return f"{row['t']:8.2f}s  {top:<36} {row['top_prob']:.2f}  {behaviours}"
