@@ -128,6 +128,8 @@ def test_unreadable_images_are_skipped_and_reported(tmp_path):
         (lambda p: (p / "empty.mp4").write_bytes(b"") or p / "empty.mp4", "empty"),
         (lambda p: (p / "notes.mp4").write_text("not a video") and p / "notes.mp4", "not a readable video"),
         (lambda p: (p / "empty_dir").mkdir() or p / "empty_dir", "no images"),
+        # one picture played as a 0 s drive and said "No alerts and no events"
+        (lambda p: SHARED / "images" / "dmd" / "eyes_closed.jpg", "a single picture, not a recording"),
     ],
 )
 def test_bad_inputs_raise_one_clear_error(tmp_path, make, problem):

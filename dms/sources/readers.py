@@ -467,6 +467,9 @@ def open_source(
             raise InputError(path, "no such file or folder")
         elif path.stat().st_size == 0:
             raise InputError(path, "file is empty")
+        elif path.suffix.lower() in IMAGE_SUFFIXES:
+            raise InputError(path, "a single picture, not a recording: give a video or a folder of pictures "
+                             "(eval --format folders scores pictures one by one)")
         else:
             source = VideoFileSource(path, analysis_fps, max_side)
     source.display_max_side = display_max_side
