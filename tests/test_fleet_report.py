@@ -120,6 +120,16 @@ def test_fleet_report_of_a_missing_log_is_one_error(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: ")
 
 
+def test_an_unknown_rule_set_in_force_is_refused(fleet_log, capsys):
+    """`--rules nosuch` wrote a fleet report as if the name meant something."""
+    store, tmp_path = fleet_log
+    out = tmp_path / "fleet"
+    argv = ["report", "--fleet", "--db", str(store.path), "--out", str(out), "--rules", "nosuch"]
+    assert main.main(argv) == 2
+    assert capsys.readouterr().err.strip().startswith("error: nosuch: unknown rule set")
+    assert not out.exists()
+
+
 def test_a_recording_is_one_drive_however_often_it_was_analysed(tmp_path):
     """A batch drive analysed with other settings and again with the settings in force, replayed
     from a copy elsewhere and watched in the GUI: one drive, from the analysis in force, with the

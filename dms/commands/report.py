@@ -14,6 +14,7 @@ from dms.commands.common import add_rules_argument, settings_from_args
 from dms.core.config import Settings
 from dms.core.errors import InputError
 from dms.report.fleet import MIN_HOURS, MIN_KM, Minimums, Selection
+from dms.rules import load_rule_set
 
 
 def _day(text: str) -> date:
@@ -70,8 +71,10 @@ def fleet_options(args: argparse.Namespace) -> dict:
     """The fleet report's settings in force, selection and minimums from the options."""
     if args.since and args.until and args.since > args.until:
         raise InputError("--since", f"{args.since} is after --until {args.until}")
+    settings = settings_from_args(args)
+    load_rule_set(settings.rule_set)  # an unknown name or a bad file is refused, as replay refuses it
     return {
-        "settings": asdict(settings_from_args(args)),
+        "settings": asdict(settings),
         "selection": Selection(args.since, args.until, frozenset(args.vehicle), frozenset(args.driver)),
         "minimums": Minimums(args.min_hours, args.min_km),
     }
