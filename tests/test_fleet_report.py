@@ -130,6 +130,16 @@ def test_an_unknown_rule_set_in_force_is_refused(fleet_log, capsys):
     assert not out.exists()
 
 
+def test_a_driver_or_vehicle_no_drive_has_is_said(fleet_log, capsys):
+    """A typo in --driver selected nothing and gave an empty fleet without a word."""
+    store, tmp_path = fleet_log
+    argv = ["report", "--fleet", "--db", str(store.path), "--out", str(tmp_path / "f"), "--no-progress",
+            "--driver", "alcie", "--driver", "bob", "--vehicle", "VAN-07"]
+    assert main.main(argv) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["warning: --driver alcie: no drive in the log has this driver (the log's: alice <b>, bob)"]
+
+
 def test_a_recording_is_one_drive_however_often_it_was_analysed(tmp_path):
     """A batch drive analysed with other settings and again with the settings in force, replayed
     from a copy elsewhere and watched in the GUI: one drive, from the analysis in force, with the

@@ -6,6 +6,7 @@ docs/fleet.md; selected with --since/--until/--vehicle/--driver)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -80,6 +81,24 @@ def fleet_options(args: argparse.Namespace) -> dict:
     }
 
 
+def unknown_names(store, args: argparse.Namespace) -> list[str]:
+    """A line for each --driver / --vehicle that no session of the log names (a typo selects
+    nothing and the report would read as an empty fleet)."""
+    known: dict[str, set[str]] = {"driver": set(), "vehicle": set()}
+    for session in store.sessions():
+        fleet = session.info.get("fleet") or {}
+        for kind, names in known.items():
+            if fleet.get(kind):
+                names.add(str(fleet[kind]))
+    lines = []
+    for kind, names in known.items():
+        for name in getattr(args, kind):
+            if name not in names:
+                listed = ", ".join(sorted(names)[:10]) or "none"
+                lines.append(f"--{kind} {name}: no drive in the log has this {kind} (the log's: {listed})")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     from dms.report import write_session_report
     from dms.store import Store, default_db_path
@@ -90,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
 
         options = fleet_options(args)
         with Store(db, create=False) as store:
+            for line in unknown_names(store, args):
+                print(f"warning: {line}", file=sys.stderr)
             written = write_fleet_report(store, args.out or Path("fleet-report"),
                                          progress=not args.no_progress, **options)
         print(written["fleet.html"])
