@@ -145,7 +145,7 @@ def test_a_recording_is_one_drive_however_often_it_was_analysed(tmp_path):
     from a copy elsewhere and watched in the GUI: one drive, from the analysis in force, with the
     batch's driver; a replayed recording nobody assigned is listed apart, not as a driver."""
     in_force = asdict(Settings())
-    stricter = asdict(replace(Settings(), vats_total_s=8.0))
+    stricter = asdict(replace(Settings(), eye_closed_ratio=0.5))
     events = [ev(1, "phone", "warning", 10, 14)]
     with Store(tmp_path / "log.sqlite") as store:
         key = {"sha256": "a" * 64}
