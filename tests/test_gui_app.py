@@ -114,6 +114,8 @@ def test_event_click_jumps_and_review_is_stored(played, qapp):
     assert event_list.review_selected("confirmed")
     stored = {e.id: e for e in store.events(window.session_id)}[target.id]
     assert (stored.review, stored.relabel) == ("confirmed", "drinking")
+    window.store_review("ghost", "confirmed", None)  # not (yet) in the event log
+    assert event_list.status.text() == "Not stored: ghost: no such event"
     window.seek(0.0)  # a seek leaves the loop
     assert window.loop is None
     window.pause()

@@ -166,36 +166,39 @@ def test_timeline_shows_events_and_speed_and_seeks_on_click(qtbot, frame):
     assert image.pixelColor(x, int(timeline.plot_rect().y()) + 2).name() == "#f9a825"
 
 
-def test_event_list_jump_and_review_are_stored(qtbot, tmp_path, frame):
+def test_event_list_jump_and_review_requests(qtbot, tmp_path, frame):
+    """The list asks for a verdict to be stored and shows the answer; the window stores it
+    (test_gui_app: the verdict reaches the event log)."""
     store = Store(tmp_path / "events.sqlite")
     session = store.create_session("clip.mp4", {})
     ev = event(speed={"start": 40.0, "mean": 45.0, "max": 50.0})
-    store.record(session, [], [(ev, False)])
     events = EventList()
     qtbot.addWidget(events)
     events.attach_store(store, session)
+    asked = []
+    events.review_requested.connect(lambda *args: asked.append(args))
     events.apply_updates((EventUpdate("open", ev),), bgr_to_qimage(frame.image))
     assert not events.table.item(0, 0).icon().isNull()
     assert events.table.item(0, 5).text() == "45 km/h"
     events.table.selectRow(0)
-    assert not events.review_selected("confirmed")  # still open: not reviewable yet
+    assert not events.review_selected("confirmed") and not asked  # still open: not reviewable yet
     events.apply_updates((EventUpdate("close", ev),))
     with qtbot.waitSignal(events.span_requested) as span:
         rect = events.table.visualItemRect(events.table.item(0, 2))
         qtbot.mouseClick(events.table.viewport(), Qt.LeftButton, pos=rect.center())
     assert span.args == [1.0, 3.0]
     qtbot.mouseClick(events.confirm_button, Qt.LeftButton)
-    assert store.events(session)[0].review == "confirmed"
+    assert asked == [("e1", "confirmed", None)] and events.table.item(0, 6).text() == ""  # not stored yet
     events.relabel_box.setCurrentText("drinking or eating")
     qtbot.mouseClick(events.reject_button, Qt.LeftButton)
-    stored = store.events(session)[0]
-    assert (stored.review, stored.relabel) == ("rejected", "drinking")
-    assert events.table.item(0, 6).text() == "rejected as drinking or eating"
-    ghost = event("ghost")  # closed in the GUI but not (yet) in the event log
-    events.apply_updates((EventUpdate("open", ghost), EventUpdate("close", ghost)))
-    events.table.selectRow(1)
+    assert asked[-1] == ("e1", "rejected", "drinking")
+    events.review_stored(*asked[-1])
+    assert events.table.item(0, 6).text() == "rejected as drinking or eating" and events.stored
+    events.review_refused("ghost: no such event")
+    assert events.status.text() == "Not stored: ghost: no such event" and not events.stored
+    events.attach_store(None, None)
     assert not events.review_selected("confirmed")
-    assert events.status.text() == "Not stored: ghost: no such event"
+    assert events.status.text() == "No event log is open: reviews cannot be stored."
     store.close()
 
 

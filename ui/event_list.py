@@ -23,7 +23,6 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from dms.core.errors import InputError
 from dms.core.types import EVENT_KINDS, Event, EventUpdate
 from dms.core.words import alert_heading, behaviour_words
 from ui.timeline import SEVERITY_COLOURS
@@ -46,10 +45,12 @@ def review_text(event: Event) -> str:
 
 
 class EventList(QWidget):
-    """`span_requested(start_s, end_s)` when a row is clicked; reviews go to `store.set_review` for
-    `session_id`."""
+    """`span_requested(start_s, end_s)` when a row is clicked; `review_requested(event_id, review,
+    relabel or None)` when the reviewer gives a verdict: the window, which owns the event log, stores
+    it and answers `review_stored` or `review_refused`. The list only reads the log (thumbnails)."""
 
     span_requested = pyqtSignal(float, float)
+    review_requested = pyqtSignal(str, str, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -58,6 +59,7 @@ class EventList(QWidget):
         self.events: list[Event] = []
         self.open_ids: set[str] = set()
         self.newest = 0.0  # the newest analysed moment, s: an open event lasts at least until then
+        self.stored = False  # whether the last verdict asked for was stored
         self.thumbs: dict[str, QPixmap] = {}
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -159,15 +161,24 @@ class EventList(QWidget):
             return self._say("This event is still going on; review it once it has ended.")
         if self.store is None or self.session_id is None:
             return self._say("No event log is open: reviews cannot be stored.")
-        relabel = self.relabel_box.currentData()
-        try:
-            self.store.set_review(event.id, review, relabel, session_id=self.session_id)
-        except InputError as exc:  # e.g. the recorder has not committed this event yet
-            return self._say(f"Not stored: {exc}")
+        self.stored = False
+        self.review_requested.emit(event.id, review, self.relabel_box.currentData())
+        return self.stored
+
+    def review_stored(self, event_id: str, review: str, relabel: str | None) -> None:
+        """The event log took the verdict: the row shows it."""
+        event = next((e for e in self.events if e.id == event_id), None)
+        if event is None:
+            return
         event = replace(event, review=review, relabel=relabel)
         self._upsert(event)
-        return self._say(f"{behaviour_words(event.behaviour)} at {event.start_s:.1f} s: {review_text(event)}",
-                         ok=True)
+        self.stored = self._say(
+            f"{behaviour_words(event.behaviour)} at {event.start_s:.1f} s: {review_text(event)}", ok=True
+        )
+
+    def review_refused(self, why: str) -> None:
+        """The event log refused the verdict (e.g. the recorder has not committed the event yet)."""
+        self.stored = self._say(f"Not stored: {why}")
 
     def _say(self, text: str, ok: bool = False) -> bool:
         self.status.setText(text)

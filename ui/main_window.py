@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.controls.seek_requested.connect(self.seek)
         self.timeline.seek_requested.connect(self.seek)
         self.events.span_requested.connect(self.loop_span)
+        self.events.review_requested.connect(self.store_review)
         self._build_menus()
         screen = QGuiApplication.primaryScreen().availableGeometry()
         self.resize(min(WINDOW_SIZE[0], screen.width()), min(WINDOW_SIZE[1], screen.height()))
@@ -510,6 +511,15 @@ class MainWindow(QMainWindow):
         self.dialogs.append(dialog)
         dialog.open()
         return dialog
+
+    def store_review(self, event_id: str, review: str, relabel: str | None) -> None:
+        """Write the reviewer's verdict on an event of the session the list shows into the event log."""
+        try:
+            self.store.set_review(event_id, review, relabel, session_id=self.events.session_id)
+        except InputError as exc:  # e.g. the recorder has not committed this event yet
+            self.events.review_refused(str(exc))
+            return
+        self.events.review_stored(event_id, review, relabel)
 
     def review_session(self, session_id: str) -> None:
         """Show a stored session's events for review (confirm/reject/relabel)."""
