@@ -3,6 +3,7 @@ the event loop measured, seek, step, event click, review into the store, bad fil
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from conftest import DAY_CLIP, SHARED
 
 from dms.core.config import Settings
+from dms.core.errors import InputError
 from dms.core.settings_check import load_settings
 from dms.core.words import behaviour_words
 from dms.pipeline.recipe import AnalysisRecipe
@@ -308,3 +310,19 @@ def test_gui_command_rejects_bad_input_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {not_a_log}") and err.count("\n") == 1
     assert not (tmp_path / "db.sqlite").exists()  # nothing was created
+
+
+def test_a_settings_file_of_an_earlier_version_is_set_aside_not_refused(tmp_path, capsys):
+    from ui.command import saved_settings
+
+    saved = tmp_path / "settings.json"
+    saved.write_text(json.dumps({"analysis_fps": 5.0, "vats_total_s": 10.0,
+                                 "rules": {"phone": {"min_s": 1.0, "warning_s": 2.0}}}))
+    assert saved_settings(saved) == Settings()
+    kept = json.loads((tmp_path / "settings.json.old").read_text())
+    assert not saved.exists() and kept["vats_total_s"] == 10  # kept, not lost
+    assert "set aside as settings.json.old" in capsys.readouterr().err
+    saved.write_text(json.dumps({"analysis_fps": -3}))  # any other problem stays the file's error
+    with pytest.raises(InputError, match="analysis_fps"):
+        saved_settings(saved)
+    assert saved_settings(tmp_path / "none.json") == Settings()

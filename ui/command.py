@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 
 from platformdirs import user_config_dir
 
 from dms.commands.common import add_classifier_arguments, add_rules_argument, add_telemetry_arguments
+from dms.core.config import Settings, holds_rule_set_timings
+from dms.core.errors import InputError
+from dms.core.settings_check import load_settings
 
 
 def settings_path() -> Path:
     return Path(user_config_dir("dms", appauthor=False)) / "settings.json"
+
+
+def saved_settings(path: Path) -> Settings:
+    """The settings the app saved at `path` (defaults when there are none). A file saved by an earlier
+    version, whose settings still held the alert timings the rule set owns now, is set aside beside
+    it as `settings.json.old` (kept, not deleted) with a warning, and the defaults are used: the app
+    starts instead of refusing its own file. Any other problem is the file's InputError."""
+    if not path.is_file():
+        return Settings()
+    try:
+        return load_settings(path)
+    except InputError:
+        try:
+            old = holds_rule_set_timings(json.loads(path.read_text(encoding="utf-8-sig")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            old = False
+        if not old:
+            raise
+    kept = path.with_name(path.name + ".old")
+    path.replace(kept)
+    print(f"warning: {path}: saved by an earlier version with alert timings that the rule set holds "
+          f"now (docs/rules.md); set aside as {kept.name}, the default settings are used", file=sys.stderr)
+    return Settings()
 
 
 def add_parser(subparsers) -> None:
@@ -31,13 +59,11 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check every input before a window opens, so bad input is one line and exit code 2."""
     from dms.commands.common import recipe_from_args
-    from dms.core.config import Settings
     from dms.core.errors import InputError
-    from dms.core.settings_check import load_settings
     from dms.store import Store, default_db_path
 
     saved = args.settings or settings_path()
-    settings = load_settings(saved) if args.settings or saved.is_file() else Settings()
+    settings = load_settings(saved) if args.settings else saved_settings(saved)
     db_path = args.db or default_db_path()
     recipe = recipe_from_args(args, settings, db_path=db_path)
     inputs = [(args.video, "recording"), (recipe.checkpoint, "checkpoint")]

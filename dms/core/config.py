@@ -49,6 +49,18 @@ RULE_SET_KEYS = frozenset({"warning_s", "critical_s", "speed_critical"})
 RULE_SET_SETTINGS = frozenset({"vats_total_s", "vats_window_s", "vats_reset_s", "critical_speed_kmh"})
 
 
+def holds_rule_set_timings(data: object) -> bool:
+    """Whether settings read from JSON name alert timings that the rule set holds now (a file saved
+    by an earlier version of the app: RULE_SET_SETTINGS at the top, RULE_SET_KEYS in `rules`)."""
+    if not isinstance(data, dict):
+        return False
+    rules = data.get("rules")
+    in_rules = isinstance(rules, dict) and any(
+        isinstance(rule, dict) and set(rule) & RULE_SET_KEYS for rule in rules.values()
+    )
+    return in_rules or bool(set(data) & RULE_SET_SETTINGS)
+
+
 def _default_rules() -> dict[str, BehaviourRule]:
     return {
         "phone": BehaviourRule(min_s=1.0),
