@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"offline window in frames (default {DEFAULT_SEGMENTS})")
     parser.add_argument("--ds", choices=DS_VARIANTS, default="no1",
                         help="DS attention variant of the online TSM with DS (default no1)")
+    parser.add_argument("--ds-first-block", type=int, default=0, metavar="N",
+                        help="DS only in MobileNetV2 blocks from N on, as `train --ds` places it above "
+                        "--freeze-blocks N (default 0: every other residual block of each stage)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch and onnxruntime")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> dict:
     causal = TSN(num_class, n_segment=segments, base_model=args.arch, shift_mode="online").eval()
     offline = TSN(num_class, n_segment=segments, base_model=args.arch, shift_mode="bidirectional").eval()
     with_ds = TSN(num_class, n_segment=segments, base_model=args.arch, shift_mode="online", ds=args.ds,
-                  input_size=size).eval()
+                  input_size=size, ds_first_block=args.ds_first_block).eval()
     classes = class_names(num_class)
     meta = CheckpointMeta(
         arch=args.arch,
