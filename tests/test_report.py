@@ -140,9 +140,10 @@ def test_html_is_self_contained_and_embeds_thumbnails_and_chart(store, tmp_path)
     chart = next(u for u in images if u.startswith("data:image/png;base64,"))
     chart_image = cv2.imdecode(np.frombuffer(base64.b64decode(chart.split(",", 1)[1]), np.uint8), 1)
     assert chart_image.shape[1] == 1100 and chart_image.shape[0] > 400  # bands and the speed trace
-    for text in ("tsm_r50.pth (3 classes)", "torque.csv; time Device Time (device time); speed [km/h]",
+    for text in ("tsm_r50.pth (3 classes)",
+                 "torque.csv; time from column Device Time (device time); speed [km/h]",
                  "same start, log starts at 0.0 s of media (the video has no creation time)",
-                 "below -3.5 / above 3.0 m/s², 1 marker(s) in the log", "harsh_braking &times; 1",
+                 "below -3.5 / above 3.0 m/s², 1 marker(s) in the log", "harsh braking &times; 1",
                  "Distraction exposure by speed", "90+ km/h", "Yawns"):
         assert text in html
 

@@ -13,6 +13,7 @@ from matplotlib.patches import Patch
 from dms.core.types import EVENT_KINDS, SEVERITIES, Event
 from dms.core.words import behaviour_words
 from dms.report.stats import column, has_speed, markers
+from dms.telemetry.harsh import MARKER_WORDS
 
 SEVERITY_COLOURS = {"info": "#4a90d9", "warning": "#f0a020", "critical": "#d0312d"}
 SCORE_COLOUR = "#9ccf9a"
@@ -96,7 +97,8 @@ def _draw_markers(ax, found: list[tuple[float, str]], timeline: list[dict], t: n
         symbol, colour = _marker_style(name)
         i = int(np.searchsorted(t, when).clip(0, len(t) - 1))
         y = speed[i] if not np.isnan(speed[i]) else ax.get_ylim()[1]
-        ax.plot([when], [y], symbol, color=colour, ms=7, label=None if name in labelled else name)
+        ax.plot([when], [y], symbol, color=colour, ms=7,
+                label=None if name in labelled else MARKER_WORDS.get(name, name))
         labelled.add(name)
     earlier = ax.get_legend()
     if earlier is not None:

@@ -31,6 +31,7 @@ from dms.report.stats import (
 )
 from dms.report.summary import headline, summary_rows
 from dms.store.records import event_record, session_record
+from dms.telemetry.harsh import MARKER_WORDS
 
 if TYPE_CHECKING:
     from dms.store import Store
@@ -129,7 +130,7 @@ def write_report(
             "perclos": perclos_summary(timeline),
             "bands": [label for label, _, _ in SPEED_BANDS],
             "exposure": exposure_by_speed_band(events, timeline) if has_speed(timeline) else None,
-            "markers": sorted(Counter(name for _, name in markers(timeline)).items()),
+            "markers": sorted(Counter(MARKER_WORDS.get(name, name) for _, name in markers(timeline)).items()),
             "events": [
                 {**r, "thumb_uri": thumbs[r["id"]], "evidence_items": evidence_rows(r["evidence"]),
                  "why": list((r["evidence"] or {}).get("why") or []), "what": behaviour_words(r["behavior"]),

@@ -11,6 +11,7 @@ import numpy as np
 
 HARSH_BRAKING = "harsh_braking"
 HARSH_ACCELERATION = "harsh_acceleration"
+MARKER_WORDS = {HARSH_BRAKING: "harsh braking", HARSH_ACCELERATION: "harsh acceleration"}  # as a person reads
 SMOOTHING_S = 1.0
 MIN_SEPARATION_S = 2.0  # one manoeuvre, one marker
 
