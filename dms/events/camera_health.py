@@ -67,6 +67,10 @@ THUMB = (64, 36)
 KIND = "camera_degraded"
 # Conditions of the installation rather than a fault of the camera: logged as info, never alerted.
 INFO_ONLY = frozenset({FACE_TOO_SMALL})
+# A face or body not found on one frame right after a monitored one is a landmark model's dropout
+# (MediaPipe's pose missed the shoulders on the first frame of side_montage_a's drinking cut, a
+# driver in plain view), not a driver out of view: these count from their second frame in a row.
+LANDMARK_LOST = frozenset({"driver not in view while driving", "no face while driving"})
 
 
 class CameraHealth:
@@ -91,6 +95,7 @@ class CameraHealth:
         self._fine_since: float | None = None
         self._reasons: Counter = Counter()
         self._last_bad_t = 0.0
+        self._was_monitored = False  # the previous frame was monitored
         self.event: Event | None = None
 
     def condition(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> str | None:
@@ -131,8 +136,13 @@ class CameraHealth:
         return None
 
     def assess(self, frame: Frame, cues: Cues, vehicle: VehicleState | None) -> Monitoring:
-        """Whether the driver is monitored on this frame (call once per frame, in order)."""
+        """Whether the driver is monitored on this frame (call once per frame, in order); a
+        LANDMARK_LOST condition on one frame after a monitored one is not counted."""
         reason = self.condition(frame, cues, vehicle)
+        dropout = reason in LANDMARK_LOST and self._was_monitored
+        self._was_monitored = reason is None
+        if dropout:
+            reason = None
         hidden = reason is None and cues.eyes_closed.missing == EYES_NOT_VISIBLE
         return Monitoring(reason, hidden)
 
