@@ -289,3 +289,17 @@ def test_progress_counts_drives_and_media_minutes():
     bar.advance(jobs[1], "skipped")  # the media left to analyse shrinks; the drives still count
     assert bar.text() == "3/3 drives, 1.3/1.3 media min, 1 skipped, 1 failed"
     bar.close()
+
+
+def test_a_raylet_that_no_longer_answers_is_a_lost_node():
+    """After a drive fails as a lost node makes it fail, the Ray engine asks each node's raylet
+    (its node-manager port from ray.nodes()) rather than wait for the GCS's health checks."""
+    import socket
+
+    from dms.fleet.engines import raylet_answers
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        assert raylet_answers({"NodeManagerAddress": "127.0.0.1", "NodeManagerPort": port})
+    assert not raylet_answers({"NodeManagerAddress": "127.0.0.1", "NodeManagerPort": port})  # closed now
+    assert raylet_answers({"NodeID": "ab"})  # nothing to ask: taken as alive

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -26,6 +27,11 @@ from dms.pipeline.recipe import AnalysisRecipe
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: what Ray workers need on their path
 WORKER_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
 NODE_LOOK_S = 2.0  # how often the Ray engine reads the cluster's node list
+# How long a look waits for a node's raylet to accept a TCP connection after a drive failed in a way
+# a lost node explains. The GCS marks a node dead only after its health checks fail (Ray's
+# defaults: 5 failures 3 s apart, about 15 s or more), so a short run could end before the node
+# list shows the loss; a raylet whose port no longer answers is gone now.
+RAYLET_PROBE_S = 2.0
 # Not sent to a remote cluster with the code: environments, outputs, logs, large files; but the
 # shipped classifier (data/models) goes with it, as the workers choose it (dms.classifier.choice).
 UPLOAD_EXCLUDES = [".venv", ".git", "out", "*.sqlite", "*.pth", "!/data/models/*.pth", "*.onnx", "*.mp4",
@@ -131,6 +137,8 @@ class RayEngine:
         self._task = None
         self._nodes: dict[str, dict] = {}  # node id -> ray.nodes() entry, of the nodes alive
         self._next_look = 0.0
+        self._suspect_loss = False  # a drive failed as a lost node would make it fail
+        self._gone: set[str] = set()  # ids of nodes found lost, which the GCS may still list a while
         self.lost_nodes: list[str] = []  # "ADDRESS (node ID8)" of every node lost during the run
 
     def start(self) -> float:
@@ -157,9 +165,9 @@ class RayEngine:
         self._next_look = time.monotonic() + NODE_LOOK_S
         return time.perf_counter() - started
 
-    @staticmethod
-    def _alive(ray) -> dict[str, dict]:
-        return {node["NodeID"]: node for node in ray.nodes() if node.get("Alive")}
+    def _alive(self, ray) -> dict[str, dict]:
+        return {node["NodeID"]: node for node in ray.nodes()
+                if node.get("Alive") and node["NodeID"] not in self._gone}
 
     def _fit_capacity(self) -> None:
         if self.workers is None:
@@ -171,13 +179,17 @@ class RayEngine:
         import ray
 
         now = time.monotonic()
-        if self._task is None or now < self._next_look:
+        if self._task is None or (now < self._next_look and not self._suspect_loss):
             return []
         self._next_look = now + NODE_LOOK_S
         alive = self._alive(ray)
+        if self._suspect_loss:  # the GCS may not know yet: ask each node's raylet itself
+            self._suspect_loss = False
+            alive = {node_id: node for node_id, node in alive.items() if raylet_answers(node)}
         lines = []
         for node_id, node in self._nodes.items():
             if node_id not in alive:
+                self._gone.add(node_id)
                 self.lost_nodes.append(node_name(node))
                 lines.append(f"Ray node {node_name(node)} left the cluster: the drives that were running on "
                              "it fail there and are run once more on the nodes left")
@@ -234,14 +246,14 @@ class RayEngine:
             cause = exc.cause if isinstance(getattr(exc, "cause", None), BaseException) else exc
             text = str(cause).strip()
             raise DriveError(text.splitlines()[-1] if text else repr(cause)) from None
-        except NodeDiedError:
-            raise DriveError("the Ray node it ran on left the cluster") from None
-        except ObjectLostError:
-            raise DriveError("its result was lost (the Ray node that held it left the cluster)") from None
         except OutOfMemoryError:
             raise DriveError("Ray killed its worker: the node ran low on memory") from None
-        except WorkerCrashedError:
-            raise DriveError("the Ray worker process died (killed or out of memory)") from None
+        except (NodeDiedError, ObjectLostError, WorkerCrashedError) as exc:
+            self._suspect_loss = True  # the next look asks each raylet whether its node is still there
+            raise DriveError({
+                NodeDiedError: "the Ray node it ran on left the cluster",
+                ObjectLostError: "its result was lost (the Ray node that held it left the cluster)",
+            }.get(type(exc), "the Ray worker process died (killed or out of memory)")) from None
         except RayError as exc:
             raise DriveError(f"Ray: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}") from None
 
@@ -262,6 +274,19 @@ class RayEngine:
 def node_name(node: dict) -> str:
     """A Ray node for a person: its address and the first 8 characters of its id."""
     return f"{node.get('NodeManagerAddress', '?')} (node {str(node.get('NodeID', ''))[:8]})"
+
+
+def raylet_answers(node: dict) -> bool:
+    """Whether the node's raylet still accepts a TCP connection at its node-manager address and
+    port (from ray.nodes()), within RAYLET_PROBE_S; an entry without them is taken as alive."""
+    host, port = node.get("NodeManagerAddress"), node.get("NodeManagerPort")
+    if not host or not port:
+        return True
+    try:
+        with socket.create_connection((host, int(port)), timeout=RAYLET_PROBE_S):
+            return True
+    except OSError:
+        return False
 
 
 def analyse_on_node(recipe: AnalysisRecipe, drive: FleetDrive) -> DriveResult:
