@@ -360,3 +360,14 @@ def test_telemetry_clocks_and_rule_ids_read_in_words():
     for name in ("euro-ncap", "eu-addw", "eu-ddaw"):
         rules = load_rule_set(name)
         assert all(t.rule in RULE_WORDS for t in rules.timings.values() if t.rule), name
+
+
+def test_the_models_row_names_files_and_runtimes_in_words():
+    from dms.report.summary import _models_text
+
+    classifier = {"checkpoint": "/home/me/data/models/tsm_statefarm_side.pth", "classes": list("abcdefghij"),
+                  "backend": "onnx"}
+    text = _models_text(classifier, {"checkpoint": "/x/detector_phone_cigarette.pth"}, "side view")
+    assert text == ("side view (detector detector_phone_cigarette.pth; "
+                    "classifier tsm_statefarm_side.pth (10 classes, run by ONNX Runtime))")
+    assert "/home/me" not in text

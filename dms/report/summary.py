@@ -46,6 +46,9 @@ def _video_text(source: dict) -> str | None:
     return ", ".join(parts) or None
 
 
+RUNTIMES = {"torch": "PyTorch", "onnx": "ONNX Runtime"}  # dms.classifier.choice.BACKENDS in words
+
+
 def _models_text(classifier: dict | None, detector: dict | None, note: str | None) -> str:
     """Which models ran on which view (the note), and the files they were read from."""
     files = []
@@ -53,8 +56,10 @@ def _models_text(classifier: dict | None, detector: dict | None, note: str | Non
         files.append(f"detector {PurePath(str(detector.get('checkpoint', '?'))).name}")
     if classifier:
         classes = classifier.get("classes") or []
-        runtime = f", {classifier['backend']}" if classifier.get("backend") else ""
-        files.append(f"classifier {classifier.get('checkpoint', '?')} ({len(classes)} classes{runtime})")
+        runtime = RUNTIMES.get(classifier.get("backend"), classifier.get("backend"))
+        runtime = f", run by {runtime}" if runtime else ""
+        name = PurePath(str(classifier.get("checkpoint", "?"))).name
+        files.append(f"classifier {name} ({len(classes)} classes{runtime})")
     if not files:
         return note or NO_CLASSIFIER
     return f"{note} ({'; '.join(files)})" if note else "; ".join(files)
