@@ -88,3 +88,20 @@ def test_gradcam_maps_cover_every_frame():
     cams, explained = gradcam(model, torch.randn(SEGMENTS, 3, 32, 32), target_class=2)
     assert cams.shape == (SEGMENTS, 32, 32) and explained == 2
     assert cams.min() >= 0 and cams.max() == pytest.approx(1.0)
+
+
+def test_a_side_view_checkpoint_is_scored_on_the_side_profile(checkpoint_and_list, tmp_path, capsys):
+    """With no --profile, a list format's whole analysis runs on the shipped profile of the view the
+    checkpoint records (here side), not the default frontal one, which would refuse the checkpoint."""
+    checkpoint, val_list = checkpoint_and_list
+    side = tmp_path / "side.pth"
+    model = TSN(2, n_segment=SEGMENTS, base_model="resnet18", shift_mode="online", dropout=0.0)
+    meta = CheckpointMeta(arch="resnet18", num_class=2, classes=list(CLASSES),
+                          class_to_behaviour=dict.fromkeys(CLASSES), n_segment=SEGMENTS, input_size=SIZE,
+                          scale_size=SIZE, training={"dense_stride": 1}, view="side")
+    save_checkpoint(side, model, meta)
+    out = tmp_path / "eval"
+    assert run_eval(["--checkpoint", str(side), "--format", "rawframes", "--list", str(val_list), "--dataset",
+                     "synthetic_motion", "--workers", "0", "--out", str(out), "--no-progress"]) == 0
+    assert "camera profile: profile_side.json (the checkpoint's side view" in capsys.readouterr().err
+    assert json.loads((out / "pipeline.json").read_text())["profile_view"] == "side"

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from dms.classifier.choice import OFF
 from dms.commands.common import add_classifier_arguments, add_rules_argument, recipe_from_args
 from dms.core.errors import InputError
+from dms.core.profile import DEFAULT_PROFILE_PATH
 from dms.scoring.pipeline_eval import (
     NONE,
     LabelledItem,
@@ -80,6 +81,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from models.commands.evaluation_run import run_evaluation
 
+    if args.format != FOLDERS and args.profile is None:
+        args.profile = profile_of_checkpoint_view(args.checkpoint)
     recipe = recipe_from_args(args)
     if args.format == FOLDERS:
         if args.folder is None:
@@ -110,6 +113,23 @@ def run(args: argparse.Namespace) -> int:
     (args.out / "pipeline.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"wrote {args.out / 'pipeline.json'}")
     return 0
+
+
+def profile_of_checkpoint_view(checkpoint: str | None) -> str | None:
+    """The shipped camera profile of the view the checkpoint (None: the shipped model) records, so
+    a list format's whole analysis runs the checkpoint it scores; None (the default profile) when
+    it records no view, is off, or no shipped profile has that view. Says which on stderr."""
+    from dms.classifier.choice import checkpoint_view
+
+    if checkpoint is not None and str(checkpoint).strip().lower() == OFF:
+        return None
+    view = checkpoint_view(Path(checkpoint) if checkpoint else SHIPPED_CHECKPOINT)
+    profile = DEFAULT_PROFILE_PATH.with_name(f"profile_{view}.json")
+    if view is None or not profile.is_file():
+        return None
+    print(f"camera profile: {profile.name} (the checkpoint's {view} view; --profile to choose another)",
+          file=sys.stderr)
+    return str(profile)
 
 
 def clip_items(args: argparse.Namespace) -> list[LabelledItem]:
