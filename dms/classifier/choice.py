@@ -23,6 +23,7 @@ OFF = "none"
 # What an analysis without either model says (terminal, report, GUI).
 NO_CLASSIFIER = "no model: landmark cues only (phone, smoking and drinking not monitored)"
 BACKENDS = ("auto", "torch", "onnx")
+BACKEND_WORDS = {"torch": "PyTorch", "onnx": "ONNX Runtime"}  # a resolved backend, as a report names it
 
 
 @dataclass(frozen=True)

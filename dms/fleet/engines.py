@@ -248,12 +248,16 @@ class RayEngine:
             raise DriveError(text.splitlines()[-1] if text else repr(cause)) from None
         except OutOfMemoryError:
             raise DriveError("Ray killed its worker: the node ran low on memory") from None
-        except (NodeDiedError, ObjectLostError, WorkerCrashedError) as exc:
-            self._suspect_loss = True  # the next look asks each raylet whether its node is still there
-            raise DriveError({
-                NodeDiedError: "the Ray node it ran on left the cluster",
-                ObjectLostError: "its result was lost (the Ray node that held it left the cluster)",
-            }.get(type(exc), "the Ray worker process died (killed or out of memory)")) from None
+        # Failures a lost node explains: the next look asks each raylet whether its node is still there.
+        except NodeDiedError:
+            self._suspect_loss = True
+            raise DriveError("the Ray node it ran on left the cluster") from None
+        except ObjectLostError:  # and its kinds (OwnerDiedError, ObjectFetchTimedOutError, ...)
+            self._suspect_loss = True
+            raise DriveError("its result was lost (the Ray node that held it left the cluster)") from None
+        except WorkerCrashedError:
+            self._suspect_loss = True
+            raise DriveError("the Ray worker process died (killed or out of memory)") from None
         except RayError as exc:
             raise DriveError(f"Ray: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}") from None
 

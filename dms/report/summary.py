@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from dms.classifier.choice import NO_CLASSIFIER
+from dms.classifier.choice import BACKEND_WORDS, NO_CLASSIFIER
 from dms.core.types import SEVERITIES, Event
 from dms.core.words import alerted, behaviour_words, clock_words, time_form_words
 
@@ -46,9 +46,6 @@ def _video_text(source: dict) -> str | None:
     return ", ".join(parts) or None
 
 
-RUNTIMES = {"torch": "PyTorch", "onnx": "ONNX Runtime"}  # dms.classifier.choice.BACKENDS in words
-
-
 def _models_text(classifier: dict | None, detector: dict | None, note: str | None) -> str:
     """Which models ran on which view (the note), and the files they were read from."""
     files = []
@@ -56,7 +53,7 @@ def _models_text(classifier: dict | None, detector: dict | None, note: str | Non
         files.append(f"detector {PurePath(str(detector.get('checkpoint', '?'))).name}")
     if classifier:
         classes = classifier.get("classes") or []
-        runtime = RUNTIMES.get(classifier.get("backend"), classifier.get("backend"))
+        runtime = BACKEND_WORDS.get(classifier.get("backend"), classifier.get("backend"))
         runtime = f", run by {runtime}" if runtime else ""
         name = PurePath(str(classifier.get("checkpoint", "?"))).name
         files.append(f"classifier {name} ({len(classes)} classes{runtime})")
