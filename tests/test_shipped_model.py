@@ -217,3 +217,13 @@ def test_bench_pipeline_shows_the_classifier_beside_landmarks_only(capsys):
     assert alone["classifier"] is None and alone["ms_classifier_thread"] is None
     assert result["classifier_torch"]["classifier"]["backend"] == "torch"
     assert result["landmarks_only"]["frames"] == result["analysis_rate"]["frames"] == 20
+    stepped = result["one_frame_at_a_time"]  # as the GUI runs: the same analysis, not overlapped
+    assert (stepped["frames"], stepped["events"]) == (20, result["analysis_rate"]["events"])
+
+
+def test_bench_pipeline_runs_only_the_runs_asked_for(capsys):
+    folder = str(SHARED / "images" / "statefarm")
+    assert main.main(["bench", "pipeline", folder, "--runs", "no_detector"]) == 2  # frontal: no TSM beside it
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "none of the runs no_detector applies" in err
+    assert "analysis_rate, native_rate, landmarks_only, one_frame_at_a_time" in err

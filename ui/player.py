@@ -97,7 +97,8 @@ class Player:
         summary = self.pipeline.run(
             self._frames(analysing=True), progress=self._analysed, stop=self.stop,
             stopped_early=lambda: self.source.stopped_early, dropped_frames=lambda: self.source.dropped,
-        )
+            overlap=False,  # each frame shown before the next is read: a step, a pause or a seek back
+        )                   # acts on the frame on screen, and no frame is analysed twice
         self.send(("done", summary))
         if not self.live:
             self._review()

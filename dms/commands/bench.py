@@ -13,8 +13,9 @@ growth with drive length shows as `rss_growth_mb`. Each run has a process of its
 before the models load, `rss_start_mb` after. When a model runs (the object detector on every
 view, the shipped classifier on a side-view profile, or `--checkpoint`), more runs at the
 analysis rate show its cost: `landmarks_only` (both off), `no_detector` (the detector off, where
-it runs) and `classifier_torch` (PyTorch instead of the default onnxruntime, where a classifier
-runs).
+it runs), `classifier_torch` (PyTorch instead of the default onnxruntime, where a classifier
+runs) and `one_frame_at_a_time` (each frame's models awaited before the next frame's landmarks
+start, as the GUI runs; replay and batch overlap two frames: `dms.pipeline.loop.Pipeline.run`).
 """
 
 from __future__ import annotations
@@ -36,9 +37,13 @@ from tqdm import tqdm
 from dms.commands import bench_batch
 from dms.commands.common import add_common_arguments, recipe_from_args
 from dms.core.config import Settings, analysis_rate
+from dms.core.errors import InputError
 from dms.core.types import Frame
 from dms.pipeline.recipe import AnalysisRecipe
 from dms.sources.prefetch import Prefetched
+
+RUNS = ("analysis_rate", "native_rate", "landmarks_only", "no_detector", "classifier_torch",
+        "one_frame_at_a_time")
 
 
 def add_parser(subparsers) -> None:
@@ -50,6 +55,8 @@ def add_parser(subparsers) -> None:
     add_common_arguments(pipe)
     pipe.add_argument("--repeat", type=int, default=1, help="play the clip N times as one drive")
     pipe.add_argument("--json", action="store_true", help="print one JSON object")
+    pipe.add_argument("--runs", nargs="+", metavar="RUN", choices=RUNS,
+                      help="only these runs (default: all that apply): " + ", ".join(RUNS))
     pipe.set_defaults(func=run_pipeline)
     batch = targets.add_parser("batch", help="batch throughput: local vs Ray, 1 and 2 workers, side by side")
     bench_batch.add_arguments(batch)
@@ -146,8 +153,11 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float, rate: float) -> dict:
-    """One replay of the clip(s) as `recipe` says (its analysis rate); the figures as a dict."""
+def bench_rate(
+    args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float, rate: float, overlap: bool = True
+) -> dict:
+    """One replay of the clip(s) as `recipe` says (its analysis rate), two frames overlapped as
+    replay runs them or, without `overlap`, one frame at a time as the GUI does; the figures as a dict."""
     rss_before_build = rss_mb()
     with recipe.open_source(args.video) as probe:
         analysis = recipe.build(probe)
@@ -158,7 +168,7 @@ def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float,
             pipeline.classifier = Timed(pipeline.classifier)
         if pipeline.detector is not None:
             pipeline.detector = Timed(pipeline.detector)
-        step = pipeline.step = Timed(pipeline.step)
+        conclude = pipeline.conclude = Timed(pipeline.conclude)
         decode = Timed(next)
         marks: list[float] = []
         rss_start = rss_mb()
@@ -166,7 +176,7 @@ def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float,
         cpu_start = cpu_s()
         with bar:
             frames = repeated(args.video, recipe, args.repeat, decode, marks)
-            summary = pipeline.run(Prefetched(frames), progress=lambda r: bar.update(1))
+            summary = pipeline.run(Prefetched(frames), progress=lambda r: bar.update(1), overlap=overlap)
         cpu = cpu_s() - cpu_start
         landmarks.close()
     wall = summary.wall_s
@@ -188,7 +198,7 @@ def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float,
         "ms_classifier_thread": pipeline.classifier.ms if pipeline.classifier is not None else None,
         "ms_detector_thread": pipeline.detector.ms if pipeline.detector is not None else None,
         "ms_waiting_for_models": round(1000 * waited / n, 2),
-        "ms_rest_of_step": round(1000 * max(0.0, step.seconds - landmarks.seconds - waited) / n, 2),
+        "ms_rest_of_step": round(1000 * max(0.0, conclude.seconds - waited) / n, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "rss_before_build_mb": round(rss_before_build, 1),
         "rss_start_mb": round(rss_start, 1),
@@ -200,11 +210,13 @@ def bench_rate(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float,
     }
 
 
-def in_own_process(args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float, rate: float) -> dict:
+def in_own_process(
+    args: argparse.Namespace, recipe: AnalysisRecipe, media_s: float, rate: float, overlap: bool = True
+) -> dict:
     """`bench_rate` in a fresh process, so each run's peak memory is its own (a process's high-water
     mark never comes down: run after run in one process, the peak only grows)."""
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(bench_rate, args, recipe, media_s, rate).result()
+        return pool.submit(bench_rate, args, recipe, media_s, rate, overlap).result()
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
@@ -215,13 +227,21 @@ def run_pipeline(args: argparse.Namespace) -> int:
             native = probe.fps
         rate = analysis_rate(recipe.settings.analysis_fps, native)
         low = rate if rate < native else Settings.analysis_fps  # below the native rate, else the default
-        runs = {}
-        for name, fps, rate in (("analysis_rate", low, low), ("native_rate", 0.0, native)):
-            at_rate = replace(recipe, settings=replace(recipe.settings, analysis_fps=fps))
-            runs[name] = in_own_process(args, at_rate, media_s, rate)
         at_low = replace(recipe, settings=replace(recipe.settings, analysis_fps=low))
-        for name, variant in classifier_variants(at_low).items():
-            runs[name] = in_own_process(args, variant, media_s, low)
+        at_native = replace(recipe, settings=replace(recipe.settings, analysis_fps=0.0))
+        plans = {"analysis_rate": (at_low, low, True), "native_rate": (at_native, native, True)}
+        variants = classifier_variants(at_low)
+        plans.update({name: (variant, low, True) for name, variant in variants.items()})
+        if variants:
+            plans["one_frame_at_a_time"] = (at_low, low, False)
+        chosen = [name for name in plans if args.runs is None or name in args.runs]
+        if not chosen:
+            raise InputError(args.video, f"none of the runs {', '.join(args.runs)} applies to this "
+                                         f"analysis (these do: {', '.join(plans)})")
+        runs = {}
+        for name in chosen:
+            variant, hz, overlap = plans[name]
+            runs[name] = in_own_process(args, variant, media_s, hz, overlap)
     result = {
         "video": str(args.video),
         "media_s": round(media_s, 2),
@@ -235,7 +255,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
     for key in ("video", "media_s", "cpu_cores", "load_average"):
         print(f"{key:24s} {result[key]}")
     print(f"{'':24s} " + " ".join(f"{name.replace('_', ' '):>20s}" for name in runs))
-    for key in runs["analysis_rate"]:
+    for key in next(iter(runs.values())):
         cells = [short(runs[name].get(key)) for name in runs]
         print(f"{key:24s} " + " ".join(f"{c:>20s}" for c in cells))
     return 0

@@ -1,7 +1,8 @@
 """The one analysis loop shared by the GUI, headless replay, batch and benchmarks.
 
 Frames flow one way: source -> landmarks (+ classifier and object detector, in their own thread)
--> fusion (+ telemetry) -> event tracker -> observers. Observers (store, clip recorder, GUI bridge)
+-> fusion (+ telemetry) -> event tracker -> observers. `run` overlaps two frames: the next frame's
+landmarks run while this frame's models finish. Observers (store, clip recorder, GUI bridge)
 only read what the pipeline produced.
 
 Time with no frames is unknown, never evidence: when two analysed frames are further apart than
@@ -124,6 +125,17 @@ class Observer(Protocol):
     def on_finish(self, summary: RunSummary) -> None: ...
 
 
+@dataclass(frozen=True)
+class Perceived:
+    """A frame after `Pipeline.perceive`: whether it is a cut (None: no cut detector), its landmark
+    cues, and its classifier/detector results still being computed in the side thread."""
+
+    frame: Frame
+    cut: bool | None
+    cues: Cues
+    pending: Future | None
+
+
 @dataclass
 class Pipeline:
     landmarks: LandmarkStage
@@ -143,12 +155,28 @@ class Pipeline:
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def step(self, frame: Frame) -> FrameResult:
-        """Analyse one frame and notify the observers. The classifier and the object detector run in
-        their own thread while the landmark models run (all spend their time in native code, off
-        Python's lock).
+        """Analyse one frame and notify the observers (`perceive`, then `conclude`): its result comes
+        before the next frame is read. `run` overlaps consecutive frames instead (its `overlap`)."""
+        return self.conclude(self.perceive(frame))
+
+    def perceive(self, frame: Frame) -> Perceived:
+        """The frame's first half: tell whether it is a cut, hand it to the classifier and the object
+        detector in their own thread, and run the landmark models meanwhile (all spend their time in
+        native code, off Python's lock). Changes no state that `conclude` reads, so the next frame's
+        `perceive` may run before this frame's `conclude`."""
+        cut = self.cuts.is_cut(frame.image, frame.t) if self.cuts is not None else None
+        pending = self._classify(frame, bool(cut))
+        cues = self.landmarks(frame) if cut is None else self.landmarks(frame, cut)
+        return Perceived(frame, cut, cues, pending)
+
+    def conclude(self, perceived: Perceived) -> FrameResult:
+        """The frame's second half: wait for its classifier and detector results, then telemetry,
+        the detector's ties, camera health, fusion and the event tracker; notify the observers.
         A frame that does not follow from the previous one (a cut in the footage, a seek) restarts
-        every stage's temporal state: the landmark graphs, the classifier's shift buffers and the
-        fusion smoothing; open events see the new scores and end or go on by their rules."""
+        every stage's temporal state: the landmark graphs, the classifier's shift buffers (both in
+        `perceive`) and the fusion smoothing; open events see the new scores and end or go on by
+        their rules."""
+        frame, cut, cues = perceived.frame, perceived.cut, perceived.cues
         closed: tuple[EventUpdate, ...] = ()
         last = self._last_t
         if self.max_frame_gap_s is not None and last is not None and frame.t - last > self.max_frame_gap_s:
@@ -159,15 +187,12 @@ class Pipeline:
                 closed += tuple(self.health.finish(last))
                 self.health.reset()
             self.gaps.append((round(last, 3), round(frame.t, 3)))
-        cut = self.cuts.is_cut(frame.image, frame.t) if self.cuts is not None else None
         if cut:
             self.fusion.restart()
-        pending = self._classify(frame, bool(cut))
-        cues = self.landmarks(frame) if cut is None else self.landmarks(frame, cut)
         probs = objects = None
-        if pending is not None:
+        if perceived.pending is not None:
             waiting = time.perf_counter()
-            probs, objects = pending.result()
+            probs, objects = perceived.pending.result()
             self.classifier_wait_s += time.perf_counter() - waiting
         vehicle = self.telemetry.at(frame.t) if self.telemetry is not None else None
         markers: tuple[str, ...] = ()
@@ -218,8 +243,15 @@ class Pipeline:
         stop: threading.Event | None = None,
         stopped_early: Callable[[], str | None] | None = None,
         dropped_frames: Callable[[], int] | None = None,
+        overlap: bool = True,
     ) -> RunSummary:
         """Analyse every frame of `frames`, then close open events and tell the observers.
+
+        With `overlap` (batch, replay: throughput), frame N+1 is read and perceived (its landmarks
+        run while frame N's classifier and detector finish in their thread) before frame N is
+        concluded: the results are `step`'s, frame by frame, each delivered one frame later. Without
+        (the GUI, which steps, pauses and seeks: each result before the next frame is read), every
+        frame is `step`ped.
 
         `stop` ends the run early at the user's request (summary.cancelled); `stopped_early` is
         asked once the frames ran out, for why they ended before the media did (e.g.
@@ -229,13 +261,13 @@ class Pipeline:
         summary = RunSummary()
         started = time.perf_counter()
         last: FrameResult | None = None
-        for frame in _until(frames, stop):
-            last = self.step(frame)
+        for result in self._results(_until(frames, stop), overlap):
+            last = result
             summary.frames += 1
-            summary.last_t = frame.t
-            summary.events.extend(u.event for u in last.updates if u.kind == "close")
+            summary.last_t = result.frame.t
+            summary.events.extend(u.event for u in result.updates if u.kind == "close")
             if progress is not None:
-                progress(last)
+                progress(result)
         summary.cancelled = stop is not None and stop.is_set()
         summary.interrupted_by = getattr(stop, "reason", None) if summary.cancelled else None
         summary.stopped_early = stopped_early() if stopped_early is not None else None
@@ -257,6 +289,22 @@ class Pipeline:
         for observer in self.observers:
             observer.on_finish(summary)
         return summary
+
+
+    def _results(self, frames: Iterable[Frame], overlap: bool) -> Iterator[FrameResult]:
+        """Each frame's result, in order (see `run`'s `overlap`)."""
+        if not overlap:
+            for frame in frames:
+                yield self.step(frame)
+            return
+        waiting: Perceived | None = None
+        for frame in frames:
+            perceived = self.perceive(frame)
+            if waiting is not None:
+                yield self.conclude(waiting)
+            waiting = perceived
+        if waiting is not None:
+            yield self.conclude(waiting)
 
 
 def _until(frames: Iterable[Frame], stop: threading.Event | None) -> Iterator[Frame]:
