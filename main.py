@@ -23,6 +23,7 @@ COMMANDS = (
     "dms.commands.export_dataset",
     "models.commands.train",
     "dms.commands.evaluate",
+    "dms.commands.eval_perception",
     "models.commands.train_detector",
     "models.commands.eval_detector",
     "models.commands.export_onnx",

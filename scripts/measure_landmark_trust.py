@@ -23,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dms.core.config import Settings  # noqa: E402
 from dms.perception.cuts import CutDetector  # noqa: E402
 from dms.perception.eye_visibility import eye_regions, eye_views  # noqa: E402
 from dms.perception.face_ratios import to_pixels  # noqa: E402
@@ -41,7 +42,7 @@ EYES_YAW = 50.0  # lids are read only within this yaw (cues.EYES_MEASURABLE_YAW_
 
 
 def analysis_frames(path: Path) -> list:
-    with open_source(path, analysis_fps=10.0) as source:
+    with open_source(path, analysis_fps=Settings.analysis_fps) as source:
         return list(source)
 
 

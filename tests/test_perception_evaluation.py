@@ -2,10 +2,11 @@
 
 import pytest
 
+import main
 from dms.core.errors import InputError
 from dms.core.types import Cue, Cues
 from dms.scoring.labels import load_labels
-from dms.scoring.perception_evaluation import Agreement, CueRun, agreements, main
+from dms.scoring.perception_evaluation import Agreement, CueRun, agreements
 
 
 def test_agreement_counts_inside_and_away_and_skips_boundaries(tmp_path):
@@ -44,7 +45,7 @@ def test_bad_label_files_name_the_file(tmp_path):
 
 
 def test_command_line_names_a_folder_without_labelled_clips(tmp_path, capsys):
-    assert main([str(tmp_path)]) == 2
+    assert main.main(["eval-perception", str(tmp_path)]) == 2
     assert (
         capsys.readouterr().err.strip()
         == f"error: {tmp_path}: no clip in video/ with a label file in labels/"

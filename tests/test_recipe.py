@@ -4,6 +4,7 @@ trip to another process, and `replay_drive` analyses a real drive from it."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import pickle
 
 import pytest
@@ -16,7 +17,9 @@ from dms.core.errors import InputError
 from dms.core.profile import CameraProfile
 from dms.pipeline.drive import replay_drive
 from dms.pipeline.recipe import AnalysisRecipe
+from dms.rules import load_rule_set
 from dms.store import Store
+from ui.analysis_process import analysis_main
 
 OPTIONS = ["--checkpoint", "tsm.onnx", "--backend", "onnx", "--allow-offline",
            "--rules", "eu-addw", "--profile", "data/profile_side.json", "--telemetry", "can.csv", "gnss.csv",
@@ -71,3 +74,36 @@ def test_replay_drive_on_a_missing_file_writes_no_session(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         replay_drive(recipe, tmp_path / "none.mp4", tmp_path / "out")
     assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_a_recipe_without_a_rule_set_takes_the_one_its_settings_name():
+    assert AnalysisRecipe(Settings(rule_set="eu-addw")).rules == load_rule_set("eu-addw")
+    assert AnalysisRecipe().rules == load_rule_set("euro-ncap")
+
+
+def test_the_gui_analysis_process_opens_its_source_through_the_recipe():
+    """The window's analysis process plays an image folder at the recipe's image rate (it once
+    opened its source without the recipe, and dropped `image_fps`)."""
+    context = multiprocessing.get_context("spawn")
+    window_end, process_end = context.Pipe()
+    inbox, outbox = context.Pipe(duplex=False)
+    recipe = AnalysisRecipe(Settings(analysis_fps=0.0), checkpoint="none", detector="none", image_fps=2.0)
+    folder = str(SHARED / "images" / "statefarm")
+    process = context.Process(target=analysis_main, args=(folder, recipe, process_end, outbox, 100.0, True))
+    process.start()
+    outbox.close()
+    messages = []
+    try:
+        while inbox.poll(120):
+            kind, payload = inbox.recv()
+            messages.append((kind, payload))
+            if kind in ("done", "failed"):
+                break
+    finally:
+        window_end.send(("stop", None))
+        process.join(30)
+    kinds = [kind for kind, _ in messages]
+    assert kinds[-1] == "done", messages[-1]
+    opened = next(payload for kind, payload in messages if kind == "opened")
+    times = [payload.result.frame.t for kind, payload in messages if kind == "result"]
+    assert opened["fps"] == 2.0 and times[:3] == [0.0, 0.5, 1.0]

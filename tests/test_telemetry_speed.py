@@ -1,14 +1,14 @@
 """Issue 5, point 6: a 1-hour, 100 Hz log loads and aligns whole (goal: under 2 s, per-frame lookups
 well under 500 µs). The times depend on the machine's load: printed here and by
-`python -m dms.telemetry.bench`, never asserted."""
+`python main.py bench telemetry`, never asserted."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from dms.commands.bench_telemetry import measure, write_drive_log
 from dms.telemetry import load_track
-from dms.telemetry.bench import measure, write_drive_log
 
 
 def test_one_hour_at_100_hz_loads_whole(tmp_path):

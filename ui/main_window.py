@@ -26,7 +26,7 @@ from PyQt5.QtWidgets import (
 )
 
 from dms.classifier.choice import NO_CLASSIFIER
-from dms.core.config import Settings
+from dms.core.config import Settings, analysis_rate
 from dms.core.errors import InputError
 from dms.core.profile import CameraProfile
 from dms.pipeline.recipe import AnalysisRecipe
@@ -331,9 +331,9 @@ class MainWindow(QMainWindow):
             self.worker.seek(max(0.0, self.worker.position - self._frame_interval()))
 
     def _frame_interval(self) -> float:
-        """Seconds between analysed frames."""
-        fps = self.recipe.settings.analysis_fps
-        return 1.0 / fps if fps > 0 else 0.1
+        """Seconds between analysed frames (every frame: the source's own rate, else the default rate's)."""
+        native = self.worker.source_fps or Settings.analysis_fps
+        return 1.0 / analysis_rate(self.recipe.settings.analysis_fps, native)
 
     def set_speed(self, speed: float) -> None:
         if self.worker is not None:

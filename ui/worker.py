@@ -71,6 +71,7 @@ class AnalysisWorker(QThread):
         self.live = False  # known once the source opened
         self.mailbox = Mailbox()
         self.position = 0.0
+        self.source_fps = 0.0  # the source's own frame rate, once it is open (0: not known)
         context = analysis_context()
         self._commands_in, self._commands = context.Pipe(duplex=False)
         self._results, self._results_out = context.Pipe(duplex=False)
@@ -132,6 +133,7 @@ class AnalysisWorker(QThread):
                 batch = []
             if kind == "opened":
                 self.live = bool(payload["live"])
+                self.source_fps = float(payload.get("fps") or 0.0)
                 self.opened.emit(payload)
             elif kind == "ready":
                 self.ready.emit(payload)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dms.commands import bench_batch
+from dms.commands import bench_batch, bench_telemetry
 from dms.commands.common import add_common_arguments, recipe_from_args
 from dms.core.config import Settings, analysis_rate
 from dms.core.errors import InputError
@@ -47,8 +47,8 @@ RUNS = ("analysis_rate", "native_rate", "landmarks_only", "no_detector", "classi
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("bench", help="benchmarks: pipeline VIDEO | batch DIR | tsm | "
-                                                 "paddle-parity VIDEO")
+    parser = subparsers.add_parser("bench", help="benchmarks: pipeline VIDEO | batch DIR | telemetry | "
+                                                 "tsm | paddle-parity VIDEO")
     targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
     pipe = targets.add_parser("pipeline", help="full replay speed and memory on a video")
     pipe.add_argument("video")
@@ -61,6 +61,10 @@ def add_parser(subparsers) -> None:
     batch = targets.add_parser("batch", help="batch throughput: local vs Ray, 1 and 2 workers, side by side")
     bench_batch.add_arguments(batch)
     batch.set_defaults(func=bench_batch.run)
+    telemetry = targets.add_parser("telemetry", help="loading and aligning a long telemetry log, and its "
+                                                     "cost per analysed frame")
+    bench_telemetry.add_arguments(telemetry)
+    telemetry.set_defaults(func=bench_telemetry.run)
     tsm = targets.add_parser("tsm", help="TSM per-frame cost: 2D vs online vs ONNX vs offline window")
     from models import bench_tsm
 

@@ -108,7 +108,7 @@ class BehaviourTracker:
         self.behaviour = behaviour
         self.rule = rule
         self.settings = settings
-        self.rules = rules or load_rule_set(None)
+        self.rules = rules or load_rule_set(settings.rule_set)
         self.timing: Timing | None = self.rules.timing(behaviour)
         self.has_telemetry = has_telemetry
         self.active: _Active | None = None
@@ -410,12 +410,12 @@ class EventTracker:
     """All behaviours' state machines plus the rule set's patterns (visual time-sharing, the
     unresponsive driver); the pipeline's tracker stage.
 
-    `rules`: the rule set in force (the recipe's; None: the default, euro-ncap); `has_telemetry`: whether a
+    `rules`: the rule set in force (the recipe's; None: the settings' rule_set); `has_telemetry`: whether a
     speed log was given, so explanations can say when a speed rule could not be checked."""
 
     def __init__(self, settings: Settings, rules: RuleSet | None = None, has_telemetry: bool = False):
         self.settings = settings
-        self.rules = rules or load_rule_set(None)
+        self.rules = rules or load_rule_set(settings.rule_set)
         self.has_telemetry = has_telemetry
         self.reset()
 

@@ -123,7 +123,7 @@ def build_pipeline(
 ) -> tuple[Pipeline, str | None]:
     """A ready pipeline, and the id of the store session it writes (None without a store).
 
-    `rules` is the rule set in force (the recipe's, resolved once; None: the default, euro-ncap).
+    `rules` is the rule set in force (the recipe's, resolved once; None: the settings' rule_set).
     `classifier` is a ClassifierStage and `detector` a DetectorStage (see load_classifier) or None
     each; `telemetry` a loaded
     TelemetryTrack or None. With a store, one SessionWriter logs every frame and event as it
@@ -133,7 +133,7 @@ def build_pipeline(
     from dms.perception.cuts import CutDetector
     from dms.perception.object_ties import tie_objects
 
-    rules = rules or load_rule_set(None)
+    rules = rules or load_rule_set(settings.rule_set)
     unchecked = speed_unchecked(rules, telemetry)
     if unchecked:
         print(f"warning: {unchecked}", file=sys.stderr)

@@ -64,7 +64,8 @@ class AnalysisRecipe:
     bi-directional TSM weights run causally. `telemetry` lists the drive's vehicle logs (paths),
     `telemetry_map` a column mapping JSON and `telemetry_offset_s` a manual clock offset in seconds.
     `rules` is the rule set in force, resolved once from the settings' `rule_set` (by
-    `recipe_from_args`, or the GUI's settings dialog, which edits it); its alert timings are its own.
+    `recipe_from_args`, or the GUI's settings dialog, which edits it; left out: resolved here from
+    `settings.rule_set`); its alert timings are its own.
     `segments` is the TSM segment count of a checkpoint that does not state it (None: read or
     guessed, see models.checkpoints). `image_fps` is the playback rate of an image folder (images
     per second). `db_path` is the
@@ -83,7 +84,11 @@ class AnalysisRecipe:
     telemetry_offset_s: float | None = None
     image_fps: float = IMAGE_FPS
     db_path: str | None = None
-    rules: RuleSet = field(default_factory=lambda: load_rule_set(None))
+    rules: RuleSet | None = None  # None: the settings' rule_set, resolved in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.rules is None:
+            object.__setattr__(self, "rules", load_rule_set(self.settings.rule_set))
 
     def open_source(self, spec: str | int | Path, display_max_side: int | None = None) -> FrameSource:
         """The frame source for a file, folder, URL or camera index (InputError if it cannot open);

@@ -1,15 +1,13 @@
 """Measures the landmark cues against hand-labelled clips: per-frame agreement and time per frame.
 
-`python -m dms.scoring.perception_evaluation DATA_DIR` prints, for every clip in DATA_DIR/video with a
-label file in DATA_DIR/labels, the share of labelled frames where each cue agrees with the label
-and the median milliseconds per analysed frame. The tests use the same functions.
+For every clip in DATA_DIR/video with a label file in DATA_DIR/labels: the share of labelled
+frames where each cue agrees with the label and the median milliseconds per analysed frame
+(`python main.py eval-perception DATA_DIR`, dms/commands/eval_perception.py, prints the tables; the
+tests use the same functions).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,11 +17,10 @@ import numpy as np
 from tqdm import tqdm
 
 from dms.core.config import Settings
-from dms.core.errors import InputError
 from dms.core.profile import CameraProfile
 from dms.core.types import Cues
 from dms.perception.cues import LandmarkCues
-from dms.scoring.labels import Label, load_labels
+from dms.scoring.labels import Label
 from dms.sources.readers import open_source
 
 INSIDE_MARGIN_S = 0.1  # label boundaries are checked to about +-0.1 s
@@ -163,46 +160,3 @@ def agreements(
                 outside[1] += 1
         results.append(Agreement(check.cue, behaviour, tuple(inside), tuple(outside), unknown_inside))
     return results
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", type=Path, help="folder with video/ and labels/")
-    parser.add_argument("--profile", help="camera profile JSON (default: the frontal profile)")
-    args = parser.parse_args(argv)
-    try:
-        return _print_tables(args.data, CameraProfile.load(args.profile))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
-def _print_tables(data: Path, profile: CameraProfile) -> int:
-    clips = {
-        labels: videos[0]
-        for labels in sorted((data / "labels").glob("*.csv"))
-        if (videos := sorted((data / "video").glob(labels.stem + ".*")))
-    }
-    if not clips:
-        raise InputError(data, "no clip in video/ with a label file in labels/")
-    runs: dict[str, CueRun] = {}
-    print("clip | behaviour (cue) | inside: agree/known | away: agree/known | unknown inside")
-    for labels_path, video in clips.items():
-        run = runs[video.name] = run_cues(video, profile, progress=True)
-        for a in agreements(run, load_labels(labels_path), profile=profile):
-            scores = f"{_pct(a.inside)} | {_pct(a.outside)} | {a.unknown_inside}"
-            print(f"{video.name} | {a.behaviour} ({a.cue}) | {scores}")
-    print("\nclip | frames | median ms/frame (wall) | median CPU ms/frame (all threads)")
-    for name, run in runs.items():
-        print(f"{name} | {len(run.ms)} | {run.median_ms:.1f} | {run.median_cpu_ms:.1f}")
-    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return 0
-
-
-def _pct(pair: tuple[int, int]) -> str:
-    share = Agreement.share(pair)
-    return "-" if share is None else f"{100 * share:.0f}% ({pair[0]}/{pair[1]})"
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

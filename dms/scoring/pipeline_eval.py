@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from dms.core.config import analysis_rate
 from dms.core.errors import InputError
 from dms.core.types import BEHAVIOURS, Frame, FrameResult
 from dms.core.words import behaviour_words
@@ -122,7 +123,7 @@ class PipelineEval:
         self.detector_ran = pipeline.detector is not None
         on = {b: self.recipe.settings.rule(b).on for b in DECIDED}
         seen = monitored(pipeline.classifier, pipeline.detector)
-        rate = self.recipe.settings.analysis_fps or 10.0
+        rate = analysis_rate(self.recipe.settings.analysis_fps, self.recipe.image_fps)  # a folder's rate
         try:
             for k, item in enumerate(items):
                 if pipeline.classifier is not None:

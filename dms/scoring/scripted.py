@@ -243,7 +243,7 @@ def threshold_cases(rules: RuleSet, settings: Settings, fps: float = Settings.an
     return [c for c in cases if c.seen_s > 0]
 
 
-def run_case(case: Case, settings: Settings, rules: RuleSet, fps: float = 10.0) -> Outcome:
+def run_case(case: Case, settings: Settings, rules: RuleSet, fps: float = Settings.analysis_fps) -> Outcome:
     """Replay the case through a fresh EventTracker; the highest severity of its event and when."""
     tracker = EventTracker(settings, rules, has_telemetry=case.speed_kmh is not None)
     frames = stream(case.behaviour, case.seen_s, case.speed_kmh, fps)
@@ -261,7 +261,7 @@ def run_case(case: Case, settings: Settings, rules: RuleSet, fps: float = 10.0) 
 
 
 def time_sharing_cases(
-    rules: RuleSet, fps: float = 10.0
+    rules: RuleSet, fps: float = Settings.analysis_fps
 ) -> list[tuple[str, list[Scores], bool, float | None]]:
     """Visual time-sharing: glances adding up to just below / at / just above `total_s`, and looks
     back at the road just shorter than / as long as `reset_s`. (name, stream, fires, due_s)."""

@@ -2,7 +2,7 @@
 
 Issue 5 asks that a 1-hour, 100 Hz log add under 2 s to a replay. No such real log is shared, so a
 drive of that size is written with the columns a CAN/IMU logger writes (epoch ms, km/h, m/s², deg).
-Run: python -m dms.telemetry.bench [--json]
+Run: python main.py bench telemetry [--duration-s S] [--rate-hz HZ] [--json]
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dms.core.config import Settings, analysis_period_s
 from dms.telemetry.loader import load_track
-
-ANALYSIS_FPS = 10.0
 
 
 def write_drive_log(path: Path, duration_s: float = 3600.0, rate_hz: float = 100.0, seed: int = 0) -> Path:
@@ -53,7 +52,7 @@ def measure(path: Path) -> dict:
     track = load_track([path])
     load_s = time.perf_counter() - started
     start, end = track.describe()["coverage_s"]
-    frames = np.arange(start, end, 1.0 / ANALYSIS_FPS)
+    frames = np.arange(start, end, analysis_period_s(Settings.analysis_fps))
     started = time.perf_counter()
     for t in frames:
         track.at(float(t))
@@ -73,12 +72,13 @@ def measure(path: Path) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration-s", type=float, default=3600.0)
-    parser.add_argument("--rate-hz", type=float, default=100.0)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--duration-s", type=float, default=3600.0, help="length of the written log (s)")
+    parser.add_argument("--rate-hz", type=float, default=100.0, help="its sample rate (rows per second)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         path = write_drive_log(Path(folder) / "drive.csv", args.duration_s, args.rate_hz)
         result = measure(path)
@@ -88,7 +88,3 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in result.items():
             print(f"{key}: {value}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
