@@ -17,6 +17,7 @@ from test_store_samples import drive
 
 import main
 from dms.core.types import BEHAVIOURS, SEVERITIES, Event
+from dms.core.words import evidence_rows
 from dms.report import NO_CLASSIFIER, write_report, write_session_report
 from dms.report.stats import exposure_by_speed_band, perclos_summary
 from dms.store import SessionWriter, Store
@@ -371,3 +372,12 @@ def test_the_models_row_names_files_and_runtimes_in_words():
     assert text == ("side view (detector detector_phone_cigarette.pth; "
                     "classifier tsm_statefarm_side.pth (10 classes, run by ONNX Runtime))")
     assert "/home/me" not in text
+
+
+def test_a_perclos_escalation_s_evidence_reads_in_words():
+    """The rows of an eyes-closed warning PERCLOS raised (ir_night_drowsy.mp4 read "Perclos eyes seen s")."""
+    rows = evidence_rows({"perclos": 0.365, "perclos_eyes_seen_s": 11.52, "warning_at_s": 10.92,
+                          "warning_by": "perclos"})
+    assert rows[0] == ("PERCLOS", "0.365 (share of time with the eyes closed)")
+    assert rows[1] == ("Eyes seen in the PERCLOS window", "11.52 s")
+    assert rows[2][0] == "Warning at" and "PERCLOS" in rows[2][1]

@@ -164,6 +164,8 @@ def evidence_rows(evidence: dict) -> list[tuple[str, str]]:
             rows.append((f"{severity.capitalize()} at", f"{_time(value)}{by}"))
         elif key == "perclos":
             rows.append(("PERCLOS", f"{value} (share of time with the eyes closed)"))
+        elif key == "perclos_eyes_seen_s":
+            rows.append(("Eyes seen in the PERCLOS window", _time(value)))
         elif key == "off_road_s":
             rows.append(("Eyes off the road in the window", _time(value)))
         elif key == "thumbnail_s":
