@@ -15,6 +15,8 @@ from dms.core.config import BehaviourRule, FusionWeights, Settings
 from dms.core.errors import InputError
 from dms.core.profile import PAIRS, WORDS, CameraProfile
 from dms.core.settings_check import load_settings
+from dms.rules import load_rule_set
+from dms.rules.model import TimeSharing, Timing, Unresponsive
 
 ROUND3 = SHARED / "faults" / "round3"
 VIDEO = SHARED / "faults" / "base_day4.mp4"
@@ -122,3 +124,53 @@ def test_every_fusion_weight_and_rule_field_refuses_every_wrong_kind(tmp_path):
             for value in values:
                 key = f"rules.{behaviour}.{f.name}"
                 settings_problem(tmp_path, {"rules": {behaviour: {f.name: value}}}, key)
+
+
+def rule_set_problem(tmp_path, data: dict, key: str) -> str:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps({"base": "euro-ncap", **data}))
+    with pytest.raises(InputError) as caught:
+        load_rule_set(str(path))
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and key in message and "\n" not in message, (key, message)
+    return message
+
+
+def test_every_value_of_a_rule_set_file_refuses_every_wrong_kind(tmp_path):
+    """A rule set file (--rules FILE, or the rules.json the settings dialog saves): every timing,
+    time-sharing and unresponsive field and the zone, enumerated from the dataclasses (a timing given
+    as text or a list raised a traceback; true was taken as 1 s)."""
+    numbers = [v for v in BAD_NUMBERS if v is not None] + [-1.0]
+    texts = [5, True, ["x"], None]
+    for f in fields(Timing):
+        key = f"timings.phone.{f.name}"
+        if f.name == "bands":
+            for value in ["20", True, [20.0, 6.0], [[20.0]], [["20", 6.0]], [[20.0, True]]]:
+                rule_set_problem(tmp_path, {"timings": {"phone": {"warning_s": 2.0, "bands": value}}}, key)
+            continue
+        for value in texts if f.name in ("rule", "clause") else numbers:
+            rule_set_problem(tmp_path, {"timings": {"phone": {"warning_s": 2.0, f.name: value}}}, key)
+    for section, cls in (("time_sharing", TimeSharing), ("unresponsive", Unresponsive)):
+        for f in fields(cls):
+            for value in texts if f.name == "clause" else [*numbers, None]:
+                rule_set_problem(tmp_path, {section: {f.name: value}}, f"{section}.{f.name}")
+    for value in numbers:
+        rule_set_problem(tmp_path, {"zone_yaw_deg": value}, "zone_yaw_deg")
+    for key in ("name", "title", "source", "zone_clause", "base"):
+        for value in [5, True, ["x"]]:
+            rule_set_problem(tmp_path, {key: value}, key)
+    rule_set_problem(tmp_path, {"timings": ["phone"]}, "timings")
+
+
+def test_a_good_rule_set_file_still_loads(tmp_path):
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps({"base": "euro-ncap", "name": "fleet", "zone_yaw_deg": 55,
+                                "timings": {"phone": {"warning_s": 1, "critical_s": 3.0, "bands": [[20, 6]],
+                                                      "clause": "policy 4.2"}},
+                                "time_sharing": {"total_s": 8, "window_s": 30, "reset_s": 2},
+                                "unresponsive": {"eyes_off_s": 6, "no_return_s": 3}}))
+    rules = load_rule_set(str(path))
+    phone = rules.timing("phone")
+    assert (phone.warning_s, phone.critical_s, phone.bands[0].above_kmh, phone.clause) == (1.0, 3.0, 20.0,
+                                                                                          "policy 4.2")
+    assert rules.zone_yaw_deg == 55.0 and rules.time_sharing.total_s == 8.0 and rules.name == "fleet"

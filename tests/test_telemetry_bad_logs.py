@@ -104,6 +104,10 @@ def test_bad_mapping_files(tmp_path):
     )
     absent = tmp_path / "absent.json"
     assert _error([CAN], mapping_path=absent) == f"{absent}: telemetry map not found"
+    for rate in (True, "10", [10], 0):  # true was taken as 1 Hz
+        mapping.write_text(json.dumps({"sample_rate_hz": rate}))
+        said = _error([CAN], mapping_path=mapping)
+        assert said.startswith(f"{mapping}: sample_rate_hz must be a positive number"), said
 
 
 def test_mapped_time_column_that_is_not_time(tmp_path):

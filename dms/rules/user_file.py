@@ -10,12 +10,14 @@
      "unresponsive": null, "zone_yaw_deg": 55}
 
 A timing given replaces the base's for that behaviour; null removes it (logged, never alerted).
-Unknown keys are an error naming the file.
+Unknown keys, and a value of the wrong JSON kind (a number written as text, true/false, a list
+where one number goes), are one error naming the file and the key.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 
@@ -45,21 +47,60 @@ def _checked(path: Path, what: str, data: object, cls: type) -> dict:
     return data
 
 
+def _kind(value: object) -> str:
+    """A JSON value's kind in words, for an error line."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        return f'"{value}" (text)'
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return "null" if value is None else repr(value)
+
+
+def _number(path: Path, where: str, value: object, null: bool = False) -> float | None:
+    """A non-negative finite number of seconds, km/h or degrees (JSON null too where `null`);
+    a string, bool, list or object is one InputError naming the file and the key."""
+    if value is None and null:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        kind = "a non-negative number or null" if null else "a non-negative number"
+        raise InputError(path, f"{where}: must be {kind}, not {_kind(value)}")
+    return float(value)
+
+
+def _text(path: Path, where: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InputError(path, f"{where}: must be text, not {_kind(value)}")
+    return value
+
+
+def _values(path: Path, what: str, data: object, cls: type) -> dict:
+    """`data`'s keys of `cls` checked for their JSON kind: text fields text, the others numbers."""
+    values = dict(_checked(path, what, data, cls))
+    for key, value in values.items():
+        if key in ("rule", "clause"):
+            values[key] = _text(path, f"{what}.{key}", value)
+        elif key != "bands":
+            values[key] = _number(path, f"{what}.{key}", value, null=cls is Timing)
+    return values
+
+
+def _bands(path: Path, where: str, data: object) -> tuple[SpeedBand, ...]:
+    if not isinstance(data, list) or not all(isinstance(b, list) and len(b) == 2 for b in data):
+        raise InputError(path, f"{where}: must be a list of [above km/h, warning s] pairs, not {_kind(data)}")
+    return tuple(SpeedBand(_number(path, where, a), _number(path, where, w)) for a, w in data)
+
+
 def _timing(path: Path, behaviour: str, data: object) -> Timing:
-    values = dict(_checked(path, f"timings.{behaviour}", data, Timing))
-    try:
-        values["bands"] = tuple(SpeedBand(float(a), float(w)) for a, w in values.get("bands", ()))
-        timing = Timing(**{"warning_s": None, **values})
-        for name in ("warning_s", "critical_s", "active_above_kmh", "critical_from_kmh"):
-            value = getattr(timing, name)
-            if value is not None and (not isinstance(value, int | float) or value < 0):
-                raise ValueError(f"{name} must be a non-negative number or null")
-    except (TypeError, ValueError) as exc:
-        raise InputError(path, f"timings.{behaviour}: {exc}") from None
+    where = f"timings.{behaviour}"
+    values = _values(path, where, data, Timing)
+    values["bands"] = _bands(path, f"{where}.bands", values.get("bands", []))
+    timing = Timing(**{"warning_s": None, **values})
     warning, critical = timing.warning_s, timing.critical_s
     if warning is not None and critical is not None and critical < warning:
         problem = f"{timing.critical_s} is below warning_s ({timing.warning_s})"
-        raise InputError(path, f"timings.{behaviour}.critical_s: {problem}")
+        raise InputError(path, f"{where}.critical_s: {problem}")
     return timing
 
 
@@ -77,9 +118,13 @@ def load_user_rule_set(path: str | Path, base_loader) -> RuleSet:
     unknown = set(data) - TOP_KEYS
     if unknown:
         raise InputError(path, f"unknown key(s) {', '.join(sorted(unknown))}")
-    base = base_loader(data["base"]) if data.get("base") else RuleSet(name="", title="", source="")
+    base = base_loader(_text(path, "base", data["base"])) if data.get("base") else RuleSet(name="", title="",
+                                                                                           source="")
     timings = dict(base.timings)
-    for behaviour, timing in (data.get("timings") or {}).items():
+    given = data.get("timings") or {}
+    if not isinstance(given, dict):
+        raise InputError(path, f"timings: must be an object of behaviours, not {_kind(given)}")
+    for behaviour, timing in given.items():
         if behaviour not in BEHAVIOURS:
             raise InputError(path, f"timings: unknown behaviour {behaviour!r}")
         if timing is None:
@@ -90,16 +135,16 @@ def load_user_rule_set(path: str | Path, base_loader) -> RuleSet:
     for key, cls in (("time_sharing", TimeSharing), ("unresponsive", Unresponsive)):
         if key in data:
             value = data[key]
-            changes[key] = None if value is None else cls(**_checked(path, key, value, cls))
+            changes[key] = None if value is None else cls(**_values(path, key, value, cls))
     sharing = changes.get("time_sharing")
     if sharing is not None and sharing.total_s > sharing.window_s:
         raise InputError(path, f"time_sharing.total_s: {sharing.total_s} exceeds window_s "
                                f"({sharing.window_s}); it can never be reached")
     if "zone_yaw_deg" in data:
-        changes["zone_yaw_deg"] = None if data["zone_yaw_deg"] is None else float(data["zone_yaw_deg"])
+        changes["zone_yaw_deg"] = _number(path, "zone_yaw_deg", data["zone_yaw_deg"], null=True)
     for key in ("name", "title", "source", "zone_clause"):
         if key in data:
-            changes[key] = str(data[key])
+            changes[key] = _text(path, key, data[key])
     ruleset = replace(base, **changes)
     if not ruleset.name:
         ruleset = replace(ruleset, name=path.stem)

@@ -101,7 +101,7 @@ def load_mapping(path: Path | str) -> TelemetryMap:
     if form not in TIME_FORMS:
         raise InputError(path, f"time form {form!r} is not one of {', '.join(TIME_FORMS)}")
     rate = raw.get("sample_rate_hz")
-    if rate is not None and (not isinstance(rate, int | float) or rate <= 0):
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0):
         raise InputError(path, f"sample_rate_hz must be a positive number, not {rate!r}")
     zone = None
     if raw.get("timezone") is not None:
