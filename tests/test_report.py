@@ -378,6 +378,7 @@ def test_a_perclos_escalation_s_evidence_reads_in_words():
     """The rows of an eyes-closed warning PERCLOS raised (ir_night_drowsy.mp4 read "Perclos eyes seen s")."""
     rows = evidence_rows({"perclos": 0.365, "perclos_eyes_seen_s": 11.52, "warning_at_s": 10.92,
                           "warning_by": "perclos"})
-    assert rows[0] == ("PERCLOS", "0.365 (share of time with the eyes closed)")
-    assert rows[1] == ("Eyes seen in the PERCLOS window", "11.52 s")
+    # the values as the event ended; the explanation gives PERCLOS when the warning was raised
+    assert rows[0] == ("PERCLOS at the event's end", "0.365 (share of time with the eyes closed)")
+    assert rows[1] == ("Eyes seen in the PERCLOS window at the event's end", "11.52 s")
     assert rows[2][0] == "Warning at" and "PERCLOS" in rows[2][1]

@@ -163,9 +163,9 @@ def evidence_rows(evidence: dict) -> list[tuple[str, str]]:
             by = f", by {cause_words(cause)}" if cause else ""
             rows.append((f"{severity.capitalize()} at", f"{_time(value)}{by}"))
         elif key == "perclos":
-            rows.append(("PERCLOS", f"{value} (share of time with the eyes closed)"))
+            rows.append(("PERCLOS at the event's end", f"{value} (share of time with the eyes closed)"))
         elif key == "perclos_eyes_seen_s":
-            rows.append(("Eyes seen in the PERCLOS window", _time(value)))
+            rows.append(("Eyes seen in the PERCLOS window at the event's end", _time(value)))
         elif key == "off_road_s":
             rows.append(("Eyes off the road in the window", _time(value)))
         elif key == "thumbnail_s":
