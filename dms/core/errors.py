@@ -2,11 +2,29 @@
 
 The engine's boundary to the models: `model_errors_as_input_errors()` turns the models' own input
 error (models.errors.ModelInputError: a checkpoint or data set that cannot be used) into this one,
-so the entry point (main.py) and the GUI catch one type.
+so the entry point (main.py) and the GUI catch one type. `shown_value` and `is_json_number` serve
+the checks of every JSON file the user writes (profiles, rule sets), so their error lines read alike.
 """
 
+import json
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+
+def shown_value(value: object) -> str:
+    """A value as a one-line message shows it, with its JSON kind where that is the problem."""
+    kind = {bool: "true/false", str: "text", list: "a list", dict: "an object"}.get(type(value))
+    text = json.dumps(value) if isinstance(value, bool | str | list | dict | None) else repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{text} ({kind})" if kind else text
+
+
+def is_json_number(value: object) -> bool:
+    """A finite JSON number: true/false and text are not numbers, even where Python would read them."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
 
 
 class InputError(Exception):

@@ -8,13 +8,12 @@ frame, or of the picture inside black bars when the frame has them (`placed_on`)
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from dms.core.errors import InputError
+from dms.core.errors import InputError, is_json_number, shown_value
 from dms.core.types import PictureArea
 
 DEFAULT_PROFILE_PATH = Path(__file__).resolve().parents[2] / "data" / "profile_frontal.json"
@@ -77,7 +76,7 @@ class CameraProfile:
         words = {key: _word(origin, key, data[key], allowed) for key, allowed in WORDS.items() if key in data}
         name = data.get("name", origin)
         if not isinstance(name, str):
-            raise InputError(origin, f"name: must be text, not {_shown(name)}")
+            raise InputError(origin, f"name: must be text, not {shown_value(name)}")
         profile = CameraProfile(
             name=name,
             wheel=_polygon(origin, "wheel", data["wheel"]),
@@ -107,42 +106,30 @@ class CameraProfile:
         return CameraProfile.from_dict(data, origin=str(path))
 
 
-def _shown(value: object) -> str:
-    """A value as a one-line message shows it, with its JSON kind where that is the problem."""
-    kind = {bool: "true/false", str: "text", list: "a list", dict: "an object"}.get(type(value))
-    text = json.dumps(value) if isinstance(value, bool | str | list | dict | None) else repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{text} ({kind})" if kind else text
-
-
-def _is_number(value: object) -> bool:
-    """A finite JSON number: true/false and text are not numbers, even where Python would read them."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _pair(origin: str, key: str, value: object, labels: str) -> tuple[float, float]:
-    if not (isinstance(value, list | tuple) and len(value) == 2 and all(_is_number(v) for v in value)):
-        raise InputError(origin, f"{key}: must be two finite angles {labels} in degrees, not {_shown(value)}")
+    if not (isinstance(value, list | tuple) and len(value) == 2 and all(is_json_number(v) for v in value)):
+        problem = f"must be two finite angles {labels} in degrees, not {shown_value(value)}"
+        raise InputError(origin, f"{key}: {problem}")
     return float(value[0]), float(value[1])
 
 
 def _word(origin: str, key: str, value: object, allowed: tuple[str, ...]) -> str:
     if value not in allowed or not isinstance(value, str):
         choices = " or ".join(repr(word) for word in allowed)
-        raise InputError(origin, f"{key}: must be {choices}, not {_shown(value)}")
+        raise InputError(origin, f"{key}: must be {choices}, not {shown_value(value)}")
     return value
 
 
 def _polygon(origin: str, key: str, points: object) -> tuple[tuple[float, float], ...]:
     """At least 3 [x, y] points, each a pair of numbers in normalised picture coordinates."""
     if not isinstance(points, list | tuple):
-        raise InputError(origin, f"{key}: must be a list of [x, y] points, not {_shown(points)}")
+        raise InputError(origin, f"{key}: must be a list of [x, y] points, not {shown_value(points)}")
     if len(points) < 3:
         raise InputError(origin, f"{key}: a region needs at least 3 points, not {len(points)}")
     for i, point in enumerate(points):
-        if not (isinstance(point, list | tuple) and len(point) == 2 and all(_is_number(v) for v in point)):
-            problem = f"point {i + 1} must be two finite numbers [x, y], not {_shown(point)}"
+        pair = isinstance(point, list | tuple) and len(point) == 2
+        if not (pair and all(is_json_number(v) for v in point)):
+            problem = f"point {i + 1} must be two finite numbers [x, y], not {shown_value(point)}"
             raise InputError(origin, f"{key}: {problem}")
         if not all(POINT_RANGE[0] <= v <= POINT_RANGE[1] for v in point):
             raise InputError(origin, f"{key}: point {i + 1} {point} is outside the picture "

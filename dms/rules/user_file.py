@@ -17,11 +17,10 @@ where one number goes), are one error naming the file and the key.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 
-from dms.core.errors import InputError
+from dms.core.errors import InputError, is_json_number, shown_value
 from dms.core.types import BEHAVIOURS
 from dms.rules.model import RuleSet, SpeedBand, TimeSharing, Timing, Unresponsive
 
@@ -47,31 +46,20 @@ def _checked(path: Path, what: str, data: object, cls: type) -> dict:
     return data
 
 
-def _kind(value: object) -> str:
-    """A JSON value's kind in words, for an error line."""
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, str):
-        return f'"{value}" (text)'
-    if isinstance(value, list | dict):
-        return json.dumps(value)
-    return "null" if value is None else repr(value)
-
-
 def _number(path: Path, where: str, value: object, null: bool = False) -> float | None:
     """A non-negative finite number of seconds, km/h or degrees (JSON null too where `null`);
     a string, bool, list or object is one InputError naming the file and the key."""
     if value is None and null:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+    if not is_json_number(value) or value < 0:
         kind = "a non-negative number or null" if null else "a non-negative number"
-        raise InputError(path, f"{where}: must be {kind}, not {_kind(value)}")
+        raise InputError(path, f"{where}: must be {kind}, not {shown_value(value)}")
     return float(value)
 
 
 def _text(path: Path, where: str, value: object) -> str:
     if not isinstance(value, str):
-        raise InputError(path, f"{where}: must be text, not {_kind(value)}")
+        raise InputError(path, f"{where}: must be text, not {shown_value(value)}")
     return value
 
 
@@ -88,7 +76,8 @@ def _values(path: Path, what: str, data: object, cls: type) -> dict:
 
 def _bands(path: Path, where: str, data: object) -> tuple[SpeedBand, ...]:
     if not isinstance(data, list) or not all(isinstance(b, list) and len(b) == 2 for b in data):
-        raise InputError(path, f"{where}: must be a list of [above km/h, warning s] pairs, not {_kind(data)}")
+        problem = f"must be a list of [above km/h, warning s] pairs, not {shown_value(data)}"
+        raise InputError(path, f"{where}: {problem}")
     return tuple(SpeedBand(_number(path, where, a), _number(path, where, w)) for a, w in data)
 
 
@@ -123,7 +112,7 @@ def load_user_rule_set(path: str | Path, base_loader) -> RuleSet:
     timings = dict(base.timings)
     given = data.get("timings") or {}
     if not isinstance(given, dict):
-        raise InputError(path, f"timings: must be an object of behaviours, not {_kind(given)}")
+        raise InputError(path, f"timings: must be an object of behaviours, not {shown_value(given)}")
     for behaviour, timing in given.items():
         if behaviour not in BEHAVIOURS:
             raise InputError(path, f"timings: unknown behaviour {behaviour!r}")
